@@ -1,0 +1,24 @@
+/** Argument parsing shared by commands: node:util parseArgs + zod, errors as UsageError. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { z } from "zod";
+import { UsageError } from "./io";
+
+export function parseCommandArgs<S extends z.ZodType>(
+  args: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+  schema: S,
+): z.infer<S> {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error));
+  }
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = issue?.path.length ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "arguments";
+    throw new UsageError(`${flag}: ${issue?.message ?? "invalid"}`);
+  }
+  return parsed.data;
+}

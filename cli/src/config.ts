@@ -1,0 +1,42 @@
+/**
+ * The CLI's configuration, read from the environment once at start-up. Nothing else reads
+ * process.env; commands receive this object.
+ */
+import { z } from "zod";
+
+const configSchema = z.object({
+  CHARGEBACK_DB: z.string().min(1).default("chargeback.db"),
+  AWS_REGION: z.string().optional(),
+  AWS_DEFAULT_REGION: z.string().optional(),
+  CHARGEBACK_AWS_ENDPOINT: z.string().url().optional(),
+  CHARGEBACK_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type AppConfig = {
+  dbPath: string;
+  region: string | undefined;
+  /** Overrides every AWS client's endpoint (stand-ins, VPC endpoints). */
+  awsEndpoint: string | undefined;
+  logLevel: "debug" | "info" | "warn" | "error";
+};
+
+export function parseConfig(env: Record<string, string | undefined>): AppConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`configuration: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  return {
+    dbPath: e.CHARGEBACK_DB,
+    region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
+    awsEndpoint: e.CHARGEBACK_AWS_ENDPOINT,
+    logLevel: e.CHARGEBACK_LOG_LEVEL,
+  };
+}
+
+/** The process environment, read here only. Also silences the AWS SDK's Node 20 notice. */
+export function loadEnv(): Record<string, string | undefined> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  return process.env;
+}

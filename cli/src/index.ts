@@ -1,0 +1,2 @@
+export { commands } from "./commands";
+export type { Command, Io } from "./io";

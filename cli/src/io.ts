@@ -1,0 +1,22 @@
+/** What a command may touch: its streams, its config and the clock. Tests pass their own. */
+import type { AppConfig } from "./config";
+
+export type Io = {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stderr is a terminal (progress output only then, unless asked for). */
+  stderrIsTTY: boolean;
+  config: AppConfig;
+  now: () => Date;
+};
+
+export type Command = {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Returns the exit code. Throw `UsageError` for bad arguments. */
+  run: (args: string[], io: Io) => Promise<number>;
+};
+
+/** Bad arguments or paths: printed as `error: …` with the command's usage, exit 2. */
+export class UsageError extends Error {}

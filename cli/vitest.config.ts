@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    name: "cli",
+    include: ["src/**/*.test.ts"],
+    testTimeout: 120_000,
+  },
+});

@@ -1,0 +1,72 @@
+/**
+ * The rollup dimensions and where their values come from. The metadata key → dimension mapping
+ * is the default from DESIGN.md and can be replaced through configuration.
+ */
+
+/** Dimensions every hourly rollup row carries. */
+export const ROLLUP_DIMENSIONS = [
+  "account",
+  "region",
+  "tenant",
+  "application",
+  "cost_center",
+  "environment",
+  "team",
+  "model",
+] as const;
+export type RollupDimension = (typeof ROLLUP_DIMENSIONS)[number];
+
+/** Dimensions kept per day beside the rollup (one of them at a time in a breakdown). */
+export const FACET_DIMENSIONS = ["user", "identity"] as const;
+export type FacetDimension = (typeof FACET_DIMENSIONS)[number];
+
+/** Any other metadata key is reachable as `meta:<key>`. */
+export type MetaDimension = `meta:${string}`;
+export type Dimension = RollupDimension | FacetDimension | MetaDimension | "model_id" | "scope";
+
+/** Which `requestMetadata` key feeds which dimension. */
+export type MetadataMapping = {
+  tenant: string;
+  application: string;
+  cost_center: string;
+  environment: string;
+  team: string;
+  user: string;
+};
+
+export const DEFAULT_METADATA_MAPPING: MetadataMapping = {
+  tenant: "tenant_id",
+  application: "application_name",
+  cost_center: "cost_center",
+  environment: "environment",
+  team: "team",
+  user: "user_id",
+};
+
+/** Store column for each rollup dimension (usage_hourly and usage_daily_facets share them). */
+export const DIMENSION_COLUMNS = {
+  account: "account_id",
+  region: "region",
+  tenant: "tenant_id",
+  application: "application_name",
+  cost_center: "cost_center",
+  environment: "environment",
+  team: "team",
+  model: "base_model",
+  model_id: "model_id",
+  scope: "scope",
+} as const;
+
+const META_KEY = /^meta:[A-Za-z0-9 _.:/=+@#$,-]{1,256}$/;
+
+/** Parses a dimension name as given by a user (CLI `--by`, API `groupBy`). */
+export function parseDimension(name: string): Dimension | undefined {
+  if (name in DIMENSION_COLUMNS) return name as keyof typeof DIMENSION_COLUMNS;
+  if ((FACET_DIMENSIONS as readonly string[]).includes(name)) return name as FacetDimension;
+  if (META_KEY.test(name)) return name as MetaDimension;
+  return undefined;
+}
+
+export function isFacetDimension(d: Dimension): d is FacetDimension | MetaDimension {
+  return d === "user" || d === "identity" || d.startsWith("meta:");
+}

@@ -1,0 +1,13 @@
+export * from "./dimensions";
+export * from "./models/resolve-model";
+export * from "./pricing/catalog";
+export * from "./pricing/money";
+export * from "./pricing/price-book";
+export * from "./records/normalize";
+export type { UsageRecord } from "./records/usage-record";
+export * from "./report/usage";
+export * from "./rollup/accumulate";
+export * from "./rollup/types";
+export * from "./rollup/write";
+export { createDb, type Db } from "./store/db";
+export * as schema from "./store/schema";

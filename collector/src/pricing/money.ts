@@ -1,0 +1,54 @@
+/**
+ * Exact money. Prices are integer micro-USD per 1M tokens, which is the same number as pico-USD
+ * per token; so cost = tokens × price in pico-USD, exactly, in BigInt. Rounding happens once:
+ * `roundPicoToMicros` (half away from zero) when a figure is shown or becomes an invoice line.
+ */
+
+const DECIMAL = /^(-?)(\d+)(?:\.(\d{1,6}))?$/;
+
+/** "3.75" → 3_750_000n micro-units. More than six decimals is an error, never a silent rounding. */
+export function parseMicros(value: string): bigint {
+  const m = DECIMAL.exec(value.trim());
+  if (!m) throw new Error(`not a decimal amount with at most 6 decimals: ${JSON.stringify(value)}`);
+  const [, sign, whole = "0", frac = ""] = m;
+  const micros = BigInt(whole) * 1_000_000n + BigInt(frac.padEnd(6, "0"));
+  return sign === "-" ? -micros : micros;
+}
+
+/** pico-USD for `tokens` at `microsPerMTok` (micro-USD per 1M tokens). */
+export function costPico(tokens: number | bigint, microsPerMTok: number | bigint): bigint {
+  return BigInt(tokens) * BigInt(microsPerMTok);
+}
+
+/** Rounds pico-USD to micro-USD, half away from zero. The only rounding step. */
+export function roundPicoToMicros(pico: bigint): bigint {
+  const q = pico / 1_000_000n;
+  const r = pico % 1_000_000n;
+  if (r >= 500_000n) return q + 1n;
+  if (r <= -500_000n) return q - 1n;
+  return q;
+}
+
+/** micro-units → "12.345678" (exact decimal string). */
+export function formatMicros(micros: bigint, decimals = 6): string {
+  const neg = micros < 0n;
+  const abs = neg ? -micros : micros;
+  const whole = abs / 1_000_000n;
+  const frac = (abs % 1_000_000n).toString().padStart(6, "0").slice(0, decimals);
+  const text = decimals > 0 ? `${whole}.${frac}` : `${whole}`;
+  return neg ? `-${text}` : text;
+}
+
+/** micro-USD → a JSON number with at most 6 decimals (exact as decimal text; sums stay in BigInt). */
+export function microsToNumber(micros: bigint): number {
+  return Number(formatMicros(micros));
+}
+
+/** Rounds micro-USD to cents, half away from zero (for display and exports in whole cents). */
+export function roundMicrosToCents(micros: bigint): bigint {
+  const q = micros / 10_000n;
+  const r = micros % 10_000n;
+  if (r >= 5_000n) return (q + 1n) * 10_000n;
+  if (r <= -5_000n) return (q - 1n) * 10_000n;
+  return q * 10_000n;
+}

@@ -1,0 +1,234 @@
+/**
+ * Usage breakdowns from the store: the one place where token counts meet prices. SQL sums the
+ * four buckets per group and price version; cost is then tokens × price in exact BigInt pico-USD.
+ * Used by `chargeback report`, the API and billing.
+ */
+import { DIMENSION_COLUMNS, type Dimension, isFacetDimension } from "../dimensions";
+import { costPico } from "../pricing/money";
+import type { PriceBook } from "../pricing/price-book";
+import type { Db } from "../store/db";
+import type { RollupSource } from "../rollup/write";
+
+export type Granularity = "hour" | "day" | "month";
+
+export type UsageQuery = {
+  /** Inclusive start: `YYYY-MM-DD` or `YYYY-MM-DDTHH:00:00Z` (UTC). */
+  from: string;
+  /** Exclusive end, same forms. */
+  to: string;
+  by: readonly Dimension[];
+  /** Only rows whose dimension value is one of these (`null` = the metadata was missing). */
+  filters?: Partial<Record<Dimension, readonly (string | null)[]>>;
+  granularity?: Granularity;
+  sources?: readonly RollupSource[];
+};
+
+export type UsageTotals = {
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Exact cost of the priced usage, pico-USD. */
+  costPico: bigint;
+  /** Requests (and errors) whose model had no price: counted, never priced at zero. */
+  unpricedRequests: number;
+  unpricedErrors: number;
+  /** Tokens of unpriced usage, all four buckets. */
+  unpricedTokens: number;
+  /** Base models that had usage but no price in this group. */
+  unpricedModels: string[];
+  /** Price versions (price ids) used by this group. */
+  priceIds: number[];
+};
+
+export type UsageRow = UsageTotals & {
+  keys: Record<string, string | null>;
+  /** The hour, day or month, when a granularity was asked for. */
+  period?: string;
+};
+
+export class UsageQueryError extends Error {}
+
+const HOUR_OR_DAY = /^\d{4}-\d{2}-\d{2}(T\d{2}:00:00Z)?$/;
+
+function toHour(bound: string): string {
+  return bound.length === 10 ? `${bound}T00:00:00Z` : bound;
+}
+
+type SqlPart = { sql: string; params: (string | number)[] };
+
+/** Builds the grouped SQL. Column names come only from the whitelist; values are bound parameters. */
+export function buildUsageSql(query: UsageQuery): SqlPart {
+  for (const bound of [query.from, query.to]) {
+    if (!HOUR_OR_DAY.test(bound)) throw new UsageQueryError(`time bound ${JSON.stringify(bound)}: expected YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z`);
+  }
+  if (toHour(query.from) >= toHour(query.to)) throw new UsageQueryError("`from` must be before `to`");
+  const filterDims = Object.keys(query.filters ?? {}) as Dimension[];
+  const facetDims = [...new Set([...query.by, ...filterDims].filter(isFacetDimension))];
+  if (facetDims.length > 1) {
+    throw new UsageQueryError(`only one of user, identity and meta:* keys at a time (got ${facetDims.join(", ")})`);
+  }
+  const facet = facetDims[0];
+  const params: (string | number)[] = [];
+  const where: string[] = [];
+  let table: string;
+  let periodExpr: string | undefined;
+  if (facet) {
+    if (query.from.length !== 10 || query.to.length !== 10) {
+      throw new UsageQueryError(`${facet} is kept per day: use whole days for from/to`);
+    }
+    if (query.granularity === "hour") throw new UsageQueryError(`${facet} is kept per day: no hourly series`);
+    table = "usage_daily_facets";
+    where.push("facet = ?", "day >= ?", "day < ?");
+    params.push(facet, query.from, query.to);
+    periodExpr = query.granularity === "month" ? "substr(day, 1, 7)" : query.granularity === "day" ? "day" : undefined;
+  } else {
+    table = "usage_hourly";
+    where.push("hour >= ?", "hour < ?");
+    params.push(toHour(query.from), toHour(query.to));
+    periodExpr =
+      query.granularity === "month"
+        ? "substr(hour, 1, 7)"
+        : query.granularity === "day"
+          ? "substr(hour, 1, 10)"
+          : query.granularity === "hour"
+            ? "hour"
+            : undefined;
+  }
+  if (query.sources && query.sources.length > 0) {
+    where.push(`source IN (${query.sources.map(() => "?").join(", ")})`);
+    params.push(...query.sources);
+  }
+  const column = (d: Dimension) => (isFacetDimension(d) ? "value" : DIMENSION_COLUMNS[d as keyof typeof DIMENSION_COLUMNS]);
+  for (const dim of filterDims) {
+    const values = query.filters?.[dim] ?? [];
+    const col = column(dim);
+    const concrete = values.filter((v): v is string => v !== null);
+    const parts: string[] = [];
+    if (concrete.length > 0) {
+      parts.push(`${col} IN (${concrete.map(() => "?").join(", ")})`);
+      params.push(...concrete);
+    }
+    if (values.includes(null)) parts.push(`${col} IS NULL`);
+    where.push(parts.length > 0 ? `(${parts.join(" OR ")})` : "0");
+  }
+  const groupCols = query.by.map((d, i) => `${column(d)} AS k${i}`);
+  if (periodExpr) groupCols.push(`${periodExpr} AS period`);
+  const groupBy = [...query.by.map((_, i) => `k${i}`), ...(periodExpr ? ["period"] : []), "price_id", "base_model"];
+  const sql = `SELECT ${[...groupCols, "price_id", "base_model"].join(", ")},
+      SUM(requests) AS requests, SUM(errors) AS errors, SUM(input_tokens) AS input_tokens,
+      SUM(output_tokens) AS output_tokens, SUM(cache_read_tokens) AS cache_read_tokens,
+      SUM(cache_write_tokens) AS cache_write_tokens
+    FROM ${table} WHERE ${where.join(" AND ")} GROUP BY ${groupBy.join(", ")}`;
+  return { sql, params };
+}
+
+type SqlRow = Record<string, string | number | null>;
+
+function num(row: SqlRow, key: string): number {
+  const v = row[key];
+  return typeof v === "number" ? v : 0;
+}
+
+function emptyTotals(): UsageTotals {
+  return {
+    requests: 0,
+    errors: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    costPico: 0n,
+    unpricedRequests: 0,
+    unpricedErrors: 0,
+    unpricedTokens: 0,
+    unpricedModels: [],
+    priceIds: [],
+  };
+}
+
+/**
+ * @example queryUsage(db, prices, { from: "2026-10-01", to: "2026-11-01", by: ["tenant"] })
+ */
+export function queryUsage(db: Db, prices: PriceBook, query: UsageQuery): UsageRow[] {
+  const { sql, params } = buildUsageSql(query);
+  const rows = db.$client.prepare(sql).all(...params) as SqlRow[];
+  const groups = new Map<string, UsageRow>();
+  for (const row of rows) {
+    const keys: Record<string, string | null> = {};
+    query.by.forEach((d, i) => {
+      const v = row[`k${i}`];
+      keys[d] = v === null || v === undefined ? null : String(v);
+    });
+    const period = typeof row.period === "string" ? row.period : undefined;
+    const groupKey = JSON.stringify([query.by.map((d) => keys[d]), period]);
+    let group = groups.get(groupKey);
+    if (!group) {
+      group = { keys, ...(period ? { period } : {}), ...emptyTotals() };
+      groups.set(groupKey, group);
+    }
+    accumulate(group, row, prices);
+  }
+  return [...groups.values()].sort(
+    (a, b) =>
+      (a.period ?? "").localeCompare(b.period ?? "") ||
+      (b.costPico > a.costPico ? 1 : b.costPico < a.costPico ? -1 : 0) ||
+      JSON.stringify(query.by.map((d) => a.keys[d])).localeCompare(JSON.stringify(query.by.map((d) => b.keys[d]))),
+  );
+}
+
+function accumulate(into: UsageTotals, row: SqlRow, prices: PriceBook): void {
+  const t = {
+    requests: num(row, "requests"),
+    errors: num(row, "errors"),
+    inputTokens: num(row, "input_tokens"),
+    outputTokens: num(row, "output_tokens"),
+    cacheReadTokens: num(row, "cache_read_tokens"),
+    cacheWriteTokens: num(row, "cache_write_tokens"),
+  };
+  into.requests += t.requests;
+  into.errors += t.errors;
+  into.inputTokens += t.inputTokens;
+  into.outputTokens += t.outputTokens;
+  into.cacheReadTokens += t.cacheReadTokens;
+  into.cacheWriteTokens += t.cacheWriteTokens;
+  const priceId = typeof row.price_id === "number" ? row.price_id : null;
+  const price = priceId === null ? undefined : prices.get(priceId);
+  if (!price) {
+    into.unpricedRequests += t.requests;
+    into.unpricedErrors += t.errors;
+    into.unpricedTokens += t.inputTokens + t.outputTokens + t.cacheReadTokens + t.cacheWriteTokens;
+    const model = String(row.base_model);
+    // Error-only groups carry no tokens and cost nothing; they are not unpriced usage.
+    if (t.requests > 0 && !into.unpricedModels.includes(model)) into.unpricedModels.push(model);
+    return;
+  }
+  into.costPico +=
+    costPico(t.inputTokens, price.inputMicros) +
+    costPico(t.outputTokens, price.outputMicros) +
+    costPico(t.cacheReadTokens, price.cacheReadMicros) +
+    costPico(t.cacheWriteTokens, price.cacheWriteMicros);
+  if (!into.priceIds.includes(price.id)) into.priceIds.push(price.id);
+}
+
+/** Sums rows into one total (e.g. the grand total under a breakdown). */
+export function totalOf(rows: readonly UsageTotals[]): UsageTotals {
+  const total = emptyTotals();
+  for (const r of rows) {
+    total.requests += r.requests;
+    total.errors += r.errors;
+    total.inputTokens += r.inputTokens;
+    total.outputTokens += r.outputTokens;
+    total.cacheReadTokens += r.cacheReadTokens;
+    total.cacheWriteTokens += r.cacheWriteTokens;
+    total.costPico += r.costPico;
+    total.unpricedRequests += r.unpricedRequests;
+    total.unpricedErrors += r.unpricedErrors;
+    total.unpricedTokens += r.unpricedTokens;
+    for (const m of r.unpricedModels) if (!total.unpricedModels.includes(m)) total.unpricedModels.push(m);
+    for (const p of r.priceIds) if (!total.priceIds.includes(p)) total.priceIds.push(p);
+  }
+  return total;
+}

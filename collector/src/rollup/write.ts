@@ -1,0 +1,121 @@
+/**
+ * Adds rollup rows to the store (raw path: deltas) or replaces a source's window (collectors).
+ * Each row gets its base model, scope and price version here, the one place that happens.
+ * Raw prepared statements: this is the ingest hot path.
+ */
+import type { Statement } from "better-sqlite3";
+import { type ApplicationProfileMap, resolveModel } from "../models/resolve-model";
+import type { PriceBook } from "../pricing/price-book";
+import type { Db } from "../store/db";
+import { dimsKeyOf, type FacetRow, type HourlyRow, type RollupDims } from "./types";
+
+export type RollupSource = "raw" | "logs-insights" | "athena";
+
+export type WriteContext = {
+  db: Db;
+  source: RollupSource;
+  prices: PriceBook;
+  applicationProfiles?: ApplicationProfileMap;
+  profilePrefixes?: readonly string[];
+};
+
+const COUNTER_COLUMNS =
+  "requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens";
+const DIM_COLUMNS =
+  "account_id, region, tenant_id, application_name, cost_center, environment, team, model_id, base_model, scope";
+const ADD_COUNTERS = `requests = requests + excluded.requests, errors = errors + excluded.errors,
+  input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+  cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+  cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens`;
+
+type Statements = { hourly: Statement; facet: Statement };
+const statementCache = new WeakMap<object, Statements>();
+
+function statements(db: Db): Statements {
+  const client = db.$client;
+  let s = statementCache.get(client);
+  if (!s) {
+    s = {
+      hourly: client.prepare(
+        `INSERT INTO usage_hourly (source, hour, dims_key, ${DIM_COLUMNS}, ${COUNTER_COLUMNS}, price_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (source, hour, dims_key) DO UPDATE SET ${ADD_COUNTERS}`,
+      ),
+      facet: client.prepare(
+        `INSERT INTO usage_daily_facets (source, day, dims_key, facet, value_key, value, ${DIM_COLUMNS}, ${COUNTER_COLUMNS}, price_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (source, day, dims_key, facet, value_key) DO UPDATE SET ${ADD_COUNTERS}`,
+      ),
+    };
+    statementCache.set(client, s);
+  }
+  return s;
+}
+
+function dimValues(ctx: WriteContext, dims: RollupDims, day: string) {
+  const model = resolveModel(dims.modelId, {
+    applicationProfiles: ctx.applicationProfiles,
+    prefixes: ctx.profilePrefixes,
+  });
+  const price = ctx.prices.find(model.baseModel, model.scope, dims.region, day);
+  return {
+    values: [
+      dims.accountId,
+      dims.region,
+      dims.tenantId,
+      dims.applicationName,
+      dims.costCenter,
+      dims.environment,
+      dims.team,
+      dims.modelId,
+      model.baseModel,
+      model.scope,
+    ],
+    priceId: price?.id ?? null,
+  };
+}
+
+/** Adds rows to whatever the store holds. Call inside a transaction. */
+export function addRollupRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facets: Iterable<FacetRow>): void {
+  const s = statements(ctx.db);
+  for (const row of hourly) {
+    const { values, priceId } = dimValues(ctx, row.dims, row.hour.slice(0, 10));
+    const c = row.counters;
+    s.hourly.run(ctx.source, row.hour, dimsKeyOf(row.dims), ...values, c.requests, c.errors, c.inputTokens,
+      c.outputTokens, c.cacheReadTokens, c.cacheWriteTokens, priceId);
+  }
+  for (const row of facets) {
+    const { values, priceId } = dimValues(ctx, row.dims, row.day);
+    const c = row.counters;
+    s.facet.run(ctx.source, row.day, dimsKeyOf(row.dims), row.facet, JSON.stringify(row.value), row.value,
+      ...values, c.requests, c.errors, c.inputTokens, c.outputTokens, c.cacheReadTokens, c.cacheWriteTokens, priceId);
+  }
+}
+
+export type ReplaceWindow = {
+  /** Hours [fromHour, toHour) as `YYYY-MM-DDTHH:00:00Z`. */
+  fromHour: string;
+  toHour: string;
+  hourly: Iterable<HourlyRow>;
+  /** Days [fromDay, toDay) whose facet rows are replaced; omit to leave facets alone. */
+  facetDays?: { fromDay: string; toDay: string; rows: Iterable<FacetRow> };
+};
+
+/**
+ * Atomically replaces `ctx.source`'s rows in a window with freshly aggregated ones, so that
+ * re-running a collector over the same window never double counts.
+ */
+export function replaceWindow(ctx: WriteContext, window: ReplaceWindow): void {
+  const client = ctx.db.$client;
+  client.transaction(() => {
+    client
+      .prepare("DELETE FROM usage_hourly WHERE source = ? AND hour >= ? AND hour < ?")
+      .run(ctx.source, window.fromHour, window.toHour);
+    if (window.facetDays) {
+      client
+        .prepare("DELETE FROM usage_daily_facets WHERE source = ? AND day >= ? AND day < ?")
+        .run(ctx.source, window.facetDays.fromDay, window.facetDays.toDay);
+    }
+    addRollupRows(ctx, window.hourly, window.facetDays?.rows ?? []);
+  })();
+}

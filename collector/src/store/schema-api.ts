@@ -1,0 +1,2 @@
+/** Tables owned by the API (keys, budgets, invoices). Filled in by the API work. */
+export {};

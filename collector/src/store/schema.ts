@@ -1,0 +1,193 @@
+/**
+ * The store: hourly rollups, daily facets, prices, the ingest ledger and billing periods.
+ * Sizes grow with hours × active dimension combinations, never with request count
+ * (docs/adr/0002-store-and-rollups.md).
+ */
+
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** Counters shared by every usage table. Tokens are the four buckets, never merged (DESIGN rule 1). */
+const counters = {
+  requests: integer("requests").notNull().default(0),
+  errors: integer("errors").notNull().default(0),
+  inputTokens: integer("input_tokens").notNull().default(0),
+  outputTokens: integer("output_tokens").notNull().default(0),
+  cacheReadTokens: integer("cache_read_tokens").notNull().default(0),
+  cacheWriteTokens: integer("cache_write_tokens").notNull().default(0),
+};
+
+/** The rollup dimensions. `null` means the record lacked that metadata (shown as "(unattributed)"). */
+const dimensions = {
+  accountId: text("account_id"),
+  region: text("region"),
+  tenantId: text("tenant_id"),
+  applicationName: text("application_name"),
+  costCenter: text("cost_center"),
+  environment: text("environment"),
+  team: text("team"),
+  /** The model id as logged (profile id or ARN included). */
+  modelId: text("model_id").notNull(),
+  /** The resolved base model, or the logged id when it could not be resolved. */
+  baseModel: text("base_model").notNull(),
+  /** in_region | geographic | global | unresolved */
+  scope: text("scope").notNull(),
+};
+
+export const prices = sqliteTable(
+  "prices",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    model: text("model").notNull(),
+    scope: text("scope").notNull(),
+    /** An AWS region, or "*" for every region. */
+    region: text("region").notNull(),
+    /** UTC day (YYYY-MM-DD) from which this price applies. */
+    effectiveFrom: text("effective_from").notNull(),
+    currency: text("currency").notNull().default("USD"),
+    /** Integer micro-USD per 1M tokens (= pico-USD per token). */
+    inputMicros: integer("input_micros_per_mtok").notNull(),
+    outputMicros: integer("output_micros_per_mtok").notNull(),
+    cacheReadMicros: integer("cache_read_micros_per_mtok").notNull(),
+    cacheWriteMicros: integer("cache_write_micros_per_mtok").notNull(),
+    source: text("source").notNull(),
+    /** catalog (the shipped file) | user (an override file) | api (added through the API). */
+    origin: text("origin").notNull(),
+    /** Identifies the row's content so re-syncing a catalog is idempotent. */
+    contentHash: text("content_hash").notNull().unique(),
+    addedAt: text("added_at").notNull(),
+  },
+  (t) => [index("prices_lookup").on(t.model, t.scope, t.region, t.effectiveFrom)],
+);
+
+export const usageHourly = sqliteTable(
+  "usage_hourly",
+  {
+    /** raw | logs-insights | athena: each collector replaces only its own rows. */
+    source: text("source").notNull(),
+    /** UTC hour start, `YYYY-MM-DDTHH:00:00Z`; from the record's timestamp (DESIGN rule 7). */
+    hour: text("hour").notNull(),
+    /** JSON of the dimension tuple; the unique key, since SQLite treats NULLs as distinct. */
+    dimsKey: text("dims_key").notNull(),
+    ...dimensions,
+    ...counters,
+    /** The price version used; null = unpriced (DESIGN rule 3). */
+    priceId: integer("price_id").references(() => prices.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.source, t.hour, t.dimsKey] }),
+    index("usage_hourly_hour").on(t.hour),
+    index("usage_hourly_tenant_hour").on(t.tenantId, t.hour),
+  ],
+);
+
+/**
+ * Per-day usage by one extra key beside the rollup dimensions: `user` (user_id), `identity`
+ * (the caller's identity.arn) and `meta:<key>` for every other metadata key (experiment_id, …).
+ * Day grain keeps high-cardinality keys cheap; reports by these keys have day resolution.
+ */
+export const usageDailyFacets = sqliteTable(
+  "usage_daily_facets",
+  {
+    source: text("source").notNull(),
+    day: text("day").notNull(),
+    dimsKey: text("dims_key").notNull(),
+    facet: text("facet").notNull(),
+    /** JSON of the value (`null` allowed): the key part. */
+    valueKey: text("value_key").notNull(),
+    value: text("value"),
+    ...dimensions,
+    ...counters,
+    priceId: integer("price_id").references(() => prices.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.source, t.day, t.dimsKey, t.facet, t.valueKey] }),
+    index("usage_daily_facets_facet_day").on(t.facet, t.day),
+  ],
+);
+
+export const ingestRuns = sqliteTable("ingest_runs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  source: text("source").notNull(),
+  location: text("location").notNull(),
+  startedAt: text("started_at").notNull(),
+  finishedAt: text("finished_at"),
+  /** running | ok | partial | failed | interrupted */
+  status: text("status").notNull(),
+  objects: integer("objects").notNull().default(0),
+  objectsSkipped: integer("objects_skipped").notNull().default(0),
+  records: integer("records").notNull().default(0),
+  duplicates: integer("duplicates").notNull().default(0),
+  quarantined: integer("quarantined").notNull().default(0),
+  bytesScanned: integer("bytes_scanned").notNull().default(0),
+  /** What the collection itself cost (Logs Insights / Athena scans), pico-USD. */
+  scanCostPico: integer("scan_cost_pico").notNull().default(0),
+  /** Newest record timestamp seen by this run. */
+  dataUntil: text("data_until"),
+  message: text("message"),
+});
+
+/** Objects already ingested by the raw path: a second run skips them. */
+export const ingestedObjects = sqliteTable(
+  "ingested_objects",
+  {
+    source: text("source").notNull(),
+    key: text("key").notNull(),
+    size: integer("size").notNull(),
+    etag: text("etag"),
+    /** ok | partial (some lines quarantined) | rejected (nothing readable) */
+    status: text("status").notNull(),
+    records: integer("records").notNull(),
+    runId: integer("run_id").notNull(),
+    ingestedAt: text("ingested_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.key] })],
+);
+
+/** requestIds counted within the dedupe window (DESIGN rule 5). */
+export const seenRequests = sqliteTable(
+  "seen_requests",
+  {
+    requestId: text("request_id").primaryKey(),
+    timestamp: text("timestamp").notNull(),
+  },
+  (t) => [index("seen_requests_timestamp").on(t.timestamp)],
+);
+
+/** Lines and objects that could not be ingested, with their place and reason. */
+export const quarantine = sqliteTable(
+  "quarantine",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runId: integer("run_id").notNull(),
+    source: text("source").notNull(),
+    key: text("key").notNull(),
+    /** 1-based line number, or null for a problem with the whole object. */
+    line: integer("line"),
+    reason: text("reason").notNull(),
+    excerpt: text("excerpt"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("quarantine_place").on(t.source, t.key, t.line)],
+);
+
+/** Per-source collector state (windows done, last query id …). */
+export const checkpoints = sqliteTable(
+  "checkpoints",
+  {
+    source: text("source").notNull(),
+    name: text("name").notNull(),
+    value: text("value").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.name] })],
+);
+
+/** Calendar months (UTC). A month without a row is open. */
+export const billingPeriods = sqliteTable("billing_periods", {
+  month: text("month").primaryKey(),
+  /** open | closed */
+  status: text("status").notNull(),
+  closedAt: text("closed_at"),
+  closedBy: text("closed_by"),
+});
+
