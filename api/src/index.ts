@@ -1,0 +1,2 @@
+/** The chargeback API package: response types (for the dashboard) and the app factory. */
+export type * from "./types";
