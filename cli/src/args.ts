@@ -1,5 +1,5 @@
 /** Argument parsing shared by commands: node:util parseArgs + zod, errors as UsageError. */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { z } from "zod";
 import { UsageError } from "./io";
 
@@ -12,12 +12,16 @@ export function parseCommandArgs<S extends z.ZodType>(
   try {
     values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error));
+    throw new UsageError(
+      error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error),
+    );
   }
   const parsed = schema.safeParse(values);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const flag = issue?.path.length ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "arguments";
+    const flag = issue?.path.length
+      ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+      : "arguments";
     throw new UsageError(`${flag}: ${issue?.message ?? "invalid"}`);
   }
   return parsed.data;

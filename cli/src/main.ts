@@ -2,8 +2,9 @@
  * `chargeback <command>`: wires config, io and commands. stdout carries only the command's
  * output; diagnostics go to stderr.
  */
-import { loadEnv, parseConfig } from "./config";
+
 import { commands } from "./commands";
+import { loadEnv, parseConfig } from "./config";
 import { type Io, UsageError } from "./io";
 
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {

@@ -22,7 +22,8 @@ export type FacetDimension = (typeof FACET_DIMENSIONS)[number];
 
 /** Any other metadata key is reachable as `meta:<key>`. */
 export type MetaDimension = `meta:${string}`;
-export type Dimension = RollupDimension | FacetDimension | MetaDimension | "model_id" | "scope";
+/** `price_id` groups by price version (invoice lines need one price per line). */
+export type Dimension = RollupDimension | FacetDimension | MetaDimension | "model_id" | "scope" | "price_id";
 
 /** Which `requestMetadata` key feeds which dimension. */
 export type MetadataMapping = {
@@ -55,6 +56,7 @@ export const DIMENSION_COLUMNS = {
   model: "base_model",
   model_id: "model_id",
   scope: "scope",
+  price_id: "price_id",
 } as const;
 
 const META_KEY = /^meta:[A-Za-z0-9 _.:/=+@#$,-]{1,256}$/;

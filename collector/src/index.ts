@@ -1,4 +1,6 @@
 export * from "./dimensions";
+export * from "./format/csv";
+export * from "./ingest";
 export * from "./models/resolve-model";
 export * from "./pricing/catalog";
 export * from "./pricing/money";
@@ -11,3 +13,4 @@ export * from "./rollup/types";
 export * from "./rollup/write";
 export { createDb, type Db } from "./store/db";
 export * as schema from "./store/schema";
+export * from "./metrics";

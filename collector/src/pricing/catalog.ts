@@ -10,7 +10,7 @@ import { parseMicros } from "./money";
 
 const amountSchema = z
   .string()
-  .regex(/^\d+(\.\d{1,6})?$/, "a non-negative decimal string with at most 6 decimals, e.g. \"3.75\"");
+  .regex(/^\d+(\.\d{1,6})?$/, 'a non-negative decimal string with at most 6 decimals, e.g. "3.75"');
 const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a UTC day YYYY-MM-DD");
 export const scopeSchema = z.enum(["in_region", "geographic", "global"]);
 
@@ -52,7 +52,9 @@ export type PriceRowInput = {
   contentHash: string;
 };
 
-export const SHIPPED_CATALOG_PATH = fileURLToPath(new URL("../../prices/bedrock-prices.json", import.meta.url));
+export const SHIPPED_CATALOG_PATH = fileURLToPath(
+  new URL("../../prices/bedrock-prices.json", import.meta.url),
+);
 
 /** Reads and validates a catalog file; the error names the file and the bad field. */
 export function loadCatalog(path: string): Catalog {

@@ -3,8 +3,9 @@
  * effective day on or before the usage day; on the same day a user override beats the catalog,
  * then the most recently added row wins. No row → unpriced (DESIGN rule 3), never zero.
  */
-import { prices } from "../store/schema";
+
 import type { Db } from "../store/db";
+import { prices } from "../store/schema";
 import { type Catalog, expandCatalog, type PriceOrigin } from "./catalog";
 
 export type Price = typeof prices.$inferSelect;

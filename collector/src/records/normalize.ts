@@ -26,7 +26,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
-  if (typeof value === "string") return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === "string")
+    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return typeof value === "number" ? `number ${value}` : typeof value;
 }
 
@@ -54,12 +55,14 @@ export function utcHourOf(timestamp: string): { hour: string; day: string } | un
   if (Number.isNaN(ms)) return undefined;
   const iso = timestamp.endsWith("Z") && timestamp.length >= 20 ? timestamp : new Date(ms).toISOString();
   // Date.parse accepts impossible dates like 02-30 by rolling over; reject them.
-  if (timestamp.endsWith("Z") && new Date(ms).toISOString().slice(0, 13) !== iso.slice(0, 13)) return undefined;
+  if (timestamp.endsWith("Z") && new Date(ms).toISOString().slice(0, 13) !== iso.slice(0, 13))
+    return undefined;
   return { hour: `${iso.slice(0, 13)}:00:00Z`, day: iso.slice(0, 10) };
 }
 
 export function normalizeRecord(raw: unknown): NormalizeResult {
-  if (!isObject(raw)) return { kind: "reject", reason: `record: expected a JSON object, got ${describe(raw)}` };
+  if (!isObject(raw))
+    return { kind: "reject", reason: `record: expected a JSON object, got ${describe(raw)}` };
   if (raw.schemaType !== "ModelInvocationLog") {
     return { kind: "skip", reason: `schemaType ${describe(raw.schemaType)} is not ModelInvocationLog` };
   }
@@ -87,7 +90,8 @@ export function normalizeRecord(raw: unknown): NormalizeResult {
 
   let identityArn: string | null = null;
   if (raw.identity !== undefined && raw.identity !== null) {
-    if (!isObject(raw.identity)) return { kind: "reject", reason: `identity: expected an object, got ${describe(raw.identity)}` };
+    if (!isObject(raw.identity))
+      return { kind: "reject", reason: `identity: expected an object, got ${describe(raw.identity)}` };
     const arn = optionalString(raw.identity, "arn", "identity.arn");
     if (arn instanceof Error) return { kind: "reject", reason: arn.message };
     identityArn = arn;
@@ -107,10 +111,16 @@ export function normalizeRecord(raw: unknown): NormalizeResult {
       const value = rawMetadata[key];
       const shownKey = key.length > 40 ? `${key.slice(0, 40)}…` : key;
       if (key.length === 0 || key.length > MAX_METADATA_KEY) {
-        return { kind: "reject", reason: `requestMetadata: key of ${key.length} characters; Bedrock allows 1–256` };
+        return {
+          kind: "reject",
+          reason: `requestMetadata: key of ${key.length} characters; Bedrock allows 1–256`,
+        };
       }
       if (typeof value !== "string") {
-        return { kind: "reject", reason: `requestMetadata.${shownKey}: expected a string, got ${describe(value)}` };
+        return {
+          kind: "reject",
+          reason: `requestMetadata.${shownKey}: expected a string, got ${describe(value)}`,
+        };
       }
       if (value.length > MAX_METADATA_VALUE) {
         return {

@@ -6,8 +6,8 @@
 import { DIMENSION_COLUMNS, type Dimension, isFacetDimension } from "../dimensions";
 import { costPico } from "../pricing/money";
 import type { PriceBook } from "../pricing/price-book";
-import type { Db } from "../store/db";
 import type { RollupSource } from "../rollup/write";
+import type { Db } from "../store/db";
 
 export type Granularity = "hour" | "day" | "month";
 
@@ -62,13 +62,18 @@ type SqlPart = { sql: string; params: (string | number)[] };
 /** Builds the grouped SQL. Column names come only from the whitelist; values are bound parameters. */
 export function buildUsageSql(query: UsageQuery): SqlPart {
   for (const bound of [query.from, query.to]) {
-    if (!HOUR_OR_DAY.test(bound)) throw new UsageQueryError(`time bound ${JSON.stringify(bound)}: expected YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z`);
+    if (!HOUR_OR_DAY.test(bound))
+      throw new UsageQueryError(
+        `time bound ${JSON.stringify(bound)}: expected YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z`,
+      );
   }
   if (toHour(query.from) >= toHour(query.to)) throw new UsageQueryError("`from` must be before `to`");
   const filterDims = Object.keys(query.filters ?? {}) as Dimension[];
   const facetDims = [...new Set([...query.by, ...filterDims].filter(isFacetDimension))];
   if (facetDims.length > 1) {
-    throw new UsageQueryError(`only one of user, identity and meta:* keys at a time (got ${facetDims.join(", ")})`);
+    throw new UsageQueryError(
+      `only one of user, identity and meta:* keys at a time (got ${facetDims.join(", ")})`,
+    );
   }
   const facet = facetDims[0];
   const params: (string | number)[] = [];
@@ -83,7 +88,8 @@ export function buildUsageSql(query: UsageQuery): SqlPart {
     table = "usage_daily_facets";
     where.push("facet = ?", "day >= ?", "day < ?");
     params.push(facet, query.from, query.to);
-    periodExpr = query.granularity === "month" ? "substr(day, 1, 7)" : query.granularity === "day" ? "day" : undefined;
+    periodExpr =
+      query.granularity === "month" ? "substr(day, 1, 7)" : query.granularity === "day" ? "day" : undefined;
   } else {
     table = "usage_hourly";
     where.push("hour >= ?", "hour < ?");
@@ -101,7 +107,8 @@ export function buildUsageSql(query: UsageQuery): SqlPart {
     where.push(`source IN (${query.sources.map(() => "?").join(", ")})`);
     params.push(...query.sources);
   }
-  const column = (d: Dimension) => (isFacetDimension(d) ? "value" : DIMENSION_COLUMNS[d as keyof typeof DIMENSION_COLUMNS]);
+  const column = (d: Dimension) =>
+    isFacetDimension(d) ? "value" : DIMENSION_COLUMNS[d as keyof typeof DIMENSION_COLUMNS];
   for (const dim of filterDims) {
     const values = query.filters?.[dim] ?? [];
     const col = column(dim);
@@ -116,7 +123,12 @@ export function buildUsageSql(query: UsageQuery): SqlPart {
   }
   const groupCols = query.by.map((d, i) => `${column(d)} AS k${i}`);
   if (periodExpr) groupCols.push(`${periodExpr} AS period`);
-  const groupBy = [...query.by.map((_, i) => `k${i}`), ...(periodExpr ? ["period"] : []), "price_id", "base_model"];
+  const groupBy = [
+    ...query.by.map((_, i) => `k${i}`),
+    ...(periodExpr ? ["period"] : []),
+    "price_id",
+    "base_model",
+  ];
   const sql = `SELECT ${[...groupCols, "price_id", "base_model"].join(", ")},
       SUM(requests) AS requests, SUM(errors) AS errors, SUM(input_tokens) AS input_tokens,
       SUM(output_tokens) AS output_tokens, SUM(cache_read_tokens) AS cache_read_tokens,
@@ -175,7 +187,9 @@ export function queryUsage(db: Db, prices: PriceBook, query: UsageQuery): UsageR
     (a, b) =>
       (a.period ?? "").localeCompare(b.period ?? "") ||
       (b.costPico > a.costPico ? 1 : b.costPico < a.costPico ? -1 : 0) ||
-      JSON.stringify(query.by.map((d) => a.keys[d])).localeCompare(JSON.stringify(query.by.map((d) => b.keys[d]))),
+      JSON.stringify(query.by.map((d) => a.keys[d])).localeCompare(
+        JSON.stringify(query.by.map((d) => b.keys[d])),
+      ),
   );
 }
 

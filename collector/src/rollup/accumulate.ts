@@ -4,7 +4,14 @@
  */
 import { DEFAULT_METADATA_MAPPING, type MetadataMapping } from "../dimensions";
 import type { UsageRecord } from "../records/usage-record";
-import { addCounters, type Counters, dimsKeyOf, type FacetRow, type HourlyRow, type RollupDims } from "./types";
+import {
+  addCounters,
+  type Counters,
+  dimsKeyOf,
+  type FacetRow,
+  type HourlyRow,
+  type RollupDims,
+} from "./types";
 
 export class RollupAccumulator {
   readonly hourly = new Map<string, HourlyRow>();
@@ -46,7 +53,8 @@ export class RollupAccumulator {
     this.addFacet(record.day, dims, dimsKey, "user", md[m.user] ?? null, counters);
     this.addFacet(record.day, dims, dimsKey, "identity", record.identityArn, counters);
     for (const key in md) {
-      if (!this.mappedKeys.has(key)) this.addFacet(record.day, dims, dimsKey, `meta:${key}`, md[key] ?? null, counters);
+      if (!this.mappedKeys.has(key))
+        this.addFacet(record.day, dims, dimsKey, `meta:${key}`, md[key] ?? null, counters);
     }
   }
 
@@ -57,7 +65,14 @@ export class RollupAccumulator {
     else this.hourly.set(key, { hour, dims, counters: { ...counters } });
   }
 
-  private addFacet(day: string, dims: RollupDims, dimsKey: string, facet: string, value: string | null, c: Counters) {
+  private addFacet(
+    day: string,
+    dims: RollupDims,
+    dimsKey: string,
+    facet: string,
+    value: string | null,
+    c: Counters,
+  ) {
     const key = `${day}\u0001${dimsKey}\u0001${facet}\u0001${value === null ? "\u0000" : value}`;
     const row = this.facets.get(key);
     if (row) addCounters(row.counters, c);

@@ -26,7 +26,13 @@ export type RollupDims = {
 export type HourlyRow = { hour: string; dims: RollupDims; counters: Counters };
 
 /** Usage of one day × dimension tuple × one extra key (`user`, `identity`, `meta:<key>`). */
-export type FacetRow = { day: string; dims: RollupDims; facet: string; value: string | null; counters: Counters };
+export type FacetRow = {
+  day: string;
+  dims: RollupDims;
+  facet: string;
+  value: string | null;
+  counters: Counters;
+};
 
 export function zeroCounters(): Counters {
   return { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };

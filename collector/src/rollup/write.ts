@@ -76,19 +76,48 @@ function dimValues(ctx: WriteContext, dims: RollupDims, day: string) {
 }
 
 /** Adds rows to whatever the store holds. Call inside a transaction. */
-export function addRollupRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facets: Iterable<FacetRow>): void {
+export function addRollupRows(
+  ctx: WriteContext,
+  hourly: Iterable<HourlyRow>,
+  facets: Iterable<FacetRow>,
+): void {
   const s = statements(ctx.db);
   for (const row of hourly) {
     const { values, priceId } = dimValues(ctx, row.dims, row.hour.slice(0, 10));
     const c = row.counters;
-    s.hourly.run(ctx.source, row.hour, dimsKeyOf(row.dims), ...values, c.requests, c.errors, c.inputTokens,
-      c.outputTokens, c.cacheReadTokens, c.cacheWriteTokens, priceId);
+    s.hourly.run(
+      ctx.source,
+      row.hour,
+      dimsKeyOf(row.dims),
+      ...values,
+      c.requests,
+      c.errors,
+      c.inputTokens,
+      c.outputTokens,
+      c.cacheReadTokens,
+      c.cacheWriteTokens,
+      priceId,
+    );
   }
   for (const row of facets) {
     const { values, priceId } = dimValues(ctx, row.dims, row.day);
     const c = row.counters;
-    s.facet.run(ctx.source, row.day, dimsKeyOf(row.dims), row.facet, JSON.stringify(row.value), row.value,
-      ...values, c.requests, c.errors, c.inputTokens, c.outputTokens, c.cacheReadTokens, c.cacheWriteTokens, priceId);
+    s.facet.run(
+      ctx.source,
+      row.day,
+      dimsKeyOf(row.dims),
+      row.facet,
+      JSON.stringify(row.value),
+      row.value,
+      ...values,
+      c.requests,
+      c.errors,
+      c.inputTokens,
+      c.outputTokens,
+      c.cacheReadTokens,
+      c.cacheWriteTokens,
+      priceId,
+    );
   }
 }
 

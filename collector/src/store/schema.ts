@@ -190,4 +190,3 @@ export const billingPeriods = sqliteTable("billing_periods", {
   closedAt: text("closed_at"),
   closedBy: text("closed_by"),
 });
-

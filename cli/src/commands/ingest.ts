@@ -1,0 +1,133 @@
+import {
+  createDb,
+  createDirSource,
+  createS3Client,
+  createS3Source,
+  type IngestSummary,
+  ingestObjects,
+  type ObjectSource,
+  PriceBook,
+} from "@bedrock-chargeback/collector";
+import { z } from "zod";
+import { parseCommandArgs } from "../args";
+import { type Command, UsageError } from "../io";
+import { loadProfileMap, syncPrices } from "../store";
+
+const argsSchema = z
+  .object({
+    source: z.enum(["dir", "s3"]).default("dir"),
+    path: z.string().min(1).optional(),
+    bucket: z.string().min(1).optional(),
+    prefix: z.string().default(""),
+    endpoint: z.string().url().optional(),
+    region: z.string().optional(),
+    db: z.string().min(1).optional(),
+    prices: z.string().min(1).optional(),
+    profiles: z.string().min(1).optional(),
+    batchRecords: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    dedupeWindowHours: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 366)
+      .default(168),
+    progress: z.boolean().default(false),
+    format: z.enum(["text", "json"]).default("text"),
+  })
+  .superRefine((a, ctx) => {
+    if (a.source === "dir" && !a.path)
+      ctx.addIssue({ code: "custom", path: ["path"], message: "required with --source dir" });
+    if (a.source === "s3" && !a.bucket)
+      ctx.addIssue({ code: "custom", path: ["bucket"], message: "required with --source s3" });
+  });
+
+export const ingestCommand: Command = {
+  name: "ingest",
+  summary: "read Bedrock invocation log objects (folder or S3) into the store, exactly once",
+  usage:
+    "chargeback ingest --source dir --path <folder> [--db <file>] | --source s3 --bucket <b> [--prefix <p>] [--endpoint <url>] [--region <r>]\n" +
+    "       [--prices <file>] [--profiles <file>] [--batch-records N] [--dedupe-window-hours N] [--progress] [--format text|json]",
+  async run(argv, io) {
+    const args = parseCommandArgs(
+      argv,
+      {
+        source: { type: "string" },
+        path: { type: "string" },
+        bucket: { type: "string" },
+        prefix: { type: "string" },
+        endpoint: { type: "string" },
+        region: { type: "string" },
+        db: { type: "string" },
+        prices: { type: "string" },
+        profiles: { type: "string" },
+        "batch-records": { type: "string" },
+        "dedupe-window-hours": { type: "string" },
+        progress: { type: "boolean" },
+        format: { type: "string" },
+      },
+      argsSchema,
+    );
+    let objects: ObjectSource;
+    if (args.source === "dir") {
+      try {
+        objects = await createDirSource(args.path ?? "");
+      } catch (error) {
+        throw new UsageError(error instanceof Error ? error.message : String(error));
+      }
+    } else {
+      const region = args.region ?? io.config.region;
+      if (!region) throw new UsageError("--region (or AWS_REGION) is required with --source s3");
+      const endpoint = args.endpoint ?? io.config.awsEndpoint;
+      const client = createS3Client({ region, endpoint });
+      objects = createS3Source({ client, bucket: args.bucket ?? "", prefix: args.prefix });
+    }
+    const profiles = loadProfileMap(args.profiles);
+    const db = createDb(args.db ?? io.config.dbPath);
+    try {
+      syncPrices(db, args.prices, io.now());
+      const showProgress = args.progress || io.stderrIsTTY;
+      const summary = await ingestObjects({
+        db,
+        objects,
+        prices: PriceBook.load(db),
+        applicationProfiles: profiles,
+        batchRecords: args.batchRecords,
+        dedupeWindowHours: args.dedupeWindowHours,
+        now: io.now,
+        onProgress: showProgress
+          ? (p) =>
+              io.stderr(
+                `${io.stderrIsTTY ? "\r" : ""}ingest: ${p.objectsDone} objects, ${p.objectsSkipped} already ingested, ${p.records} records, ${(p.bytesRead / 1e6).toFixed(1)} MB, ${p.committedBatches} batches committed${io.stderrIsTTY ? "" : "\n"}`,
+              )
+          : undefined,
+      });
+      if (showProgress && io.stderrIsTTY) io.stderr("\n");
+      io.stdout(args.format === "json" ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+      return summary.status === "ok" ? 0 : 3;
+    } finally {
+      db.$client.close();
+    }
+  },
+};
+
+function formatSummary(s: IngestSummary): string {
+  const lines = [
+    `ingest run ${s.runId}: ${s.status === "ok" ? "ok" : "finished with quarantined input"}`,
+    `  objects:     ${s.objectsListed} listed, ${s.objectsIngested} ingested, ${s.objectsSkipped} already ingested, ${s.objectsRejected} unreadable`,
+    `  records:     ${s.records} counted (${s.requests} requests, ${s.errors} errors), ${s.duplicates} duplicate deliveries ignored${s.notInvocationLogs > 0 ? `, ${s.notInvocationLogs} not ModelInvocationLog (skipped)` : ""}`,
+    `  data:        ${s.dataFrom ?? "-"} .. ${s.dataUntil ?? "-"}, ${(s.bytesRead / 1e6).toFixed(1)} MB read`,
+    `  quarantined: ${s.quarantined}`,
+  ];
+  for (const q of s.quarantine)
+    lines.push(`    ${q.location}${q.line === null ? "" : `:${q.line}`}: ${q.reason}`);
+  if (s.quarantined > s.quarantine.length)
+    lines.push(`    … ${s.quarantined - s.quarantine.length} more in the store's quarantine table`);
+  if (s.unpricedModels.length > 0) {
+    lines.push(
+      `  UNPRICED:    ${s.unpricedModels.length} model(s) have usage but no price (counted, not costed):`,
+    );
+    for (const m of s.unpricedModels) lines.push(`    ${m.model}: ${m.requests} requests`);
+    lines.push("    add prices with --prices <file> (format: collector/prices/bedrock-prices.json)");
+  }
+  return `${lines.join("\n")}\n`;
+}

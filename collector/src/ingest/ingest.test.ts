@@ -1,0 +1,177 @@
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
+import { PriceBook, syncCatalog } from "../pricing/price-book";
+import { queryUsage, totalOf } from "../report/usage";
+import { createDb, type Db } from "../store/db";
+import { invocationRecord, logKey, tempDir, writeObject, writeRaw } from "../testing/fixtures";
+import { createDirSource } from "./dir-source";
+import { ingestObjects } from "./ingest";
+
+function freshDb(): Db {
+  const db = createDb(":memory:");
+  syncCatalog(db, loadCatalog(SHIPPED_CATALOG_PATH), "catalog", new Date("2026-11-01T00:00:00Z"));
+  return db;
+}
+
+async function ingestDir(db: Db, root: string, batchRecords?: number) {
+  return ingestObjects({ db, objects: await createDirSource(root), prices: PriceBook.load(db), batchRecords });
+}
+
+function totals(db: Db) {
+  return totalOf(queryUsage(db, PriceBook.load(db), { from: "2026-01-01", to: "2027-01-01", by: [] }));
+}
+
+describe("ingestObjects", () => {
+  it("counts the four token buckets, errors and duplicates exactly, and prices them exactly", async () => {
+    const root = tempDir();
+    const cached = { inputContentType: "application/json", inputTokenCount: 1000, cacheReadInputTokenCount: 4000, cacheWriteInputTokenCount: 2000 };
+    writeObject(root, logKey("2026-10-05T10", "a"), [
+      invocationRecord({ requestId: "r1", input: cached, output: { outputTokenCount: 300 } }),
+      invocationRecord({ requestId: "r2", errorCode: "ThrottlingException" }),
+    ]);
+    // r1 delivered again in a later object: counts once.
+    writeObject(root, logKey("2026-10-05T11", "b"), [
+      invocationRecord({ requestId: "r1", input: cached, output: { outputTokenCount: 300 } }),
+      invocationRecord({ requestId: "r3", modelId: "amazon.titan-embed-text-v2:0", operation: "InvokeModel", input: { inputTokenCount: 10 }, output: {} }),
+    ]);
+    const db = freshDb();
+    const summary = await ingestDir(db, root);
+    expect(summary).toMatchObject({ objectsIngested: 2, records: 3, requests: 2, errors: 1, duplicates: 1, quarantined: 0, status: "ok" });
+    const t = totals(db);
+    expect(t).toMatchObject({ requests: 2, errors: 1, inputTokens: 1010, outputTokens: 300, cacheReadTokens: 4000, cacheWriteTokens: 2000, unpricedRequests: 0 });
+    // haiku 4.5 geographic: 1.10 in, 5.50 out, 0.11 cache read, 1.375 cache write per 1M; titan v2 0.02 in.
+    const expected = 1000n * 1_100_000n + 300n * 5_500_000n + 4000n * 110_000n + 2000n * 1_375_000n + 10n * 20_000n;
+    expect(t.costPico).toBe(expected);
+  });
+
+  it("uses the record's timestamp, not the delivery folder, for the hour", async () => {
+    const root = tempDir();
+    writeObject(root, logKey("2026-10-05T11", "late"), [invocationRecord({ requestId: "late-1", timestamp: "2026-10-05T10:59:59.999Z" })]);
+    const db = freshDb();
+    await ingestDir(db, root);
+    const rows = queryUsage(db, PriceBook.load(db), { from: "2026-10-05", to: "2026-10-06", by: [], granularity: "hour" });
+    expect(rows.map((r) => [r.period, r.requests])).toEqual([["2026-10-05T10:00:00Z", 1]]);
+  });
+
+  it("quarantines each kind of bad input with its place and reason, and ingests everything else", async () => {
+    const root = tempDir();
+    const good = (id: string) => invocationRecord({ requestId: id });
+    const garbage = writeObject(root, logKey("2026-10-05T10", "garbage"), [good("g1"), "{not json", good("g2")]);
+    const notGzip = writeRaw(root, logKey("2026-10-05T10", "plain"), `${JSON.stringify(good("p1"))}\n`);
+    const empty = writeRaw(root, logKey("2026-10-05T10", "empty"), Buffer.alloc(0));
+    const full = gzipSync(`${JSON.stringify(good("t1"))}\n${JSON.stringify(good("t2"))}\n${JSON.stringify(good("t3"))}\n`);
+    const truncated = writeRaw(root, logKey("2026-10-05T10", "truncated"), full.subarray(0, full.length - 12));
+    const wrongTypes = writeObject(root, logKey("2026-10-05T10", "types"), [
+      good("w1"),
+      invocationRecord({ requestId: "w2", input: { inputTokenCount: "12" } }),
+      invocationRecord({ requestId: "w3", metadata: { tenant_id: 7 } }),
+    ]);
+    const huge = writeObject(root, logKey("2026-10-05T10", "huge"), [
+      invocationRecord({ requestId: "h1", metadata: { tenant_id: "x".repeat(1024 * 1024) } }),
+      good("h2"),
+    ]);
+    const db = freshDb();
+    const summary = await ingestDir(db, root);
+    const places = summary.quarantine.map((q) => [q.location, q.line, q.reason]);
+    expect(places).toEqual(
+      expect.arrayContaining([
+        [empty, null, "empty object (0 bytes)"],
+        [garbage, 2, expect.stringMatching(/^invalid JSON: /)],
+        [huge, 1, "requestMetadata.tenant_id: value of 1048576 characters; Bedrock allows at most 256"],
+        [notGzip, null, expect.stringMatching(/^not gzip data: /)],
+        [truncated, expect.any(Number), expect.stringMatching(/^truncated gzip: the object ends after line \d$/)],
+        [wrongTypes, 2, 'input.inputTokenCount: expected a non-negative integer, got string "12"'],
+        [wrongTypes, 3, "requestMetadata.tenant_id: expected a string, got number 7"],
+      ]),
+    );
+    expect(summary.quarantined).toBe(7);
+    expect(summary.status).toBe("partial");
+    expect(summary.objectsRejected).toBe(2);
+    // g1 g2 w1 h2 + whatever whole lines the truncated gzip still yielded before it ended.
+    const truncatedRecords = summary.records - 4;
+    expect(truncatedRecords).toBeGreaterThanOrEqual(0);
+    expect(truncatedRecords).toBeLessThanOrEqual(2);
+    expect(totals(db).requests).toBe(summary.records);
+    const stored = db.$client.prepare("SELECT COUNT(*) FROM quarantine").pluck().get();
+    expect(stored).toBe(7);
+  });
+
+  it("is a no-op when run again over the same objects", async () => {
+    const root = tempDir();
+    writeObject(root, logKey("2026-10-05T10", "a"), [invocationRecord({ requestId: "a1" }), invocationRecord({ requestId: "a2" })]);
+    const db = freshDb();
+    const first = await ingestDir(db, root);
+    const before = totals(db);
+    const second = await ingestDir(db, root);
+    expect(first.objectsIngested).toBe(1);
+    expect(second).toMatchObject({ objectsIngested: 0, objectsSkipped: 1, records: 0, duplicates: 0 });
+    expect(totals(db)).toEqual(before);
+  });
+
+  it("skips sidecars under data/, the permission-check marker and non-invocation records", async () => {
+    const root = tempDir();
+    writeObject(root, logKey("2026-10-05T10", "a"), [
+      invocationRecord({ requestId: "a1" }),
+      { schemaType: "SomethingElse", requestId: "x" },
+    ]);
+    writeObject(root, "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/05/10/data/u_input.json.gz", [
+      { messages: [] },
+    ]);
+    writeRaw(root, "amazon-bedrock-logs-permission-check", "");
+    const db = freshDb();
+    const summary = await ingestDir(db, root);
+    expect(summary).toMatchObject({ objectsListed: 1, records: 1, notInvocationLogs: 1, quarantined: 0 });
+  });
+
+  it("flags usage of a model without a price instead of pricing it at zero", async () => {
+    const root = tempDir();
+    writeObject(root, logKey("2026-10-05T10", "a"), [
+      invocationRecord({ requestId: "m1", modelId: "mistral.mistral-large-2407-v1:0" }),
+      invocationRecord({ requestId: "m2" }),
+    ]);
+    const db = freshDb();
+    const summary = await ingestDir(db, root);
+    expect(summary.unpricedModels).toEqual([{ model: "mistral.mistral-large-2407-v1:0", requests: 1 }]);
+    const t = totals(db);
+    expect(t.unpricedRequests).toBe(1);
+    expect(t.unpricedModels).toEqual(["mistral.mistral-large-2407-v1:0"]);
+    expect(t.costPico).toBe(100n * 1_100_000n + 50n * 5_500_000n);
+  });
+
+  it("gives exact totals after a run dies part-way and is run again", async () => {
+    const root = tempDir();
+    const ids: string[] = [];
+    for (let o = 0; o < 6; o++) {
+      const lines = Array.from({ length: 7 }, (_, i) => {
+        const id = `c-${o}-${i}`;
+        ids.push(id);
+        return invocationRecord({ requestId: id, input: { inputTokenCount: o * 10 + i } });
+      });
+      writeObject(root, logKey("2026-10-05T10", `o${o}`), lines);
+    }
+    const reference = freshDb();
+    await ingestDir(reference, root);
+    const db = freshDb();
+    const source = await createDirSource(root);
+    let opened = 0;
+    const dying = {
+      ...source,
+      list: async function* () {
+        for await (const ref of source.list()) {
+          opened += 1;
+          if (opened === 4) throw new Error("simulated crash");
+          yield ref;
+        }
+      },
+    };
+    await expect(ingestObjects({ db, objects: dying, prices: PriceBook.load(db), batchRecords: 5 })).rejects.toThrow("simulated crash");
+    const partial = totals(db).requests;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(42);
+    const rerun = await ingestDir(db, root, 5);
+    expect(totals(db)).toEqual(totals(reference));
+    expect(totals(db).requests).toBe(42);
+    expect(rerun.records + partial).toBe(42);
+  });
+});

@@ -1,0 +1,351 @@
+/**
+ * The raw-object ingest: objects → lines → records → hourly rollups, exactly once (DESIGN rule 5).
+ *
+ * - An object is recorded in `ingested_objects` in the same transaction as its last records, so a
+ *   finished object is never read twice.
+ * - Every record's requestId goes into `seen_requests` in the transaction that counts it, so a
+ *   record delivered twice (or re-read after a crash mid-object) counts once.
+ * - A crash loses only the uncommitted batch, which the next run reads again.
+ * Memory is bounded by `batchRecords` and one line (`maxLineBytes`), whatever the object sizes.
+ */
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { DEFAULT_METADATA_MAPPING, type MetadataMapping } from "../dimensions";
+import type { ApplicationProfileMap } from "../models/resolve-model";
+import type { PriceBook } from "../pricing/price-book";
+import { normalizeRecord } from "../records/normalize";
+import type { UsageRecord } from "../records/usage-record";
+import { RollupAccumulator } from "../rollup/accumulate";
+import { addRollupRows, type WriteContext } from "../rollup/write";
+import type { Db } from "../store/db";
+import { readLines } from "./lines";
+import type { ObjectRef, ObjectSource } from "./object-source";
+
+export type IngestOptions = {
+  db: Db;
+  objects: ObjectSource;
+  prices: PriceBook;
+  mapping?: MetadataMapping;
+  applicationProfiles?: ApplicationProfileMap;
+  profilePrefixes?: readonly string[];
+  /** Records per transaction. */
+  batchRecords?: number;
+  /** How long a requestId is remembered, in hours of record time before the newest record. */
+  dedupeWindowHours?: number;
+  maxLineBytes?: number;
+  onProgress?: (progress: IngestProgress) => void;
+  now?: () => Date;
+};
+
+export type IngestProgress = {
+  objectsDone: number;
+  objectsSkipped: number;
+  records: number;
+  bytesRead: number;
+  committedBatches: number;
+};
+
+export type QuarantineEntry = { key: string; location: string; line: number | null; reason: string };
+
+export type IngestSummary = {
+  runId: number;
+  status: "ok" | "partial";
+  objectsListed: number;
+  objectsIngested: number;
+  /** Already in the ledger from an earlier run. */
+  objectsSkipped: number;
+  /** Nothing in them could be read (not gzip, empty …). */
+  objectsRejected: number;
+  /** Unique records counted by this run (requests + errors). */
+  records: number;
+  requests: number;
+  errors: number;
+  duplicates: number;
+  /** Records whose schemaType is not ModelInvocationLog. */
+  notInvocationLogs: number;
+  quarantined: number;
+  /** The first quarantine entries (all are in the store's `quarantine` table). */
+  quarantine: QuarantineEntry[];
+  unpricedModels: { model: string; requests: number }[];
+  bytesRead: number;
+  dataFrom: string | null;
+  dataUntil: string | null;
+};
+
+const DEFAULTS = { batchRecords: 20_000, dedupeWindowHours: 168, maxLineBytes: 8 * 1024 * 1024 };
+const QUARANTINE_IN_SUMMARY = 50;
+const EXCERPT_CHARS = 200;
+
+type PendingObject = { ref: ObjectRef; records: number; status: "ok" | "partial" | "rejected" };
+
+export async function ingestObjects(options: IngestOptions): Promise<IngestSummary> {
+  const { db, objects, prices } = options;
+  const client = db.$client;
+  const now = options.now ?? (() => new Date());
+  const batchRecords = options.batchRecords ?? DEFAULTS.batchRecords;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
+  const windowHours = options.dedupeWindowHours ?? DEFAULTS.dedupeWindowHours;
+
+  // A run that was killed left its row 'running'; say so rather than leave it looking alive.
+  client
+    .prepare("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running' AND source = 'raw'")
+    .run();
+  const runId = Number(
+    client
+      .prepare(
+        "INSERT INTO ingest_runs (source, location, started_at, status) VALUES ('raw', ?, ?, 'running')",
+      )
+      .run(objects.location, now().toISOString()).lastInsertRowid,
+  );
+
+  const ctx: WriteContext = {
+    db,
+    source: "raw",
+    prices,
+    applicationProfiles: options.applicationProfiles,
+    profilePrefixes: options.profilePrefixes,
+  };
+  const acc = new RollupAccumulator(options.mapping ?? DEFAULT_METADATA_MAPPING);
+  const isLedgered = client
+    .prepare("SELECT 1 FROM ingested_objects WHERE source = 'objects' AND key = ?")
+    .pluck();
+  const markSeen = client.prepare(
+    "INSERT OR IGNORE INTO seen_requests (request_id, timestamp) VALUES (?, ?)",
+  );
+  const ledger = client.prepare(
+    `INSERT INTO ingested_objects (source, key, size, etag, status, records, run_id, ingested_at)
+     VALUES ('objects', ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const quarantineRow = client.prepare(
+    "INSERT INTO quarantine (run_id, source, key, line, reason, excerpt, created_at) VALUES (?, 'objects', ?, ?, ?, ?, ?)",
+  );
+
+  const summary: IngestSummary = {
+    runId,
+    status: "ok",
+    objectsListed: 0,
+    objectsIngested: 0,
+    objectsSkipped: 0,
+    objectsRejected: 0,
+    records: 0,
+    requests: 0,
+    errors: 0,
+    duplicates: 0,
+    notInvocationLogs: 0,
+    quarantined: 0,
+    quarantine: [],
+    unpricedModels: [],
+    bytesRead: 0,
+    dataFrom: null,
+    dataUntil: null,
+  };
+  const progress: IngestProgress = {
+    objectsDone: 0,
+    objectsSkipped: 0,
+    records: 0,
+    bytesRead: 0,
+    committedBatches: 0,
+  };
+  let batch: UsageRecord[] = [];
+  let pendingObjects: PendingObject[] = [];
+  let pendingQuarantine: (QuarantineEntry & { excerpt: string | null })[] = [];
+
+  const commit = client.transaction(() => {
+    for (const record of batch) {
+      if (markSeen.run(record.requestId, record.timestamp).changes === 0) {
+        summary.duplicates += 1;
+        continue;
+      }
+      acc.add(record);
+      summary.records += 1;
+      if (record.errorCode === null) summary.requests += 1;
+      else summary.errors += 1;
+      if (summary.dataFrom === null || record.timestamp < summary.dataFrom)
+        summary.dataFrom = record.timestamp;
+      if (summary.dataUntil === null || record.timestamp > summary.dataUntil)
+        summary.dataUntil = record.timestamp;
+    }
+    addRollupRows(ctx, acc.hourly.values(), acc.facets.values());
+    const at = now().toISOString();
+    for (const q of pendingQuarantine) quarantineRow.run(runId, q.key, q.line, q.reason, q.excerpt, at);
+    for (const p of pendingObjects)
+      ledger.run(p.ref.key, p.ref.size, p.ref.etag ?? null, p.status, p.records, runId, at);
+  });
+
+  const flush = () => {
+    commit();
+    acc.clear();
+    batch = [];
+    pendingObjects = [];
+    pendingQuarantine = [];
+    progress.committedBatches += 1;
+    progress.records = summary.records;
+    options.onProgress?.({ ...progress });
+  };
+
+  const quarantine = (ref: ObjectRef, line: number | null, reason: string, excerpt: string | null) => {
+    summary.quarantined += 1;
+    const entry = { key: ref.key, location: ref.location, line, reason };
+    if (summary.quarantine.length < QUARANTINE_IN_SUMMARY) summary.quarantine.push(entry);
+    pendingQuarantine.push({ ...entry, excerpt: excerpt === null ? null : excerpt.slice(0, EXCERPT_CHARS) });
+  };
+
+  for await (const ref of objects.list()) {
+    summary.objectsListed += 1;
+    if (isLedgered.get(ref.key) !== undefined) {
+      summary.objectsSkipped += 1;
+      progress.objectsSkipped += 1;
+      continue;
+    }
+    const pending: PendingObject = { ref, records: 0, status: "ok" };
+    if (ref.size === 0) {
+      quarantine(ref, null, "empty object (0 bytes)", null);
+      pending.status = "rejected";
+    } else {
+      const result = await readObject(ref, maxLineBytes, (record) => {
+        batch.push(record);
+        pending.records += 1;
+        if (batch.length >= batchRecords) flush();
+      });
+      summary.bytesRead += result.bytes;
+      progress.bytesRead = summary.bytesRead;
+      summary.notInvocationLogs += result.skipped;
+      for (const bad of result.rejected) quarantine(ref, bad.line, bad.reason, bad.excerpt);
+      if (result.fatal) {
+        quarantine(ref, result.fatal.line, result.fatal.reason, null);
+        pending.status = pending.records === 0 && result.rejected.length === 0 ? "rejected" : "partial";
+      } else if (result.rejected.length > 0) {
+        pending.status = "partial";
+      }
+    }
+    if (pending.status === "rejected") summary.objectsRejected += 1;
+    else summary.objectsIngested += 1;
+    pendingObjects.push(pending);
+    progress.objectsDone += 1;
+  }
+  flush();
+
+  // Remember requestIds only for the dedupe window before the newest record (documented bound).
+  if (summary.dataUntil !== null) {
+    const newest = client.prepare("SELECT MAX(timestamp) FROM seen_requests").pluck().get();
+    if (typeof newest === "string") {
+      const cutoff = new Date(Date.parse(newest) - windowHours * 3_600_000).toISOString();
+      client.prepare("DELETE FROM seen_requests WHERE timestamp < ?").run(cutoff);
+    }
+  }
+
+  summary.unpricedModels = unpricedModelsOfRun(db, summary);
+  summary.status = summary.quarantined > 0 ? "partial" : "ok";
+  client
+    .prepare(
+      `UPDATE ingest_runs SET finished_at = ?, status = ?, objects = ?, objects_skipped = ?, records = ?,
+       duplicates = ?, quarantined = ?, bytes_scanned = ?, data_until = ? WHERE id = ?`,
+    )
+    .run(
+      now().toISOString(),
+      summary.status,
+      summary.objectsIngested + summary.objectsRejected,
+      summary.objectsSkipped,
+      summary.records,
+      summary.duplicates,
+      summary.quarantined,
+      summary.bytesRead,
+      summary.dataUntil,
+      runId,
+    );
+  return summary;
+}
+
+type ObjectReadResult = {
+  bytes: number;
+  skipped: number;
+  rejected: { line: number; reason: string; excerpt: string }[];
+  fatal?: { line: number | null; reason: string };
+};
+
+async function readObject(
+  ref: ObjectRef,
+  maxLineBytes: number,
+  onRecord: (record: UsageRecord) => void,
+): Promise<ObjectReadResult> {
+  const result: ObjectReadResult = { bytes: 0, skipped: 0, rejected: [] };
+  let lastLine = 0;
+  let raw: Readable;
+  try {
+    raw = await ref.open();
+  } catch (error) {
+    result.fatal = { line: null, reason: `cannot open: ${messageOf(error)}` };
+    return result;
+  }
+  raw.on("data", (chunk: Buffer) => {
+    result.bytes += chunk.length;
+  });
+  const gunzip = createGunzip();
+  raw.on("error", (error) => gunzip.destroy(error));
+  raw.pipe(gunzip);
+  try {
+    for await (const line of readLines(gunzip, maxLineBytes)) {
+      lastLine = line.number;
+      if ("tooLong" in line) {
+        result.rejected.push({
+          line: line.number,
+          reason: `line of ${line.tooLong} bytes exceeds the ${maxLineBytes}-byte limit`,
+          excerpt: "",
+        });
+        continue;
+      }
+      if (line.text.trim().length === 0) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line.text);
+      } catch (error) {
+        result.rejected.push({
+          line: line.number,
+          reason: `invalid JSON: ${messageOf(error)}`,
+          excerpt: line.text,
+        });
+        continue;
+      }
+      const normalized = normalizeRecord(parsed);
+      if (normalized.kind === "record") onRecord(normalized.record);
+      else if (normalized.kind === "skip") result.skipped += 1;
+      else result.rejected.push({ line: line.number, reason: normalized.reason, excerpt: line.text });
+    }
+  } catch (error) {
+    const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+    if (code === "Z_DATA_ERROR" && lastLine === 0) {
+      result.fatal = { line: null, reason: `not gzip data: ${messageOf(error)}` };
+    } else if (code === "Z_BUF_ERROR" || /unexpected end/i.test(messageOf(error))) {
+      result.fatal = { line: lastLine + 1, reason: `truncated gzip: the object ends after line ${lastLine}` };
+    } else {
+      result.fatal = {
+        line: lastLine + 1,
+        reason: `read failed after line ${lastLine}: ${messageOf(error)}`,
+      };
+    }
+  } finally {
+    raw.destroy();
+  }
+  return result;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Models this run touched that have usage but no price (DESIGN rule 3: never silent). */
+function unpricedModelsOfRun(db: Db, summary: IngestSummary): { model: string; requests: number }[] {
+  if (summary.dataFrom === null || summary.dataUntil === null) return [];
+  const rows = db.$client
+    .prepare(
+      `SELECT base_model AS model, SUM(requests) AS requests FROM usage_hourly
+       WHERE source = 'raw' AND price_id IS NULL AND requests > 0 AND hour >= ? AND hour <= ?
+       GROUP BY base_model ORDER BY requests DESC`,
+    )
+    .all(`${summary.dataFrom.slice(0, 13)}:00:00Z`, `${summary.dataUntil.slice(0, 13)}:00:00Z`);
+  return rows.flatMap((row) =>
+    typeof row === "object" && row !== null && "model" in row && "requests" in row
+      ? [{ model: String(row.model), requests: Number(row.requests) }]
+      : [],
+  );
+}

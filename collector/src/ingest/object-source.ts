@@ -1,0 +1,36 @@
+import type { Readable } from "node:stream";
+
+/** One log object, wherever it lives. */
+export type ObjectRef = {
+  /** Stable identity across sources: the key from `AWSLogs/…` on when present. */
+  key: string;
+  /** Where it was read from, for messages (path or s3:// URL). */
+  location: string;
+  size: number;
+  etag?: string;
+  open: () => Promise<Readable>;
+};
+
+/** Lists log objects in a stable order. */
+export type ObjectSource = {
+  kind: "dir" | "s3";
+  /** What the user pointed at, for run records and messages. */
+  location: string;
+  list: () => AsyncIterable<ObjectRef>;
+};
+
+/** Bedrock writes this marker under the configured prefix; it is not a log. */
+export const PERMISSION_CHECK_MARKER = "amazon-bedrock-logs-permission-check";
+
+/** Whether a key is a log object to ingest: `*.json.gz`, not a large-body sidecar under `data/`. */
+export function isLogObjectKey(key: string): boolean {
+  if (!key.endsWith(".json.gz")) return false;
+  const segments = key.split("/");
+  return !segments.slice(0, -1).includes("data");
+}
+
+/** The ledger identity of an object: from `AWSLogs/` on, so dir and S3 copies of a log match. */
+export function ledgerKeyOf(relativeKey: string): string {
+  const at = relativeKey.indexOf("AWSLogs/");
+  return at >= 0 ? relativeKey.slice(at) : relativeKey;
+}
