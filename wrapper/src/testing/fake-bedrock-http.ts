@@ -18,10 +18,19 @@ export interface FakeResponse {
 /** Decides the answer to one signed request. */
 export type FakeResponder = (request: HttpRequest, index: number) => FakeResponse | Promise<FakeResponse>;
 
+/** The part of an abort signal the handler needs (the SDK passes its own AbortSignal type). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener?(type: "abort", listener: () => void): void;
+}
+
 /** A request handler that records the final signed requests it receives. */
 export interface FakeBedrockHandler {
   readonly requests: HttpRequest[];
-  handle(request: HttpRequest): Promise<{ response: HttpResponse }>;
+  handle(
+    request: HttpRequest,
+    options?: { abortSignal?: AbortSignalLike },
+  ): Promise<{ response: HttpResponse }>;
   updateHttpClientConfig(): void;
   httpHandlerConfigs(): Record<string, never>;
   destroy(): void;
@@ -38,9 +47,16 @@ export function createFakeBedrockHandler(responder: FakeResponder): FakeBedrockH
   const requests: HttpRequest[] = [];
   return {
     requests,
-    async handle(request) {
+    async handle(request, options) {
       requests.push(request);
-      const answer = await responder(request, requests.length - 1);
+      const signal = options?.abortSignal;
+      const aborted = new Promise<never>((_, reject) => {
+        const fail = () => reject(Object.assign(new Error("Request aborted"), { name: "AbortError" }));
+        if (signal?.aborted) fail();
+        signal?.addEventListener?.("abort", fail);
+      });
+      aborted.catch(() => undefined);
+      const answer = await Promise.race([responder(request, requests.length - 1), aborted]);
       const body =
         typeof answer.body === "string" ? Buffer.from(answer.body) : Buffer.from(answer.body ?? []);
       return {

@@ -1,0 +1,2 @@
+export * from "./fake-bedrock-http";
+export * from "./stub-runtime-client";
