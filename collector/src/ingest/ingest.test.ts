@@ -15,7 +15,12 @@ function freshDb(): Db {
 }
 
 async function ingestDir(db: Db, root: string, batchRecords?: number) {
-  return ingestObjects({ db, objects: await createDirSource(root), prices: PriceBook.load(db), batchRecords });
+  return ingestObjects({
+    db,
+    objects: await createDirSource(root),
+    prices: PriceBook.load(db),
+    batchRecords,
+  });
 }
 
 function totals(db: Db) {
@@ -25,7 +30,12 @@ function totals(db: Db) {
 describe("ingestObjects", () => {
   it("counts the four token buckets, errors and duplicates exactly, and prices them exactly", async () => {
     const root = tempDir();
-    const cached = { inputContentType: "application/json", inputTokenCount: 1000, cacheReadInputTokenCount: 4000, cacheWriteInputTokenCount: 2000 };
+    const cached = {
+      inputContentType: "application/json",
+      inputTokenCount: 1000,
+      cacheReadInputTokenCount: 4000,
+      cacheWriteInputTokenCount: 2000,
+    };
     writeObject(root, logKey("2026-10-05T10", "a"), [
       invocationRecord({ requestId: "r1", input: cached, output: { outputTokenCount: 300 } }),
       invocationRecord({ requestId: "r2", errorCode: "ThrottlingException" }),
@@ -33,35 +43,75 @@ describe("ingestObjects", () => {
     // r1 delivered again in a later object: counts once.
     writeObject(root, logKey("2026-10-05T11", "b"), [
       invocationRecord({ requestId: "r1", input: cached, output: { outputTokenCount: 300 } }),
-      invocationRecord({ requestId: "r3", modelId: "amazon.titan-embed-text-v2:0", operation: "InvokeModel", input: { inputTokenCount: 10 }, output: {} }),
+      invocationRecord({
+        requestId: "r3",
+        modelId: "amazon.titan-embed-text-v2:0",
+        operation: "InvokeModel",
+        input: { inputTokenCount: 10 },
+        output: {},
+      }),
     ]);
     const db = freshDb();
     const summary = await ingestDir(db, root);
-    expect(summary).toMatchObject({ objectsIngested: 2, records: 3, requests: 2, errors: 1, duplicates: 1, quarantined: 0, status: "ok" });
+    expect(summary).toMatchObject({
+      objectsIngested: 2,
+      records: 3,
+      requests: 2,
+      errors: 1,
+      duplicates: 1,
+      quarantined: 0,
+      status: "ok",
+    });
     const t = totals(db);
-    expect(t).toMatchObject({ requests: 2, errors: 1, inputTokens: 1010, outputTokens: 300, cacheReadTokens: 4000, cacheWriteTokens: 2000, unpricedRequests: 0 });
+    expect(t).toMatchObject({
+      requests: 2,
+      errors: 1,
+      inputTokens: 1010,
+      outputTokens: 300,
+      cacheReadTokens: 4000,
+      cacheWriteTokens: 2000,
+      unpricedRequests: 0,
+    });
     // haiku 4.5 geographic: 1.10 in, 5.50 out, 0.11 cache read, 1.375 cache write per 1M; titan v2 0.02 in.
-    const expected = 1000n * 1_100_000n + 300n * 5_500_000n + 4000n * 110_000n + 2000n * 1_375_000n + 10n * 20_000n;
+    const expected =
+      1000n * 1_100_000n + 300n * 5_500_000n + 4000n * 110_000n + 2000n * 1_375_000n + 10n * 20_000n;
     expect(t.costPico).toBe(expected);
   });
 
   it("uses the record's timestamp, not the delivery folder, for the hour", async () => {
     const root = tempDir();
-    writeObject(root, logKey("2026-10-05T11", "late"), [invocationRecord({ requestId: "late-1", timestamp: "2026-10-05T10:59:59.999Z" })]);
+    writeObject(root, logKey("2026-10-05T11", "late"), [
+      invocationRecord({ requestId: "late-1", timestamp: "2026-10-05T10:59:59.999Z" }),
+    ]);
     const db = freshDb();
     await ingestDir(db, root);
-    const rows = queryUsage(db, PriceBook.load(db), { from: "2026-10-05", to: "2026-10-06", by: [], granularity: "hour" });
+    const rows = queryUsage(db, PriceBook.load(db), {
+      from: "2026-10-05",
+      to: "2026-10-06",
+      by: [],
+      granularity: "hour",
+    });
     expect(rows.map((r) => [r.period, r.requests])).toEqual([["2026-10-05T10:00:00Z", 1]]);
   });
 
   it("quarantines each kind of bad input with its place and reason, and ingests everything else", async () => {
     const root = tempDir();
     const good = (id: string) => invocationRecord({ requestId: id });
-    const garbage = writeObject(root, logKey("2026-10-05T10", "garbage"), [good("g1"), "{not json", good("g2")]);
+    const garbage = writeObject(root, logKey("2026-10-05T10", "garbage"), [
+      good("g1"),
+      "{not json",
+      good("g2"),
+    ]);
     const notGzip = writeRaw(root, logKey("2026-10-05T10", "plain"), `${JSON.stringify(good("p1"))}\n`);
     const empty = writeRaw(root, logKey("2026-10-05T10", "empty"), Buffer.alloc(0));
-    const full = gzipSync(`${JSON.stringify(good("t1"))}\n${JSON.stringify(good("t2"))}\n${JSON.stringify(good("t3"))}\n`);
-    const truncated = writeRaw(root, logKey("2026-10-05T10", "truncated"), full.subarray(0, full.length - 12));
+    const full = gzipSync(
+      `${JSON.stringify(good("t1"))}\n${JSON.stringify(good("t2"))}\n${JSON.stringify(good("t3"))}\n`,
+    );
+    const truncated = writeRaw(
+      root,
+      logKey("2026-10-05T10", "truncated"),
+      full.subarray(0, full.length - 12),
+    );
     const wrongTypes = writeObject(root, logKey("2026-10-05T10", "types"), [
       good("w1"),
       invocationRecord({ requestId: "w2", input: { inputTokenCount: "12" } }),
@@ -80,7 +130,11 @@ describe("ingestObjects", () => {
         [garbage, 2, expect.stringMatching(/^invalid JSON: /)],
         [huge, 1, "requestMetadata.tenant_id: value of 1048576 characters; Bedrock allows at most 256"],
         [notGzip, null, expect.stringMatching(/^not gzip data: /)],
-        [truncated, expect.any(Number), expect.stringMatching(/^truncated gzip: the object ends after line \d$/)],
+        [
+          truncated,
+          expect.any(Number),
+          expect.stringMatching(/^truncated gzip: the object ends after line \d$/),
+        ],
         [wrongTypes, 2, 'input.inputTokenCount: expected a non-negative integer, got string "12"'],
         [wrongTypes, 3, "requestMetadata.tenant_id: expected a string, got number 7"],
       ]),
@@ -99,7 +153,10 @@ describe("ingestObjects", () => {
 
   it("is a no-op when run again over the same objects", async () => {
     const root = tempDir();
-    writeObject(root, logKey("2026-10-05T10", "a"), [invocationRecord({ requestId: "a1" }), invocationRecord({ requestId: "a2" })]);
+    writeObject(root, logKey("2026-10-05T10", "a"), [
+      invocationRecord({ requestId: "a1" }),
+      invocationRecord({ requestId: "a2" }),
+    ]);
     const db = freshDb();
     const first = await ingestDir(db, root);
     const before = totals(db);
@@ -115,9 +172,11 @@ describe("ingestObjects", () => {
       invocationRecord({ requestId: "a1" }),
       { schemaType: "SomethingElse", requestId: "x" },
     ]);
-    writeObject(root, "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/05/10/data/u_input.json.gz", [
-      { messages: [] },
-    ]);
+    writeObject(
+      root,
+      "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/10/05/10/data/u_input.json.gz",
+      [{ messages: [] }],
+    );
     writeRaw(root, "amazon-bedrock-logs-permission-check", "");
     const db = freshDb();
     const summary = await ingestDir(db, root);
@@ -165,7 +224,9 @@ describe("ingestObjects", () => {
         }
       },
     };
-    await expect(ingestObjects({ db, objects: dying, prices: PriceBook.load(db), batchRecords: 5 })).rejects.toThrow("simulated crash");
+    await expect(
+      ingestObjects({ db, objects: dying, prices: PriceBook.load(db), batchRecords: 5 }),
+    ).rejects.toThrow("simulated crash");
     const partial = totals(db).requests;
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(42);

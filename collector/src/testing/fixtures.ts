@@ -45,7 +45,12 @@ export function invocationRecord(o: RecordOverrides): Record<string, unknown> {
     ...(o.errorCode
       ? { errorCode: o.errorCode, input: {}, output: {} }
       : {
-          input: o.input ?? { inputContentType: "application/json", inputTokenCount: 100, cacheReadInputTokenCount: 0, cacheWriteInputTokenCount: 0 },
+          input: o.input ?? {
+            inputContentType: "application/json",
+            inputTokenCount: 100,
+            cacheReadInputTokenCount: 0,
+            cacheWriteInputTokenCount: 0,
+          },
           output: o.output ?? { outputContentType: "application/json", outputTokenCount: 50 },
         }),
   };
@@ -55,13 +60,27 @@ export function tempDir(prefix = "cb-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function logKey(hourIso: string, name: string, account = "111122223333", region = "us-east-1"): string {
-  const [y, m, d, h] = [hourIso.slice(0, 4), hourIso.slice(5, 7), hourIso.slice(8, 10), hourIso.slice(11, 13)];
+export function logKey(
+  hourIso: string,
+  name: string,
+  account = "111122223333",
+  region = "us-east-1",
+): string {
+  const [y, m, d, h] = [
+    hourIso.slice(0, 4),
+    hourIso.slice(5, 7),
+    hourIso.slice(8, 10),
+    hourIso.slice(11, 13),
+  ];
   return `AWSLogs/${account}/BedrockModelInvocationLogs/${region}/${y}/${m}/${d}/${h}/${name}.json.gz`;
 }
 
 /** Writes `lines` (objects are JSON-encoded, strings written as they are) gzip'd at `root/key`. */
-export function writeObject(root: string, key: string, lines: readonly (string | Record<string, unknown>)[]): string {
+export function writeObject(
+  root: string,
+  key: string,
+  lines: readonly (string | Record<string, unknown>)[],
+): string {
   const path = join(root, key);
   mkdirSync(dirname(path), { recursive: true });
   const text = lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n");
