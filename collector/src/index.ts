@@ -1,5 +1,5 @@
 export * from "./dimensions";
-export * from "./format/csv";
+export { escapeCsvField, toCsv, unescapeCsvField } from "./billing/csv";
 export * from "./ingest";
 export * from "./models/resolve-model";
 export * from "./pricing/catalog";
