@@ -1,0 +1,24 @@
+/** An in-memory Io for command tests: captures output, fixed clock, default config. */
+import { parseConfig } from "./config";
+import type { Io } from "./io";
+import { runCli } from "./run";
+
+export type Captured = { code: number; stdout: string; stderr: string };
+
+export async function runCaptured(argv: string[], now = new Date("2026-11-15T12:00:00Z")): Promise<Captured> {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    stderrIsTTY: false,
+    config: parseConfig({}),
+    now: () => now,
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
