@@ -1,0 +1,3 @@
+/** Test helpers for other packages' tests (fixtures, s3rver). Not for production code. */
+export * from "./fixtures";
+export { type S3Stand, startS3rver } from "./s3rver";
