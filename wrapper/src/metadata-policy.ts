@@ -30,6 +30,9 @@ export type MetadataValue = string | number | boolean | bigint | Date | null | u
 /** Per-call or default metadata, before the policy runs. */
 export type MetadataInput = Readonly<Record<string, MetadataValue>>;
 
+/** Metadata as it may arrive from JavaScript callers or parsed JSON; every value is checked at run time. */
+export type UntypedMetadata = Readonly<Record<string, unknown>>;
+
 /** The resolved policy (see `metadataPolicySchema` in config.ts for defaults). */
 export interface MetadataPolicy {
   readonly mode: PolicyMode;
@@ -73,7 +76,7 @@ function isPrintableKey(key: string, sensitivePatterns: readonly RegExp[]): bool
 }
 
 function collectEntries(
-  sources: readonly (MetadataInput | undefined)[],
+  sources: readonly (UntypedMetadata | undefined)[],
   policy: MetadataPolicy,
   report: (key: string, reason: MetadataIssueReason, why: string, action: MetadataIssueAction) => void,
 ): Map<string, Entry> {
@@ -125,7 +128,7 @@ function convertValue(value: unknown): string | undefined {
  * const { metadata, issues } = applyMetadataPolicy([defaults, { tenant_id: "t-1", user_id: "u-9" }], policy);
  */
 export function applyMetadataPolicy(
-  sources: readonly (MetadataInput | undefined)[],
+  sources: readonly (UntypedMetadata | undefined)[],
   policy: MetadataPolicy,
 ): PolicyResult {
   const issues: MetadataIssue[] = [];
