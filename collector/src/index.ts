@@ -14,3 +14,4 @@ export * from "./rollup/write";
 export { createDb, type Db } from "./store/db";
 export * as schema from "./store/schema";
 export * from "./metrics";
+export * from "./billing";

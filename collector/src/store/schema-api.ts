@@ -54,6 +54,7 @@ export const invoiceLines = sqliteTable(
     kind: text("kind").notNull(),
     usageMonth: text("usage_month").notNull(),
     applicationName: text("application_name"),
+    costCenter: text("cost_center"),
     model: text("model"),
     /** input | output | cache_read | cache_write; null on markup lines. */
     tokenBucket: text("token_bucket"),
@@ -61,6 +62,8 @@ export const invoiceLines = sqliteTable(
     unitMicros: integer("unit_micros_per_mtok"),
     priceId: integer("price_id"),
     priceVersion: text("price_version"),
+    /** Region of the price version ("*" = any region). */
+    priceRegion: text("price_region"),
     basisPoints: integer("basis_points"),
     amountMicros: integer("amount_micros").notNull(),
     description: text("description").notNull(),

@@ -1,0 +1,14 @@
+/**
+ * The billing domain: periods, invoices (with adjustments and markups), prices and reprices,
+ * budgets, exports. Plain functions over the store, shared by the API, the CLI and the alarms.
+ */
+export * from "./budgets";
+export * from "./csv";
+export * from "./errors";
+export * from "./exports";
+export * from "./freshness";
+export * from "./invoices";
+export * from "./markups";
+export * from "./months";
+export * from "./periods";
+export * from "./prices";
