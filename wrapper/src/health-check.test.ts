@@ -73,13 +73,11 @@ describe("healthCheck", () => {
   });
 
   it("reports failures instead of throwing, mapping credential failures to the typed error", async () => {
-    controlMock
-      .on(ListFoundationModelsCommand)
-      .rejects(
-        Object.assign(new Error("Could not load credentials from any providers"), {
-          name: "CredentialsProviderError",
-        }),
-      );
+    controlMock.on(ListFoundationModelsCommand).rejects(
+      Object.assign(new Error("Could not load credentials from any providers"), {
+        name: "CredentialsProviderError",
+      }),
+    );
     const report = await setup().healthCheck();
     expect(report.ok).toBe(false);
     expect(report.probes[0]).toMatchObject({ ok: false, errorName: "CredentialsError" });
