@@ -16,7 +16,11 @@ export function parseCommandArgs<S extends z.ZodType>(
       error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error),
     );
   }
-  const parsed = schema.safeParse(values);
+  // Flags are kebab-case on the command line and camelCase in schemas.
+  const camel = Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+  );
+  const parsed = schema.safeParse(camel);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const flag = issue?.path.length

@@ -15,3 +15,15 @@ export { createDb, type Db } from "./store/db";
 export * as schema from "./store/schema";
 export * from "./metrics";
 export * from "./billing";
+export {
+  aggregateTruth,
+  type GroundTruth,
+  parseGroundTruth,
+  SIMULATED_APPLICATION_PROFILES,
+  type SimulationOptions,
+  type SimulationSummary,
+  simulate,
+  type TruthRow,
+  totalTruth,
+} from "./simulate";
+export * as apiSchema from "./store/schema-api";
