@@ -30,7 +30,8 @@ describe("Athena DDL", () => {
     );
     expect(ddl).toContain("'projection.datehour.format' = 'yyyy/MM/dd/HH'");
     expect(ddl).toContain("'projection.datehour.range' = '2025/01/01/00,NOW'");
-    const template = "'storage.location.template' = 's3://acme-bedrock-logs/bedrock/AWSLogs/123456789012/BedrockModelInvocationLogs/eu-west-1/";
+    const template =
+      "'storage.location.template' = 's3://acme-bedrock-logs/bedrock/AWSLogs/123456789012/BedrockModelInvocationLogs/eu-west-1/";
     expect(ddl).toContain(`${template}\${datehour}/'`);
   });
 

@@ -1,0 +1,87 @@
+/** Query rows (from either engine) → the rollup's HourlyRow / FacetRow, merged by key. */
+import {
+  addCounters,
+  type Counters,
+  dimsKeyOf,
+  type FacetRow,
+  type HourlyRow,
+  type RollupDims,
+} from "../rollup/types";
+
+export type DimsAndCounters = {
+  account: string | null;
+  region: string | null;
+  tenant: string | null;
+  application: string | null;
+  cost_center: string | null;
+  environment: string | null;
+  team: string | null;
+  model_id: string;
+  requests: number;
+  errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+};
+
+export function dimsOf(row: DimsAndCounters): RollupDims {
+  return {
+    accountId: row.account,
+    region: row.region,
+    tenantId: row.tenant,
+    applicationName: row.application,
+    costCenter: row.cost_center,
+    environment: row.environment,
+    team: row.team,
+    modelId: row.model_id,
+  };
+}
+
+export function countersOf(row: DimsAndCounters): Counters {
+  return {
+    requests: row.requests,
+    errors: row.errors,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    cacheReadTokens: row.cache_read_tokens,
+    cacheWriteTokens: row.cache_write_tokens,
+  };
+}
+
+/** Accumulates rows; rows of disjoint time windows with the same key add up. */
+export class RowMerger {
+  private readonly hourlyRows = new Map<string, HourlyRow>();
+  private readonly facetRows = new Map<string, FacetRow>();
+  readonly modelIds = new Set<string>();
+  records = 0;
+
+  addHourly(hour: string, row: DimsAndCounters): void {
+    const dims = dimsOf(row);
+    const key = `${hour}\u0001${dimsKeyOf(dims)}`;
+    const c = countersOf(row);
+    this.modelIds.add(dims.modelId);
+    this.records += c.requests + c.errors;
+    const existing = this.hourlyRows.get(key);
+    if (existing) addCounters(existing.counters, c);
+    else this.hourlyRows.set(key, { hour, dims, counters: c });
+  }
+
+  addFacet(day: string, facet: string, value: string | null, row: DimsAndCounters): void {
+    const dims = dimsOf(row);
+    const key = JSON.stringify([day, dimsKeyOf(dims), facet, value]);
+    const c = countersOf(row);
+    this.modelIds.add(dims.modelId);
+    const existing = this.facetRows.get(key);
+    if (existing) addCounters(existing.counters, c);
+    else this.facetRows.set(key, { day, dims, facet, value, counters: c });
+  }
+
+  get hourly(): HourlyRow[] {
+    return [...this.hourlyRows.values()];
+  }
+
+  get facets(): FacetRow[] {
+    return [...this.facetRows.values()];
+  }
+}
