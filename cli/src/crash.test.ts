@@ -111,7 +111,8 @@ describe("ingest survives SIGKILL at any point", () => {
         "json",
       ]);
       const [partialTotal] = JSON.parse(partial.stdout);
-      expect(partialTotal.requests + partialTotal.errors).toBeGreaterThanOrEqual(afterBatches * 150);
+      // (A committed batch of 150 lines may hold a few duplicate deliveries, hence "about".)
+      expect(partialTotal.requests + partialTotal.errors).toBeGreaterThan(afterBatches * 140);
       expect(partialTotal.requests + partialTotal.errors).toBeLessThan(4000);
       // Kill again, later in the second run, before letting a third run finish.
       await ingestAndKill(db, afterBatches + 3);
