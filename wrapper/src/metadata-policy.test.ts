@@ -101,6 +101,11 @@ describe("enforce mode", () => {
     ]);
   });
 
+  it("rejects an empty key without printing it", () => {
+    const error = rejection(() => applyMetadataPolicy([{ ...BASE, "": "x" }], policy("enforce")));
+    expect(error.issues.map((i) => [i.key, i.reason])).toEqual([["<key #5>", "key_empty"]]);
+  });
+
   it("rejects non-string values when configured to", () => {
     const error = rejection(() =>
       applyMetadataPolicy([BASE, { retries: 3 }], policy("enforce", { nonStringValues: "reject" })),

@@ -256,6 +256,22 @@ describe("resilience through the SDK", () => {
     expect(http.requests).toHaveLength(0);
   });
 
+  it("builds the client with adaptive retries, maxAttempts and HTTP timeouts from config", async () => {
+    const bedrock = createChargebackClient({
+      region: "eu-west-1",
+      env: {},
+      retry: { maxAttempts: 5 },
+      timeouts: { requestTimeoutMs: 1234, connectionTimeoutMs: 99 },
+    });
+    const config = bedrock.runtimeClient.config;
+    expect(await config.region()).toBe("eu-west-1");
+    expect(await config.maxAttempts()).toBe(5);
+    expect((await config.retryStrategy()).constructor.name).toBe("AdaptiveRetryStrategy");
+    // The handler resolves its options lazily; read them the way it will.
+    const handlerOptions: unknown = await Reflect.get(config.requestHandler, "configProvider");
+    expect(handlerOptions).toMatchObject({ requestTimeout: 1234, connectionTimeout: 99 });
+  });
+
   it("a missing region is a ConfigError at construction, before any call", () => {
     expect(() => createChargebackClient({ env: {} })).toThrow(ConfigError);
     expect(() => createChargebackClient({ env: {} })).toThrow(/AWS region is missing/);
