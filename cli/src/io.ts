@@ -20,3 +20,9 @@ export type Command = {
 
 /** Bad arguments or paths: printed as `error: …` with the command's usage, exit 2. */
 export class UsageError extends Error {}
+
+/**
+ * A command in the registry: loaded only when run, so `chargeback report` never pays for the
+ * AWS SDKs, Hono or CDK that other commands import.
+ */
+export type CommandEntry = { name: string; summary: string; load: () => Promise<Command> };

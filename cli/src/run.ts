@@ -9,8 +9,8 @@ import { type Io, UsageError } from "./io";
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
   const [name, ...args] = argv;
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     const list = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n");
     const help = `usage: chargeback <command> [options]   (chargeback <command> --help)\n\ncommands:\n${list}\n`;
     if (!name || name === "help" || name === "--help") {
@@ -20,6 +20,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     io.stderr(`error: unknown command ${JSON.stringify(name)}\n\n${help}`);
     return 2;
   }
+  const command = await entry.load();
   if (args.includes("--help")) {
     io.stdout(`usage: ${command.usage}\n`);
     return 0;

@@ -1,6 +1,23 @@
-import type { Command } from "../io";
-import { ingestCommand } from "./ingest";
-import { reportCommand } from "./report";
+import type { CommandEntry } from "../io";
 
-/** Every command, in `chargeback help` order. */
-export const commands: Command[] = [ingestCommand, reportCommand];
+/**
+ * Every command, in `chargeback help` order. Add one line per command; its module loads only
+ * when that command runs.
+ */
+export const commands: CommandEntry[] = [
+  {
+    name: "simulate",
+    summary: "write simulated Bedrock invocation logs (S3 layout) with ground truth",
+    load: async () => (await import("./simulate")).simulateCommand,
+  },
+  {
+    name: "ingest",
+    summary: "read invocation log objects (folder or S3) into the store, exactly once",
+    load: async () => (await import("./ingest")).ingestCommand,
+  },
+  {
+    name: "report",
+    summary: "usage and cost by any dimensions over a UTC date range",
+    load: async () => (await import("./report")).reportCommand,
+  },
+];
