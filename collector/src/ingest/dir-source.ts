@@ -1,6 +1,6 @@
 /** Log objects in a local folder (the embedded default; also any synced copy of the bucket). */
 import { createReadStream } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { isLogObjectKey, ledgerKeyOf, type ObjectRef, type ObjectSource } from "./object-source";
 
@@ -22,6 +22,13 @@ export async function createDirSource(root: string): Promise<ObjectSource> {
 async function* walk(root: string, dir: string): AsyncGenerator<ObjectRef> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Stat a folder's log files together: one round trip per folder, not per file.
+  const files = entries.filter(
+    (e) => e.isFile() && isLogObjectKey(relative(root, join(dir, e.name)).split(sep).join("/")),
+  );
+  const sizes = new Map(
+    await Promise.all(files.map(async (e) => [e.name, (await stat(join(dir, e.name))).size] as const)),
+  );
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
@@ -30,10 +37,15 @@ async function* walk(root: string, dir: string): AsyncGenerator<ObjectRef> {
       yield* walk(root, path);
       continue;
     }
-    if (!entry.isFile()) continue;
+    const size = sizes.get(entry.name);
+    if (size === undefined) continue;
     const rel = relative(root, path).split(sep).join("/");
-    if (!isLogObjectKey(rel)) continue;
-    const { size } = await stat(path);
-    yield { key: ledgerKeyOf(rel), location: path, size, open: async () => createReadStream(path) };
+    yield {
+      key: ledgerKeyOf(rel),
+      location: path,
+      size,
+      open: async () => createReadStream(path),
+      readAll: () => readFile(path),
+    };
   }
 }

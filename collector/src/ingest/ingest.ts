@@ -9,7 +9,7 @@
  * Memory is bounded by `batchRecords` and one line (`maxLineBytes`), whatever the object sizes.
  */
 import type { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { createGunzip, gunzipSync, constants as zlibConstants } from "node:zlib";
 import { DEFAULT_METADATA_MAPPING, type MetadataMapping } from "../dimensions";
 import type { ApplicationProfileMap } from "../models/resolve-model";
 import type { PriceBook } from "../pricing/price-book";
@@ -73,6 +73,10 @@ export type IngestSummary = {
 };
 
 const DEFAULTS = { batchRecords: 20_000, dedupeWindowHours: 168, maxLineBytes: 8 * 1024 * 1024 };
+/** Objects up to this size are read whole and gunzipped in one call; larger ones stream. */
+const SMALL_OBJECT_BYTES = 4 * 1024 * 1024;
+/** How many small objects are read ahead while the current one is parsed. */
+const READ_AHEAD = 16;
 const QUARANTINE_IN_SUMMARY = 50;
 const EXCERPT_CHARS = 200;
 
@@ -190,23 +194,20 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     pendingQuarantine.push({ ...entry, excerpt: excerpt === null ? null : excerpt.slice(0, EXCERPT_CHARS) });
   };
 
-  for await (const ref of objects.list()) {
-    summary.objectsListed += 1;
-    if (isLedgered.get(ref.key) !== undefined) {
-      summary.objectsSkipped += 1;
-      progress.objectsSkipped += 1;
-      continue;
-    }
+  const processObject = async (ref: ObjectRef, preload: Promise<Buffer | Error> | undefined) => {
     const pending: PendingObject = { ref, records: 0, status: "ok" };
     if (ref.size === 0) {
       quarantine(ref, null, "empty object (0 bytes)", null);
       pending.status = "rejected";
     } else {
-      const result = await readObject(ref, maxLineBytes, (record) => {
+      const onRecord = (record: UsageRecord) => {
         batch.push(record);
         pending.records += 1;
         if (batch.length >= batchRecords) flush();
-      });
+      };
+      const result = preload
+        ? readLoadedObject(await preload, maxLineBytes, onRecord)
+        : await readObject(ref, maxLineBytes, onRecord);
       summary.bytesRead += result.bytes;
       progress.bytesRead = summary.bytesRead;
       summary.notInvocationLogs += result.skipped;
@@ -222,7 +223,25 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     else summary.objectsIngested += 1;
     pendingObjects.push(pending);
     progress.objectsDone += 1;
+  };
+
+  // Small objects are fetched READ_AHEAD at a time so I/O overlaps parsing; order is kept.
+  const window: { ref: ObjectRef; preload: Promise<Buffer | Error> | undefined }[] = [];
+  for await (const ref of objects.list()) {
+    summary.objectsListed += 1;
+    if (isLedgered.get(ref.key) !== undefined) {
+      summary.objectsSkipped += 1;
+      progress.objectsSkipped += 1;
+      continue;
+    }
+    const small = ref.size > 0 && ref.size <= SMALL_OBJECT_BYTES;
+    window.push({ ref, preload: small ? loadObject(ref) : undefined });
+    if (window.length >= READ_AHEAD) {
+      const next = window.shift();
+      if (next) await processObject(next.ref, next.preload);
+    }
   }
+  for (const next of window) await processObject(next.ref, next.preload);
   flush();
 
   // Remember requestIds only for the dedupe window before the newest record (documented bound).
@@ -262,6 +281,88 @@ type ObjectReadResult = {
   rejected: { line: number; reason: string; excerpt: string }[];
   fatal?: { line: number | null; reason: string };
 };
+
+async function loadObject(ref: ObjectRef): Promise<Buffer | Error> {
+  try {
+    if (ref.readAll) return await ref.readAll();
+    const chunks: Buffer[] = [];
+    for await (const chunk of await ref.open())
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    return Buffer.concat(chunks);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/** The in-memory twin of `readObject` for small objects: same lines, same reasons. */
+function readLoadedObject(
+  loaded: Buffer | Error,
+  maxLineBytes: number,
+  onRecord: (record: UsageRecord) => void,
+): ObjectReadResult {
+  const result: ObjectReadResult = { bytes: 0, skipped: 0, rejected: [] };
+  if (loaded instanceof Error) {
+    result.fatal = { line: null, reason: `cannot open: ${messageOf(loaded)}` };
+    return result;
+  }
+  result.bytes = loaded.length;
+  let text: Buffer;
+  let truncated = false;
+  try {
+    text = gunzipSync(loaded);
+  } catch (error) {
+    const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+    if (code !== "Z_BUF_ERROR" && !/unexpected end/i.test(messageOf(error))) {
+      result.fatal = { line: null, reason: `not gzip data: ${messageOf(error)}` };
+      return result;
+    }
+    // Truncated: keep the whole lines that did arrive.
+    truncated = true;
+    text = gunzipSync(loaded, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  }
+  let number = 0;
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf(10, start);
+    if (nl === -1 && (truncated || start >= text.length)) break;
+    const end = nl === -1 ? text.length : nl;
+    number += 1;
+    if (end - start > maxLineBytes) {
+      result.rejected.push({
+        line: number,
+        reason: `line of ${end - start} bytes exceeds the ${maxLineBytes}-byte limit`,
+        excerpt: "",
+      });
+    } else {
+      handleLine(text.toString("utf8", start, end), number, result, onRecord);
+    }
+    if (nl === -1) break;
+    start = nl + 1;
+  }
+  if (truncated)
+    result.fatal = { line: number + 1, reason: `truncated gzip: the object ends after line ${number}` };
+  return result;
+}
+
+function handleLine(
+  text: string,
+  number: number,
+  result: ObjectReadResult,
+  onRecord: (r: UsageRecord) => void,
+): void {
+  if (text.trim().length === 0) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    result.rejected.push({ line: number, reason: `invalid JSON: ${messageOf(error)}`, excerpt: text });
+    return;
+  }
+  const normalized = normalizeRecord(parsed);
+  if (normalized.kind === "record") onRecord(normalized.record);
+  else if (normalized.kind === "skip") result.skipped += 1;
+  else result.rejected.push({ line: number, reason: normalized.reason, excerpt: text });
+}
 
 async function readObject(
   ref: ObjectRef,

@@ -9,6 +9,8 @@ export type ObjectRef = {
   size: number;
   etag?: string;
   open: () => Promise<Readable>;
+  /** Reads the whole object (used for small objects, with read-ahead). Defaults to draining `open()`. */
+  readAll?: () => Promise<Buffer>;
 };
 
 /** Lists log objects in a stable order. */
