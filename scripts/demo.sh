@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The demo: simulate last month and this month of Bedrock invocation logs for four typical
+# applications → ingest them exactly once → print last month's cost by tenant → serve the API
+# and the dashboard on http://127.0.0.1:8787 (Ctrl-C stops it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+
+DEMO=.demo
+RECORDS=${DEMO_RECORDS:-40000}
+PORT=${DEMO_PORT:-8787}
+this_month=$(date -u +%Y-%m-01)
+last_month=$(date -u -d "$this_month -1 month" +%Y-%m-01)
+today=$(date -u +%Y-%m-%d)
+if [ "$today" = "$this_month" ]; then until_day=$this_month; else until_day=$today; fi
+
+rm -rf "$DEMO" && mkdir -p "$DEMO"
+echo "== 1/4 simulate $RECORDS invocation logs, $last_month .. $until_day (UTC)"
+pnpm -s chargeback simulate --out "$DEMO/logs" --records "$RECORDS" --from "$last_month" --to "$until_day" --seed 42
+
+echo
+echo "== 2/4 ingest (folder source; run it twice: the second run is a no-op)"
+pnpm -s chargeback ingest --source dir --path "$DEMO/logs" --db "$DEMO/chargeback.db" \
+  --profiles "$DEMO/logs/application-profiles.json"
+pnpm -s chargeback ingest --source dir --path "$DEMO/logs" --db "$DEMO/chargeback.db" \
+  --profiles "$DEMO/logs/application-profiles.json" | sed -n '1,3p'
+
+echo
+echo "== 3/4 report: $last_month by tenant (top 15 of the table)"
+pnpm -s chargeback report --db "$DEMO/chargeback.db" --from "$last_month" --to "$this_month" \
+  --by tenant --format table > "$DEMO/report.txt"
+head -n 17 "$DEMO/report.txt"
+echo "   … full table: $DEMO/report.txt"
+tail -n 3 "$DEMO/report.txt"
