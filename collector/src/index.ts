@@ -27,3 +27,5 @@ export {
   totalTruth,
 } from "./simulate";
 export * as apiSchema from "./store/schema-api";
+export * as billingTesting from "./billing/testing";
+export * from "./sources";

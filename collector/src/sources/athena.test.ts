@@ -2,6 +2,7 @@ import {
   AthenaClient,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
+  type QueryExecutionState,
   StartQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
 import { ATHENA_ROLLUP_COLUMNS, parseAthenaRollupPages } from "@bedrock-chargeback/queries";
@@ -16,7 +17,7 @@ import { athenaPage } from "./test-engines";
 const athena = mockClient(AthenaClient);
 const MB = 1_048_576;
 const awsError = (name: string) => Object.assign(new Error(`${name} message`), { name, $metadata: {} });
-const state = (State: string, extra: Record<string, unknown> = {}, bytes?: number) => ({
+const state = (State: QueryExecutionState, extra: Record<string, unknown> = {}, bytes?: number) => ({
   QueryExecution: {
     Status: { State, ...extra },
     ...(bytes === undefined ? {} : { Statistics: { DataScannedInBytes: bytes } }),
@@ -137,16 +138,14 @@ describe("Athena query runner", () => {
 
   it("reports a FAILED query that is not retryable, with Athena's message", async () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "e9" });
-    athena
-      .on(GetQueryExecutionCommand)
-      .resolves(
-        state("FAILED", {
-          AthenaError: {
-            Retryable: false,
-            ErrorMessage: "TABLE_NOT_FOUND: line 1:15: Table awsdatacatalog.bedrock_logs.x does not exist",
-          },
-        }),
-      );
+    athena.on(GetQueryExecutionCommand).resolves(
+      state("FAILED", {
+        AthenaError: {
+          Retryable: false,
+          ErrorMessage: "TABLE_NOT_FOUND: line 1:15: Table awsdatacatalog.bedrock_logs.x does not exist",
+        },
+      }),
+    );
     await expect(session().s.run("SELECT 1", "rollup 2026-01-15")).rejects.toMatchObject({
       code: "QueryFailed",
       retryable: false,
