@@ -1,2 +1,9 @@
-/** The chargeback API package: response types (for the dashboard) and the app factory. */
+/** The chargeback API package: response types (for the dashboard), the app factory and the server. */
+
+export { type App, createApp } from "./app";
+export { type ApiConfig, loadApiConfig, parseApiConfig } from "./config";
+export type { AppDeps, Logger } from "./context";
+export { type ApiKey, createApiKey, findActiveKey, hashKey, listApiKeys, ROLES, revokeApiKey } from "./keys";
+export { openApiDocument, ROUTE_DOCS } from "./openapi";
+export { type RunningServer, startServer, stderrLogger } from "./server";
 export type * from "./types";

@@ -97,7 +97,11 @@ export type PeriodResponse = Period & {
   start: string;
   end: string;
 };
-export type ClosePeriodResponse = PeriodResponse & { invoices: number; total_usd: string; total_micro_usd: number };
+export type ClosePeriodResponse = PeriodResponse & {
+  invoices: number;
+  total_usd: string;
+  total_micro_usd: number;
+};
 
 export type TokenBucket = "input" | "output" | "cache_read" | "cache_write";
 export type InvoiceLineKind = "usage" | "adjustment" | "markup";
@@ -107,6 +111,7 @@ export type InvoiceLine = {
   /** The month whose usage the line bills (earlier than the invoice month for adjustments). */
   usage_month: string;
   application: string | null;
+  cost_center: string | null;
   model: string | null;
   token_bucket: TokenBucket | null;
   /** Tokens (usage: the month's tokens; adjustment: the late difference; markup: null). */
@@ -153,7 +158,12 @@ export type InvoiceSummary = {
   total_micro_usd: number;
   unpriced_requests: number;
 };
-export type InvoiceListResponse = { month: string; status: PeriodStatus; invoices: InvoiceSummary[]; freshness: Freshness };
+export type InvoiceListResponse = {
+  month: string;
+  status: PeriodStatus;
+  invoices: InvoiceSummary[];
+  freshness: Freshness;
+};
 
 export type ExportJson = {
   month: string;

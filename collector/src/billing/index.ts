@@ -2,6 +2,7 @@
  * The billing domain: periods, invoices (with adjustments and markups), prices and reprices,
  * budgets, exports. Plain functions over the store, shared by the API, the CLI and the alarms.
  */
+export * from "./attribution";
 export * from "./budgets";
 export * from "./csv";
 export * from "./errors";

@@ -2,7 +2,7 @@
  * Prices added through the API (origin "api") and the explicit reprice of OPEN months: usage rows
  * of open months get the price version PriceBook.find picks now; closed months are never touched.
  */
-import { eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { type Catalog, catalogEntrySchema, expandCatalog } from "../pricing/catalog";
 import { type Price, PriceBook } from "../pricing/price-book";
 import type { Db } from "../store/db";
@@ -135,4 +135,19 @@ export function repriceOpenPeriods(db: Db, range: { fromMonth: string; toMonth: 
     }
   })();
   return result;
+}
+
+/** Price rows, newest effective date first. @example listPrices(db, { origin: "api" }) */
+export function listPrices(db: Db, filter: { model?: string; origin?: string } = {}): Price[] {
+  return db
+    .select()
+    .from(prices)
+    .where(
+      and(
+        filter.model === undefined ? undefined : eq(prices.model, filter.model),
+        filter.origin === undefined ? undefined : eq(prices.origin, filter.origin),
+      ),
+    )
+    .orderBy(prices.model, prices.scope, prices.region, desc(prices.effectiveFrom), desc(prices.id))
+    .all();
 }

@@ -1,0 +1,135 @@
+/**
+ * createApp(deps): the whole HTTP surface. One sub-app per resource under /v1, behind
+ * authentication and the per-key rate limit; /healthz and /openapi.json are public; the dashboard
+ * build (when given) is served at `/`.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { BillingError } from "@bedrock-chargeback/collector";
+import { serveStatic } from "@hono/node-server/serve-static";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { authenticate, rateLimit } from "./auth";
+import { type AppDeps, type AppEnv, type Services, StoreCache } from "./context";
+import { ApiError, ERROR_STATUS } from "./errors";
+import { openApiDocument } from "./openapi";
+import { attributionRoutes } from "./routes/attribution";
+import { budgetRoutes } from "./routes/budgets";
+import { exportRoutes } from "./routes/exports";
+import { keyRoutes } from "./routes/keys";
+import { markupRoutes } from "./routes/markups";
+import { periodRoutes } from "./routes/periods";
+import { priceRoutes } from "./routes/prices";
+import { usageRoutes } from "./routes/usage";
+import type { ErrorResponse, HealthResponse, MeResponse } from "./types";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** @example const app = createApp({ db: createDb(":memory:") }); await app.request("/healthz") */
+export function createApp(deps: AppDeps) {
+  const now = deps.now ?? (() => new Date());
+  const cache = new StoreCache(deps.db, deps.cache ?? true);
+  const s: Services = { db: deps.db, now, cache };
+  const log = deps.logger ?? (() => {});
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    c.set("requestId", requestId);
+    c.header("x-request-id", requestId);
+    const started = performance.now();
+    await next();
+    c.header("x-request-id", requestId);
+    // Never the Authorization header, the key or the query string: path, status, key id only.
+    log({
+      level: c.res.status >= 500 ? "error" : "info",
+      msg: "request",
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 100) / 100,
+      keyId: c.get("apiKey")?.id ?? null,
+    });
+  });
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) {
+    app.use(
+      "/v1/*",
+      cors({ origin: deps.corsOrigins, allowHeaders: ["Authorization", "Content-Type", "x-request-id"] }),
+    );
+  }
+
+  app.get("/healthz", (c) => {
+    deps.db.$client.prepare("SELECT 1").get();
+    const body: HealthResponse = { status: "ok", db: "ok" };
+    return c.json(body);
+  });
+  const openapi = openApiDocument();
+  app.get("/openapi.json", (c) => c.json(openapi));
+
+  const v1 = new Hono<AppEnv>();
+  v1.use("*", authenticate(deps.db));
+  if (deps.rateLimit) v1.use("*", rateLimit(deps.rateLimit));
+  v1.use("*", async (c, next) => {
+    await next();
+    if (c.req.method !== "GET" && c.res.status < 400) cache.changed();
+  });
+  v1.get("/me", (c) => {
+    const k = c.get("apiKey");
+    const body: MeResponse = { key_id: k.id, name: k.name, role: k.role, tenant: k.tenant };
+    return c.json(body);
+  });
+  v1.route("/usage", usageRoutes(s));
+  v1.route("/attribution", attributionRoutes(s));
+  v1.route("/periods", periodRoutes(s));
+  v1.route("/exports", exportRoutes(s));
+  v1.route("/prices", priceRoutes(s));
+  v1.route("/markups", markupRoutes(s));
+  v1.route("/budgets", budgetRoutes(s));
+  v1.route("/keys", keyRoutes(s));
+  app.route("/v1", v1);
+
+  if (deps.staticDir && existsSync(join(deps.staticDir, "index.html"))) {
+    const root = deps.staticDir;
+    const isApi = (path: string) => path.startsWith("/v1/") || path === "/v1";
+    const files = serveStatic({ root });
+    const spa = serveStatic({ root, path: "index.html" });
+    app.use("/*", async (c, next) => (isApi(c.req.path) ? next() : files(c, next)));
+    app.get("/*", async (c, next) => (isApi(c.req.path) ? next() : spa(c, next)));
+  }
+
+  const errorBody = (
+    code: ErrorResponse["error"]["code"],
+    message: string,
+    requestId: string,
+  ): ErrorResponse => ({
+    error: { code, message, requestId },
+  });
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`, c.get("requestId") ?? ""), 404),
+  );
+  app.onError((err, c) => {
+    const requestId = c.get("requestId") ?? "";
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+      return c.json(errorBody(err.code, err.message, requestId), ERROR_STATUS[err.code]);
+    }
+    if (err instanceof BillingError)
+      return c.json(errorBody(err.code, err.message, requestId), ERROR_STATUS[err.code]);
+    if (err instanceof SyntaxError || (err instanceof Error && "status" in err && err.status === 400)) {
+      return c.json(errorBody("bad_request", `malformed request: ${err.message}`, requestId), 400);
+    }
+    log({
+      level: "error",
+      msg: "unhandled error",
+      requestId,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return c.json(errorBody("internal", "internal error", requestId), 500);
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

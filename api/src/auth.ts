@@ -1,0 +1,58 @@
+/** Authentication (API key → role, tenant), role checks and the per-key rate limit. */
+import type { Db } from "@bedrock-chargeback/collector";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "./context";
+import { ApiError } from "./errors";
+import { findActiveKey } from "./keys";
+import type { Role } from "./types";
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** 401 unless a valid, unrevoked key is presented as `Authorization: Bearer cb_…`. */
+export function authenticate(db: Db): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header("authorization");
+    if (!header) throw new ApiError("unauthorized", "missing API key: send Authorization: Bearer cb_…");
+    const presented = BEARER.exec(header)?.[1];
+    const key = presented === undefined ? undefined : findActiveKey(db, presented);
+    if (!key) throw new ApiError("unauthorized", "invalid or revoked API key");
+    c.set("apiKey", key);
+    await next();
+  };
+}
+
+/** 403 unless the key has one of `roles`. */
+export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const role = c.get("apiKey").role;
+    if (!roles.includes(role))
+      throw new ApiError("forbidden", `role ${role} may not do this (needs ${roles.join(" or ")})`);
+    await next();
+  };
+}
+
+/** Token bucket per key, in memory: `burst` requests at once, refilled at `rps` per second. */
+export function rateLimit(
+  opts: { rps: number; burst: number },
+  now: () => number = Date.now,
+): MiddlewareHandler<AppEnv> {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return async (c, next) => {
+    if (opts.rps > 0) {
+      const id = c.get("apiKey").id;
+      const t = now();
+      const b = buckets.get(id) ?? { tokens: opts.burst, at: t };
+      b.tokens = Math.min(opts.burst, b.tokens + ((t - b.at) / 1000) * opts.rps);
+      b.at = t;
+      buckets.set(id, b);
+      if (b.tokens < 1) {
+        const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / opts.rps));
+        throw new ApiError("rate_limited", `rate limit exceeded; retry in ${retryAfter}s`, {
+          "Retry-After": String(retryAfter),
+        });
+      }
+      b.tokens -= 1;
+    }
+    await next();
+  };
+}

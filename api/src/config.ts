@@ -1,0 +1,57 @@
+/**
+ * The API's configuration, parsed once at start-up. Nothing else reads process.env: the server
+ * and tests receive an ApiConfig object.
+ */
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const envSchema = z.object({
+  CHARGEBACK_DB: z.string().min(1).default("chargeback.db"),
+  CHARGEBACK_API_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  CHARGEBACK_API_HOST: z.string().min(1).default("127.0.0.1"),
+  /** Requests per second per key (token refill rate); 0 disables the limit. */
+  CHARGEBACK_API_RATE_LIMIT_RPS: z.coerce.number().min(0).default(20),
+  /** Bucket size: how many requests a key may burst. */
+  CHARGEBACK_API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
+  /** Comma-separated allowed origins; empty = CORS off. */
+  CHARGEBACK_API_CORS_ORIGINS: z.string().default(""),
+  CHARGEBACK_API_STATIC_DIR: z.string().optional(),
+  CHARGEBACK_API_LOG_REQUESTS: bool.default(true),
+});
+
+export type ApiConfig = {
+  dbPath: string;
+  port: number;
+  host: string;
+  rateLimit: { rps: number; burst: number };
+  corsOrigins: string[];
+  staticDir: string | undefined;
+  logRequests: boolean;
+};
+
+/** @example parseApiConfig({ CHARGEBACK_API_PORT: "9000" }).port // => 9000 */
+export function parseApiConfig(env: Record<string, string | undefined>): ApiConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`configuration: ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
+  }
+  const e = parsed.data;
+  return {
+    dbPath: e.CHARGEBACK_DB,
+    port: e.CHARGEBACK_API_PORT,
+    host: e.CHARGEBACK_API_HOST,
+    rateLimit: { rps: e.CHARGEBACK_API_RATE_LIMIT_RPS, burst: e.CHARGEBACK_API_RATE_LIMIT_BURST },
+    corsOrigins: e.CHARGEBACK_API_CORS_ORIGINS.split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+    staticDir: e.CHARGEBACK_API_STATIC_DIR,
+    logRequests: e.CHARGEBACK_API_LOG_REQUESTS,
+  };
+}
+
+/** The process environment, read here only. */
+export function loadApiConfig(): ApiConfig {
+  return parseApiConfig(process.env);
+}

@@ -1,0 +1,98 @@
+/** What every route receives: the store, the clock, cached reads, and the caller's key. */
+import { type Db, PriceBook } from "@bedrock-chargeback/collector";
+import type { Context } from "hono";
+import { forbidden } from "./errors";
+import type { ApiKey } from "./keys";
+import type { Filters } from "./validation";
+
+export type AppEnv = { Variables: { requestId: string; apiKey: ApiKey } };
+
+export type Logger = (entry: Record<string, unknown>) => void;
+
+export type AppDeps = {
+  db: Db;
+  /** Per-key token bucket; omit or rps 0 to disable. */
+  rateLimit?: { rps: number; burst: number };
+  /** Structured log sink (one JSON object per event); default: none. */
+  logger?: Logger;
+  now?: () => Date;
+  /** Dashboard build to serve at `/` (e.g. dashboard/dist), when it exists. */
+  staticDir?: string;
+  corsOrigins?: string[];
+  /** Cache read results until the store changes (default true). */
+  cache?: boolean;
+};
+
+/**
+ * Read results cached until the store changes: SQLite's data_version moves when another
+ * connection (an ingest) commits; our own writes bump `generation`.
+ */
+export class StoreCache {
+  private generation = 0;
+  private seen = "";
+  private readonly entries = new Map<string, unknown>();
+  private priceBook: PriceBook | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly enabled: boolean,
+    private readonly maxEntries = 1000,
+  ) {}
+
+  private version(): string {
+    const v = `${String(this.db.$client.pragma("data_version", { simple: true }))}:${this.generation}`;
+    if (v !== this.seen) {
+      this.seen = v;
+      this.entries.clear();
+      this.priceBook = undefined;
+    }
+    return v;
+  }
+
+  /** Call after any write made through this process. */
+  changed(): void {
+    this.generation++;
+  }
+
+  prices(): PriceBook {
+    this.version();
+    this.priceBook ??= PriceBook.load(this.db);
+    return this.priceBook;
+  }
+
+  get<T>(key: string, compute: () => T): T {
+    if (!this.enabled) return compute();
+    this.version();
+    if (this.entries.has(key)) return this.entries.get(key) as T;
+    const value = compute();
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(key, value);
+    return value;
+  }
+}
+
+export type Services = { db: Db; now: () => Date; cache: StoreCache };
+
+/**
+ * The tenant a request may see: a tenant key always gets its own (naming another is 403);
+ * other roles get what they asked for (undefined = all).
+ */
+export function scopeTenant(c: Context<AppEnv>, requested: string | undefined): string | undefined {
+  const key = c.get("apiKey");
+  if (key.role !== "tenant") return requested;
+  if (requested !== undefined && requested !== key.tenant)
+    throw forbidden("a tenant key can only read its own tenant");
+  return key.tenant ?? undefined;
+}
+
+/** Forces `tenant = <own tenant>` into a tenant key's filters. */
+export function scopeFilters(c: Context<AppEnv>, filters: Filters): Filters {
+  const key = c.get("apiKey");
+  if (key.role !== "tenant") return filters;
+  const asked = filters.tenant;
+  if (asked?.some((t) => t !== key.tenant)) throw forbidden("a tenant key can only read its own tenant");
+  return { ...filters, tenant: [key.tenant] };
+}

@@ -1,0 +1,46 @@
+/** GET /v1/exports/:month: CSV, JSON or FOCUS CSV of a month's invoices (all tenants or one). */
+import { formatMicros, getInvoices, invoicesToCsv, invoicesToFocusCsv } from "@bedrock-chargeback/collector";
+import { Hono } from "hono";
+import { z } from "zod";
+import { type AppEnv, type Services, scopeTenant } from "../context";
+import type { ExportJson } from "../types";
+import { monthSchema, validate } from "../validation";
+import { invoice } from "../views";
+
+const param = z.object({ month: monthSchema });
+const query = z.object({
+  format: z.enum(["csv", "json", "focus"]).default("csv"),
+  tenant: z.string().min(1).max(256).optional(),
+});
+
+function fileName(month: string, tenant: string | undefined, suffix: string): string {
+  const safeTenant = tenant ? `-${tenant.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 64)}` : "";
+  return `chargeback-${month}${safeTenant}${suffix}`;
+}
+
+export function exportRoutes(s: Services) {
+  return new Hono<AppEnv>().get("/:month", validate("param", param), validate("query", query), (c) => {
+    const { month } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const tenant = scopeTenant(c, q.tenant);
+    const list = s.cache.get(JSON.stringify(["export", month, tenant]), () =>
+      getInvoices(s.db, s.cache.prices(), month, tenant),
+    );
+    if (q.format === "json") {
+      const total = list.reduce((sum, i) => sum + i.totalMicros, 0n);
+      const body: ExportJson = {
+        month,
+        tenant: tenant ?? null,
+        invoices: list.map(invoice),
+        total_usd: formatMicros(total),
+        total_micro_usd: Number(total),
+      };
+      return c.json(body);
+    }
+    const csv = q.format === "focus" ? invoicesToFocusCsv(list) : invoicesToCsv(list);
+    return c.body(csv, 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${fileName(month, tenant, q.format === "focus" ? "-focus.csv" : ".csv")}"`,
+    });
+  });
+}

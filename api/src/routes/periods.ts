@@ -1,0 +1,80 @@
+/** Billing periods, closing, and invoices: /v1/periods/… */
+import {
+  closePeriod,
+  formatMicros,
+  getFreshness,
+  getInvoice,
+  getInvoices,
+  getPeriod,
+  listPeriods,
+  monthBounds,
+  monthOf,
+} from "@bedrock-chargeback/collector";
+import { Hono } from "hono";
+import { z } from "zod";
+import { requireRole } from "../auth";
+import { type AppEnv, type Services, scopeTenant } from "../context";
+import type { ClosePeriodResponse, InvoiceListResponse, InvoiceResponse, PeriodResponse } from "../types";
+import { monthSchema, validate } from "../validation";
+import { freshness, invoice, invoiceSummary, period } from "../views";
+
+const monthParam = z.object({ month: monthSchema });
+const invoiceParam = z.object({ month: monthSchema, tenant: z.string().min(1).max(256) });
+const listQuery = z.object({ from_month: monthSchema.optional(), to_month: monthSchema.optional() });
+const invoicesQuery = z.object({ tenant: z.string().min(1).max(256).optional() });
+
+function lastTwelve(now: Date): { from: string; to: string } {
+  const to = monthOf(now);
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1));
+  return { from: monthOf(d), to };
+}
+
+function periodResponse(s: Services, month: string): PeriodResponse {
+  return { ...period(getPeriod(s.db, month)), ...monthBounds(month) };
+}
+
+export function periodRoutes(s: Services) {
+  return new Hono<AppEnv>()
+    .get("/", validate("query", listQuery), (c) => {
+      const q = c.req.valid("query");
+      const d = lastTwelve(s.now());
+      return c.json({ periods: listPeriods(s.db, q.from_month ?? d.from, q.to_month ?? d.to).map(period) });
+    })
+    .get("/:month", validate("param", monthParam), (c) =>
+      c.json(periodResponse(s, c.req.valid("param").month)),
+    )
+    .post("/:month/close", requireRole("admin", "finance"), validate("param", monthParam), (c) => {
+      const { month } = c.req.valid("param");
+      const r = closePeriod(s.db, s.cache.prices(), month, { closedBy: c.get("apiKey").id, now: s.now() });
+      const body: ClosePeriodResponse = {
+        ...periodResponse(s, month),
+        invoices: r.invoices,
+        total_usd: formatMicros(r.totalMicros),
+        total_micro_usd: Number(r.totalMicros),
+      };
+      return c.json(body);
+    })
+    .get("/:month/invoices", validate("param", monthParam), validate("query", invoicesQuery), (c) => {
+      const { month } = c.req.valid("param");
+      const tenant = scopeTenant(c, c.req.valid("query").tenant);
+      const body = s.cache.get(JSON.stringify(["invoices", month, tenant]), (): InvoiceListResponse => {
+        const list = getInvoices(s.db, s.cache.prices(), month, tenant);
+        return {
+          month,
+          status: getPeriod(s.db, month).status,
+          invoices: list.map(invoiceSummary),
+          freshness: freshness(getFreshness(s.db)),
+        };
+      });
+      return c.json(body);
+    })
+    .get("/:month/invoices/:tenant", validate("param", invoiceParam), (c) => {
+      const p = c.req.valid("param");
+      const tenant = scopeTenant(c, p.tenant) ?? p.tenant;
+      const body = s.cache.get(JSON.stringify(["invoice", p.month, tenant]), (): InvoiceResponse => {
+        const view = invoice(getInvoice(s.db, s.cache.prices(), p.month, tenant));
+        return { ...view, freshness: freshness(getFreshness(s.db)) };
+      });
+      return c.json(body);
+    });
+}

@@ -1,0 +1,120 @@
+/** Prices: list, add (origin "api"), explicit reprice of open months, unpriced models. */
+import {
+  addPrice,
+  getFreshness,
+  listPrices,
+  queryUsage,
+  repriceOpenPeriods,
+  UsageQueryError,
+} from "@bedrock-chargeback/collector";
+import { Hono } from "hono";
+import { z } from "zod";
+import { requireRole } from "../auth";
+import { type AppEnv, type Services, scopeTenant } from "../context";
+import { badRequest } from "../errors";
+import type { CreatePriceResponse, PriceListResponse, UnpricedResponse } from "../types";
+import { daySchema, monthSchema, timeBound, validate } from "../validation";
+import { freshness, price, reprice } from "../views";
+
+const amount = z
+  .string()
+  .regex(/^\d{1,9}(\.\d{1,6})?$/, 'expected USD per 1M tokens like "3.00" (≤ 6 decimals)');
+export const createPriceSchema = z.object({
+  model: z.string().min(1).max(256),
+  scopes: z
+    .array(z.enum(["in_region", "geographic", "global"]))
+    .min(1)
+    .default(["in_region"]),
+  regions: z.array(z.string().min(1).max(64)).min(1).max(50).default(["*"]),
+  effective_from: daySchema,
+  input: amount,
+  output: amount,
+  cache_read: amount,
+  cache_write: amount,
+  source: z.string().min(1).max(500).optional(),
+  reprice: z.boolean().default(false),
+});
+export const repriceSchema = z.object({ from: monthSchema, to: monthSchema });
+const listQuery = z.object({
+  model: z.string().min(1).optional(),
+  origin: z.enum(["catalog", "user", "api"]).optional(),
+});
+const unpricedQuery = z.object({ from: timeBound, to: timeBound, tenant: z.string().min(1).optional() });
+
+export function priceRoutes(s: Services) {
+  return new Hono<AppEnv>()
+    .get("/", validate("query", listQuery), (c) => {
+      const q = c.req.valid("query");
+      const body: PriceListResponse = { prices: listPrices(s.db, q).map(price) };
+      return c.json(body);
+    })
+    .post("/", requireRole("admin", "finance"), validate("json", createPriceSchema), (c) => {
+      const b = c.req.valid("json");
+      const added = addPrice(
+        s.db,
+        {
+          model: b.model,
+          scopes: b.scopes,
+          regions: b.regions,
+          effectiveFrom: b.effective_from,
+          input: b.input,
+          output: b.output,
+          cacheRead: b.cache_read,
+          cacheWrite: b.cache_write,
+          ...(b.source ? { source: b.source } : {}),
+        },
+        s.now(),
+      );
+      s.cache.changed();
+      const month = b.effective_from.slice(0, 7);
+      const nowMonth = s.now().toISOString().slice(0, 7);
+      const repriced = b.reprice
+        ? repriceOpenPeriods(s.db, { fromMonth: month, toMonth: month.localeCompare(nowMonth) > 0 ? month : nowMonth })
+        : null;
+      const body: CreatePriceResponse = {
+        prices: added.map(price),
+        reprice: repriced ? reprice(repriced) : null,
+      };
+      return c.json(body, 201);
+    })
+    .post("/reprice", requireRole("admin", "finance"), validate("json", repriceSchema), (c) => {
+      const b = c.req.valid("json");
+      return c.json(reprice(repriceOpenPeriods(s.db, { fromMonth: b.from, toMonth: b.to })));
+    })
+    .get("/unpriced", validate("query", unpricedQuery), (c) => {
+      const q = c.req.valid("query");
+      const tenant = scopeTenant(c, q.tenant);
+      const body = s.cache.get(JSON.stringify(["unpriced", q.from, q.to, tenant]), (): UnpricedResponse => {
+        let rows: ReturnType<typeof queryUsage>;
+        try {
+          rows = queryUsage(s.db, s.cache.prices(), {
+            from: q.from,
+            to: q.to,
+            by: ["model"],
+            filters: { price_id: [null], ...(tenant === undefined ? {} : { tenant: [tenant] }) },
+          });
+        } catch (error) {
+          if (error instanceof UsageQueryError) throw badRequest(error.message);
+          throw error;
+        }
+        return {
+          from: q.from,
+          to: q.to,
+          models: rows
+            .filter((r) => r.unpricedRequests > 0 || r.unpricedTokens > 0)
+            .sort((a, b) => b.unpricedTokens - a.unpricedTokens || b.unpricedRequests - a.unpricedRequests)
+            .map((r) => ({
+              model: r.keys.model ?? "(unknown)",
+              unpriced_requests: r.unpricedRequests,
+              unpriced_tokens: r.unpricedTokens,
+              input_tokens: r.inputTokens,
+              output_tokens: r.outputTokens,
+              cache_read_input_tokens: r.cacheReadTokens,
+              cache_write_input_tokens: r.cacheWriteTokens,
+            })),
+          freshness: freshness(getFreshness(s.db)),
+        };
+      });
+      return c.json(body);
+    });
+}

@@ -1,0 +1,57 @@
+/** Serves createApp on @hono/node-server; `close()` stops accepting, drains, then closes the store. */
+import { createDb, type Db } from "@bedrock-chargeback/collector";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app";
+import type { ApiConfig } from "./config";
+import type { Logger } from "./context";
+
+export type RunningServer = { url: string; port: number; close: () => Promise<void> };
+
+/** JSON lines on stderr. */
+export const stderrLogger: Logger = (entry) => {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+};
+
+/**
+ * @example const server = await startServer({ config: parseApiConfig({}) }); await server.close();
+ */
+export async function startServer(opts: {
+  config: ApiConfig;
+  db?: Db;
+  logger?: Logger;
+  cache?: boolean;
+}): Promise<RunningServer> {
+  const { config } = opts;
+  const db = opts.db ?? createDb(config.dbPath);
+  const logger = opts.logger ?? (config.logRequests ? stderrLogger : () => {});
+  const app = createApp({
+    db,
+    logger,
+    rateLimit: config.rateLimit,
+    corsOrigins: config.corsOrigins,
+    ...(config.staticDir ? { staticDir: config.staticDir } : {}),
+    ...(opts.cache === undefined ? {} : { cache: opts.cache }),
+  });
+  return await new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+      const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${info.port}`;
+      logger({ level: "info", msg: "listening", url });
+      resolve({
+        url,
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => {
+              if (!opts.db) db.$client.close();
+              logger({ level: "info", msg: "stopped" });
+              done();
+            });
+            // Idle keep-alive sockets would hold close() open.
+            if ("closeIdleConnections" in server && typeof server.closeIdleConnections === "function")
+              server.closeIdleConnections();
+          }),
+      });
+    });
+    server.on("error", reject);
+  });
+}
