@@ -72,3 +72,29 @@ export function parseDimension(name: string): Dimension | undefined {
 export function isFacetDimension(d: Dimension): d is FacetDimension | MetaDimension {
   return d === "user" || d === "identity" || d.startsWith("meta:");
 }
+
+/**
+ * Parses `tenant=customer_id,application=app` into a mapping over the defaults.
+ * @example parseMetadataMapping("tenant=customer_id").tenant // "customer_id"
+ */
+export function parseMetadataMapping(spec: string): MetadataMapping {
+  const mapping: MetadataMapping = { ...DEFAULT_METADATA_MAPPING };
+  for (const part of spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [dimension = "", key = "", ...rest] = part.split("=");
+    if (rest.length > 0 || !key)
+      throw new Error(`expected dimension=metadata_key, got ${JSON.stringify(part)}`);
+    if (!(dimension in mapping)) {
+      throw new Error(
+        `unknown dimension ${JSON.stringify(dimension)}; one of ${Object.keys(mapping).join(", ")}`,
+      );
+    }
+    mapping[dimension as keyof MetadataMapping] = key;
+  }
+  const keys = Object.values(mapping);
+  const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (twice) throw new Error(`metadata key ${JSON.stringify(twice)} is mapped to two dimensions`);
+  return mapping;
+}

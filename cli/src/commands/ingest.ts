@@ -5,8 +5,10 @@ import {
   createS3Source,
   type IngestSummary,
   ingestObjects,
+  type MetadataMapping,
   type ObjectSource,
   PriceBook,
+  parseMetadataMapping,
 } from "@bedrock-chargeback/collector";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
@@ -31,6 +33,7 @@ const argsSchema = z
       .min(1)
       .max(24 * 366)
       .default(168),
+    metadataKeys: z.string().default(""),
     progress: z.boolean().default(false),
     format: z.enum(["text", "json"]).default("text"),
   })
@@ -46,7 +49,7 @@ export const ingestCommand: Command = {
   summary: "read Bedrock invocation log objects (folder or S3) into the store, exactly once",
   usage:
     "chargeback ingest --source dir --path <folder> [--db <file>] | --source s3 --bucket <b> [--prefix <p>] [--endpoint <url>] [--region <r>]\n" +
-    "       [--prices <file>] [--profiles <file>] [--batch-records N] [--dedupe-window-hours N] [--progress] [--format text|json]",
+    "       [--prices <file>] [--profiles <file>] [--metadata-keys tenant=customer_id,…] [--batch-records N] [--dedupe-window-hours N] [--progress] [--format text|json]",
   async run(argv, io) {
     const args = parseCommandArgs(
       argv,
@@ -62,6 +65,7 @@ export const ingestCommand: Command = {
         profiles: { type: "string" },
         "batch-records": { type: "string" },
         "dedupe-window-hours": { type: "string" },
+        "metadata-keys": { type: "string" },
         progress: { type: "boolean" },
         format: { type: "string" },
       },
@@ -82,6 +86,12 @@ export const ingestCommand: Command = {
       objects = createS3Source({ client, bucket: args.bucket ?? "", prefix: args.prefix });
     }
     const profiles = loadProfileMap(args.profiles);
+    let mapping: MetadataMapping;
+    try {
+      mapping = parseMetadataMapping(args.metadataKeys);
+    } catch (error) {
+      throw new UsageError(`--metadata-keys: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const db = createDb(args.db ?? io.config.dbPath);
     try {
       syncPrices(db, args.prices, io.now());
@@ -91,6 +101,7 @@ export const ingestCommand: Command = {
         objects,
         prices: PriceBook.load(db),
         applicationProfiles: profiles,
+        mapping,
         batchRecords: args.batchRecords,
         dedupeWindowHours: args.dedupeWindowHours,
         now: io.now,

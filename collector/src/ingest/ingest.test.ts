@@ -237,3 +237,63 @@ describe("ingestObjects", () => {
     expect(rerun.records + partial).toBe(280);
   });
 });
+
+describe("ingestObjects (property)", () => {
+  it("conserves totals under any split into objects and batches, with duplicates re-delivered anywhere", async () => {
+    const fc = (await import("fast-check")).default;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            input: fc.integer({ min: 0, max: 100_000 }),
+            output: fc.integer({ min: 0, max: 10_000 }),
+            cacheRead: fc.integer({ min: 0, max: 50_000 }),
+            tenant: fc.constantFrom("a", "b", null),
+            failed: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 10 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        async (specs, objectSizes, batchRecords, duplicates) => {
+          const records = specs.map((s, i) =>
+            invocationRecord({
+              requestId: `p-${i}`,
+              metadata: s.tenant ? { tenant_id: s.tenant } : null,
+              ...(s.failed ? { errorCode: "ThrottlingException" } : {}),
+              input: { inputTokenCount: s.input, cacheReadInputTokenCount: s.cacheRead },
+              output: { outputTokenCount: s.output },
+            }),
+          );
+          const lines = [
+            ...records,
+            ...duplicates.map((d) => records[d % records.length] ?? records[0] ?? {}),
+          ];
+          const root = tempDir("prop-");
+          let at = 0;
+          for (let o = 0; at < lines.length; o++) {
+            const size = objectSizes[o % objectSizes.length] ?? 1;
+            writeObject(
+              root,
+              logKey("2026-10-05T10", `o${String(o).padStart(3, "0")}`),
+              lines.slice(at, at + size),
+            );
+            at += size;
+          }
+          const db = freshDb();
+          await ingestDir(db, root, batchRecords);
+          const t = totals(db);
+          const ok = specs.filter((s) => !s.failed);
+          expect(t.requests).toBe(ok.length);
+          expect(t.errors).toBe(specs.length - ok.length);
+          expect(t.inputTokens).toBe(ok.reduce((a, s) => a + s.input, 0));
+          expect(t.outputTokens).toBe(ok.reduce((a, s) => a + s.output, 0));
+          expect(t.cacheReadTokens).toBe(ok.reduce((a, s) => a + s.cacheRead, 0));
+          db.$client.close();
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});

@@ -53,10 +53,15 @@ export function utcHourOf(timestamp: string): { hour: string; day: string } | un
   if (!ISO_TIMESTAMP.test(timestamp)) return undefined;
   const ms = Date.parse(timestamp);
   if (Number.isNaN(ms)) return undefined;
-  const iso = timestamp.endsWith("Z") && timestamp.length >= 20 ? timestamp : new Date(ms).toISOString();
-  // Date.parse accepts impossible dates like 02-30 by rolling over; reject them.
-  if (timestamp.endsWith("Z") && new Date(ms).toISOString().slice(0, 13) !== iso.slice(0, 13))
-    return undefined;
+  // Date.parse rolls impossible dates over (02-30 → 03-02); the written date must exist.
+  const [y, m, d] = [
+    Number(timestamp.slice(0, 4)),
+    Number(timestamp.slice(5, 7)),
+    Number(timestamp.slice(8, 10)),
+  ];
+  if (m < 1 || m > 12 || d < 1 || d > new Date(Date.UTC(y, m, 0)).getUTCDate()) return undefined;
+  if (Number(timestamp.slice(11, 13)) > 23 || Number(timestamp.slice(14, 16)) > 59) return undefined;
+  const iso = timestamp.endsWith("Z") ? timestamp : new Date(ms).toISOString();
   return { hour: `${iso.slice(0, 13)}:00:00Z`, day: iso.slice(0, 10) };
 }
 

@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
+import { PriceBook, syncCatalog } from "../pricing/price-book";
+import { normalizeRecord } from "../records/normalize";
+import { RollupAccumulator } from "../rollup/accumulate";
+import { addRollupRows } from "../rollup/write";
+import { createDb, type Db } from "../store/db";
+import { invocationRecord } from "../testing/fixtures";
+import { buildUsageSql, queryUsage, totalOf, UsageQueryError } from "./usage";
+
+function storeWith(records: Record<string, unknown>[]): { db: Db; prices: PriceBook } {
+  const db = createDb(":memory:");
+  syncCatalog(db, loadCatalog(SHIPPED_CATALOG_PATH), "catalog");
+  const prices = PriceBook.load(db);
+  const acc = new RollupAccumulator();
+  for (const raw of records) {
+    const n = normalizeRecord(raw);
+    if (n.kind !== "record") throw new Error(`bad fixture: ${JSON.stringify(n)}`);
+    acc.add(n.record);
+  }
+  db.$client.transaction(() =>
+    addRollupRows({ db, source: "raw", prices }, acc.hourly.values(), acc.facets.values()),
+  )();
+  return { db, prices };
+}
+
+const md = (tenant: string | null, user: string | null, extra: Record<string, string> = {}) => ({
+  ...(tenant ? { tenant_id: tenant } : {}),
+  application_name: "app",
+  ...(user ? { user_id: user } : {}),
+  ...extra,
+});
+
+describe("queryUsage", () => {
+  const { db, prices } = storeWith([
+    invocationRecord({
+      requestId: "1",
+      timestamp: "2026-10-01T00:10:00Z",
+      metadata: md("a", "u1", { experiment_id: "e1" }),
+    }),
+    invocationRecord({ requestId: "2", timestamp: "2026-10-01T05:10:00Z", metadata: md("a", "u2") }),
+    invocationRecord({
+      requestId: "3",
+      timestamp: "2026-10-02T23:59:59Z",
+      metadata: md("b", "u1", { experiment_id: "e2" }),
+    }),
+    invocationRecord({ requestId: "4", timestamp: "2026-10-03T01:00:00Z", metadata: md(null, null) }),
+    invocationRecord({ requestId: "5", timestamp: "2026-11-01T00:00:00Z", metadata: md("a", "u1") }),
+  ]);
+  const q = { from: "2026-10-01", to: "2026-11-01" };
+
+  it("groups by a rollup dimension with null for missing metadata, within [from, to)", () => {
+    const rows = queryUsage(db, prices, { ...q, by: ["tenant"] });
+    expect(rows.map((r) => [r.keys.tenant, r.requests])).toEqual([
+      ["a", 2],
+      ["b", 1],
+      [null, 1],
+    ]);
+  });
+
+  it("groups by user (a facet) and the totals equal the rollup's", () => {
+    const byUser = queryUsage(db, prices, { ...q, by: ["user"] });
+    expect(byUser.map((r) => [r.keys.user, r.requests]).sort()).toEqual(
+      [
+        ["u1", 2],
+        ["u2", 1],
+        [null, 1],
+      ].sort(),
+    );
+    expect(totalOf(byUser)).toEqual(totalOf(queryUsage(db, prices, { ...q, by: [] })));
+  });
+
+  it("lists meta keys for the records that carry them", () => {
+    const rows = queryUsage(db, prices, { ...q, by: ["meta:experiment_id", "tenant"] });
+    expect(rows.map((r) => [r.keys["meta:experiment_id"], r.keys.tenant, r.requests])).toEqual([
+      ["e1", "a", 1],
+      ["e2", "b", 1],
+    ]);
+  });
+
+  it("filters on values and on null, and makes series by hour, day and month", () => {
+    expect(totalOf(queryUsage(db, prices, { ...q, by: [], filters: { tenant: [null, "b"] } })).requests).toBe(
+      2,
+    );
+    expect(
+      queryUsage(db, prices, { ...q, by: [], granularity: "day" }).map((r) => [r.period, r.requests]),
+    ).toEqual([
+      ["2026-10-01", 2],
+      ["2026-10-02", 1],
+      ["2026-10-03", 1],
+    ]);
+    expect(
+      queryUsage(db, prices, {
+        from: "2026-10-01T00:00:00Z",
+        to: "2026-10-01T06:00:00Z",
+        by: [],
+        granularity: "hour",
+      }).map((r) => r.period),
+    ).toEqual(["2026-10-01T00:00:00Z", "2026-10-01T05:00:00Z"]);
+    expect(
+      queryUsage(db, prices, { from: "2026-10-01", to: "2026-12-01", by: [], granularity: "month" }).map(
+        (r) => [r.period, r.requests],
+      ),
+    ).toEqual([
+      ["2026-10", 4],
+      ["2026-11", 1],
+    ]);
+  });
+
+  it("refuses what it cannot answer exactly, with a reason", () => {
+    const bad = (query: Parameters<typeof buildUsageSql>[0]) => () => buildUsageSql(query);
+    expect(bad({ from: "2026-10-01", to: "2026-10-01", by: [] })).toThrow(UsageQueryError);
+    expect(bad({ from: "2026-10-01T05:30:00Z", to: "2026-10-02", by: [] })).toThrow(/expected YYYY-MM-DD/);
+    expect(bad({ from: "2026-10-01", to: "2026-10-02", by: ["user", "identity"] })).toThrow(/only one of/);
+    expect(bad({ from: "2026-10-01T00:00:00Z", to: "2026-10-02T00:00:00Z", by: ["user"] })).toThrow(
+      /kept per day/,
+    );
+    expect(bad({ from: "2026-10-01", to: "2026-10-02", by: ["user"], granularity: "hour" })).toThrow(
+      /no hourly series/,
+    );
+  });
+
+  it("never puts a user value into the SQL text", () => {
+    const { sql, params } = buildUsageSql({ ...q, by: ["tenant"], filters: { tenant: ["x' OR 1=1 --"] } });
+    expect(sql).not.toContain("OR 1=1");
+    expect(params).toContain("x' OR 1=1 --");
+  });
+});
