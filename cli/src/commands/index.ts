@@ -20,4 +20,19 @@ export const commands: CommandEntry[] = [
     summary: "usage and cost by any dimensions over a UTC date range",
     load: async () => (await import("./report")).reportCommand,
   },
+  {
+    name: "collect",
+    summary: "roll up usage from CloudWatch Logs Insights or Athena into the store",
+    load: async () => (await import("./collect")).collectCommand,
+  },
+  {
+    name: "query",
+    summary: "print or run a console query, the rollup queries or the Athena DDL",
+    load: async () => (await import("./query")).queryCommand,
+  },
+  {
+    name: "doctor",
+    summary: "check logging, log group, bucket, Athena table and permissions",
+    load: async () => (await import("./doctor")).doctorCommand,
+  },
 ];

@@ -144,11 +144,9 @@ describe("doctor", () => {
 
   it("fails an Athena table whose requestMetadata is not map<string,string>, and a missing table", async () => {
     healthy();
-    athena
-      .on(GetTableMetadataCommand)
-      .resolves({
-        TableMetadata: { Name: "t", Columns: [{ Name: "requestmetadata", Type: "struct<tenant_id:int>" }] },
-      });
+    athena.on(GetTableMetadataCommand).resolves({
+      TableMetadata: { Name: "t", Columns: [{ Name: "requestmetadata", Type: "struct<tenant_id:int>" }] },
+    });
     let checks = await runDoctor(apis(), { athena: athenaConfig });
     expect(checks.find((c) => c.name === "athena table")).toMatchObject({
       status: "fail",

@@ -196,7 +196,7 @@ export async function runDoctor(apis: DoctorApis, config: DoctorConfig): Promise
           code === 301 || name === "PermanentRedirect"
             ? `the bucket is in another region: logging requires a bucket in ${region}`
             : code === 403 || denied(error)
-              ? accessFix("s3:ListBucket on the bucket") + "; also check the bucket policy"
+              ? `${accessFix("s3:ListBucket on the bucket")}; also check the bucket policy`
               : "create the bucket or fix its name",
       });
     }
@@ -224,7 +224,7 @@ export async function runDoctor(apis: DoctorApis, config: DoctorConfig): Promise
         );
       const columns = meta.success ? (meta.data.TableMetadata?.Columns ?? []) : [];
       const rm = columns.find((c) => c.Name.toLowerCase() === "requestmetadata");
-      if (rm && rm.Type && rm.Type.replace(/\s/g, "").toLowerCase() !== "map<string,string>") {
+      if (rm?.Type && rm.Type.replace(/\s/g, "").toLowerCase() !== "map<string,string>") {
         add({
           name: "athena table",
           status: "fail",

@@ -92,7 +92,7 @@ export class InsightsSession {
       for (let attempt = 0; attempt < this.options.maxAttempts; attempt++) {
         const queryId = await this.start(queryString, window);
         this.queries++;
-        const outcome = await this.poll(queryId, window);
+        const outcome = await this.poll(queryId);
         this.bytesScanned += outcome.bytesScanned;
         if (outcome.status === "Complete") {
           return {
@@ -140,7 +140,7 @@ export class InsightsSession {
     }
   }
 
-  private async poll(queryId: string, window: TimeWindow) {
+  private async poll(queryId: string) {
     for (let poll = 0; poll < this.options.maxPolls; poll++) {
       let raw: unknown;
       try {
