@@ -10,6 +10,7 @@ import { BillingError } from "@bedrock-chargeback/collector";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
+import { z } from "zod";
 import { authenticate, rateLimit } from "./auth";
 import { type AppDeps, type AppEnv, type Services, StoreCache } from "./context";
 import { ApiError, ERROR_STATUS } from "./errors";
@@ -23,6 +24,7 @@ import { periodRoutes } from "./routes/periods";
 import { priceRoutes } from "./routes/prices";
 import { usageRoutes } from "./routes/usage";
 import type { ErrorResponse, HealthResponse, MeResponse } from "./types";
+import { validate } from "./validation";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -76,7 +78,7 @@ export function createApp(deps: AppDeps) {
     await next();
     if (c.req.method !== "GET" && c.res.status < 400) cache.changed();
   });
-  v1.get("/me", (c) => {
+  v1.get("/me", validate("query", z.strictObject({})), (c) => {
     const k = c.get("apiKey");
     const body: MeResponse = { key_id: k.id, name: k.name, role: k.role, tenant: k.tenant };
     return c.json(body);

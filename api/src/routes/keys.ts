@@ -21,7 +21,7 @@ const idParam = z.object({
 export function keyRoutes(s: Services) {
   return new Hono<AppEnv>()
     .use(requireRole("admin"))
-    .get("/", (c) => {
+    .get("/", validate("query", z.strictObject({})), (c) => {
       const res: ApiKeyListResponse = { keys: listApiKeys(s.db).map(apiKey) };
       return c.json(res);
     })

@@ -17,7 +17,7 @@ export const markupSchema = z.object({
 
 export function markupRoutes(s: Services) {
   return new Hono<AppEnv>()
-    .get("/", (c) => {
+    .get("/", validate("query", z.strictObject({})), (c) => {
       const res: MarkupListResponse = { markups: listMarkups(s.db, scopeTenant(c, undefined)).map(markup) };
       return c.json(res);
     })

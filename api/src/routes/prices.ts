@@ -69,7 +69,10 @@ export function priceRoutes(s: Services) {
       const month = b.effective_from.slice(0, 7);
       const nowMonth = s.now().toISOString().slice(0, 7);
       const repriced = b.reprice
-        ? repriceOpenPeriods(s.db, { fromMonth: month, toMonth: month.localeCompare(nowMonth) > 0 ? month : nowMonth })
+        ? repriceOpenPeriods(s.db, {
+            fromMonth: month,
+            toMonth: month.localeCompare(nowMonth) > 0 ? month : nowMonth,
+          })
         : null;
       const body: CreatePriceResponse = {
         prices: added.map(price),

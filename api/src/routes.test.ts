@@ -1,0 +1,399 @@
+/**
+ * Every /v1 route, driven from the app's own route list: happy path, validation (400), 401 (none,
+ * unknown, revoked), 403 by role, and the cross-tenant matrix (a tenant key naming another tenant,
+ * and naming none). A new route without an entry in ROUTES fails the first test.
+ */
+import { describe, expect, it } from "vitest";
+import { findActiveKey, revokeApiKey } from "./keys";
+import { type Harness, harness } from "./test-setup";
+import type { Role } from "./types";
+
+type Req = { method: string; path: string; body?: unknown };
+type RouteCase = {
+  /** Roles allowed; others must get 403. */
+  roles: Role[];
+  /** As admin: the expected success status. */
+  ok: (h: Harness) => Promise<Req> | Req;
+  okStatus?: number;
+  /** A request that fails validation (400). */
+  bad: Req;
+  /** The same request naming another tenant (beta) for the acme key: 403. null = no tenant input. */
+  otherTenant: ((h: Harness) => Promise<Req> | Req) | null;
+  /** What the acme key may ask naming no tenant (200 when its role is allowed). */
+  ownTenant: (h: Harness) => Promise<Req> | Req;
+};
+
+const ALL: Role[] = ["admin", "finance", "tenant"];
+const BILLING: Role[] = ["admin", "finance"];
+const get = (path: string): Req => ({ method: "GET", path });
+
+async function budgetId(h: Harness, scope: "tenant" | "application", value: string): Promise<number> {
+  const res = await h.call("POST", "/v1/budgets", { body: { scope, scope_value: value, amount_usd: "100" } });
+  const body: unknown = await res.json();
+  if (typeof body !== "object" || body === null || !("id" in body) || typeof body.id !== "number")
+    throw new Error("no budget id");
+  return body.id;
+}
+
+async function keyId(h: Harness): Promise<string> {
+  const res = await h.call("POST", "/v1/keys", { body: { role: "finance", name: "to revoke" } });
+  const body: unknown = await res.json();
+  if (typeof body !== "object" || body === null || !("id" in body) || typeof body.id !== "string")
+    throw new Error("no key id");
+  return body.id;
+}
+
+const RANGE = "from=2026-10-01&to=2026-12-01";
+
+export const ROUTES: Record<string, RouteCase> = {
+  "GET /v1/me": {
+    roles: ALL,
+    ok: () => get("/v1/me"),
+    bad: get("/v1/me?x=1"),
+    otherTenant: null,
+    ownTenant: () => get("/v1/me"),
+  },
+  "GET /v1/usage": {
+    roles: ALL,
+    ok: () => get(`/v1/usage?${RANGE}&group_by=tenant,application`),
+    bad: get("/v1/usage?from=2026-10-01&to=tomorrow"),
+    otherTenant: () => get(`/v1/usage?${RANGE}&group_by=tenant&tenant=beta`),
+    ownTenant: () => get(`/v1/usage?${RANGE}&group_by=tenant,application,cost_center`),
+  },
+  "GET /v1/usage/timeseries": {
+    roles: ALL,
+    ok: () => get(`/v1/usage/timeseries?${RANGE}&granularity=month`),
+    bad: get(`/v1/usage/timeseries?${RANGE}&granularity=week`),
+    otherTenant: () => get(`/v1/usage/timeseries?${RANGE}&tenant=acme&tenant=beta`),
+    ownTenant: () => get(`/v1/usage/timeseries?${RANGE}&granularity=hour&group_by=tenant,application`),
+  },
+  "GET /v1/attribution": {
+    roles: ALL,
+    ok: () => get(`/v1/attribution?${RANGE}`),
+    bad: get("/v1/attribution?from=2026-10-01T00:00:00Z&to=2026-11-01"),
+    otherTenant: () => get(`/v1/attribution?${RANGE}&tenant=beta`),
+    ownTenant: () => get(`/v1/attribution?${RANGE}&top=50`),
+  },
+  "GET /v1/periods": {
+    roles: ALL,
+    ok: () => get("/v1/periods"),
+    bad: get("/v1/periods?from_month=2026-13"),
+    otherTenant: null,
+    ownTenant: () => get("/v1/periods?from_month=2026-01&to_month=2026-12"),
+  },
+  "GET /v1/periods/:month": {
+    roles: ALL,
+    ok: () => get("/v1/periods/2026-10"),
+    bad: get("/v1/periods/october"),
+    otherTenant: null,
+    ownTenant: () => get("/v1/periods/2026-10"),
+  },
+  "POST /v1/periods/:month/close": {
+    roles: BILLING,
+    ok: () => ({ method: "POST", path: "/v1/periods/2026-10/close" }),
+    bad: { method: "POST", path: "/v1/periods/2026-1/close" },
+    otherTenant: null,
+    ownTenant: () => ({ method: "POST", path: "/v1/periods/2026-10/close" }),
+  },
+  "GET /v1/periods/:month/invoices": {
+    roles: ALL,
+    ok: () => get("/v1/periods/2026-10/invoices"),
+    bad: get("/v1/periods/2026-00/invoices"),
+    otherTenant: () => get("/v1/periods/2026-10/invoices?tenant=beta"),
+    ownTenant: () => get("/v1/periods/2026-10/invoices"),
+  },
+  "GET /v1/periods/:month/invoices/:tenant": {
+    roles: ALL,
+    ok: () => get("/v1/periods/2026-10/invoices/beta"),
+    bad: get(`/v1/periods/2026-10/invoices/${"x".repeat(300)}`),
+    otherTenant: () => get("/v1/periods/2026-10/invoices/beta"),
+    ownTenant: () => get("/v1/periods/2026-10/invoices/acme"),
+  },
+  "GET /v1/exports/:month": {
+    roles: ALL,
+    ok: () => get("/v1/exports/2026-10?format=json"),
+    bad: get("/v1/exports/2026-10?format=xlsx"),
+    otherTenant: () => get("/v1/exports/2026-10?format=focus&tenant=beta"),
+    ownTenant: () => get("/v1/exports/2026-10?format=csv"),
+  },
+  "GET /v1/prices": {
+    roles: ALL,
+    ok: () => get("/v1/prices"),
+    bad: get("/v1/prices?origin=mine"),
+    otherTenant: null,
+    ownTenant: () => get("/v1/prices?origin=api"),
+  },
+  "POST /v1/prices": {
+    roles: BILLING,
+    okStatus: 201,
+    ok: () => ({
+      method: "POST",
+      path: "/v1/prices",
+      body: {
+        model: "acme.mystery-model",
+        effective_from: "2026-10-01",
+        input: "1",
+        output: "2",
+        cache_read: "0.1",
+        cache_write: "1.25",
+      },
+    }),
+    bad: {
+      method: "POST",
+      path: "/v1/prices",
+      body: {
+        model: "m",
+        effective_from: "2026-10-01",
+        input: "1.1234567",
+        output: "1",
+        cache_read: "1",
+        cache_write: "1",
+      },
+    },
+    otherTenant: null,
+    ownTenant: () => ({
+      method: "POST",
+      path: "/v1/prices",
+      body: {
+        model: "m",
+        effective_from: "2026-10-01",
+        input: "1",
+        output: "1",
+        cache_read: "1",
+        cache_write: "1",
+      },
+    }),
+  },
+  "POST /v1/prices/reprice": {
+    roles: BILLING,
+    ok: () => ({ method: "POST", path: "/v1/prices/reprice", body: { from: "2026-10", to: "2026-11" } }),
+    bad: { method: "POST", path: "/v1/prices/reprice", body: { from: "2026-10" } },
+    otherTenant: null,
+    ownTenant: () => ({
+      method: "POST",
+      path: "/v1/prices/reprice",
+      body: { from: "2026-10", to: "2026-11" },
+    }),
+  },
+  "GET /v1/prices/unpriced": {
+    roles: ALL,
+    ok: () => get(`/v1/prices/unpriced?${RANGE}`),
+    bad: get("/v1/prices/unpriced?from=2026-10-01"),
+    otherTenant: () => get(`/v1/prices/unpriced?${RANGE}&tenant=beta`),
+    ownTenant: () => get(`/v1/prices/unpriced?${RANGE}`),
+  },
+  "GET /v1/markups": {
+    roles: ALL,
+    ok: () => get("/v1/markups"),
+    bad: get("/v1/markups?tenant=acme"),
+    otherTenant: null,
+    ownTenant: () => get("/v1/markups"),
+  },
+  "PUT /v1/markups/:tenant": {
+    roles: BILLING,
+    ok: () => ({ method: "PUT", path: "/v1/markups/acme", body: { basis_points: 500 } }),
+    bad: { method: "PUT", path: "/v1/markups/acme", body: { basis_points: 1.5 } },
+    otherTenant: () => ({ method: "PUT", path: "/v1/markups/beta", body: { basis_points: -100 } }),
+    ownTenant: () => ({ method: "PUT", path: "/v1/markups/acme", body: { basis_points: -100 } }),
+  },
+  "DELETE /v1/markups/:tenant": {
+    roles: BILLING,
+    okStatus: 204,
+    ok: async (h) => {
+      await h.call("PUT", "/v1/markups/beta", { body: { basis_points: 100 } });
+      return { method: "DELETE", path: "/v1/markups/beta" };
+    },
+    bad: { method: "DELETE", path: `/v1/markups/${"x".repeat(300)}` },
+    otherTenant: () => ({ method: "DELETE", path: "/v1/markups/beta" }),
+    ownTenant: async (h) => {
+      await h.call("PUT", "/v1/markups/acme", { body: { basis_points: 100 } });
+      return { method: "DELETE", path: "/v1/markups/acme" };
+    },
+  },
+  "GET /v1/budgets": {
+    roles: ALL,
+    ok: () => get("/v1/budgets"),
+    bad: get("/v1/budgets?tenant="),
+    otherTenant: () => get("/v1/budgets?tenant=beta"),
+    ownTenant: async (h) => {
+      await budgetId(h, "tenant", "beta");
+      await budgetId(h, "application", "beta-app");
+      await budgetId(h, "tenant", "acme");
+      return get("/v1/budgets");
+    },
+  },
+  "POST /v1/budgets": {
+    roles: BILLING,
+    okStatus: 201,
+    ok: () => ({
+      method: "POST",
+      path: "/v1/budgets",
+      body: { scope: "cost_center", scope_value: "CC-1", amount_usd: "50.5", thresholds: [50, 90, 100] },
+    }),
+    bad: { method: "POST", path: "/v1/budgets", body: { scope: "team", scope_value: "x", amount_usd: "1" } },
+    otherTenant: () => ({
+      method: "POST",
+      path: "/v1/budgets",
+      body: { scope: "tenant", scope_value: "beta", amount_usd: "1" },
+    }),
+    ownTenant: () => ({
+      method: "POST",
+      path: "/v1/budgets",
+      body: { scope: "tenant", scope_value: "acme", amount_usd: "1" },
+    }),
+  },
+  "GET /v1/budgets/:id": {
+    roles: ALL,
+    ok: async (h) => get(`/v1/budgets/${await budgetId(h, "tenant", "beta")}`),
+    bad: get("/v1/budgets/abc"),
+    otherTenant: async (h) => get(`/v1/budgets/${await budgetId(h, "tenant", "beta")}`),
+    ownTenant: async (h) => get(`/v1/budgets/${await budgetId(h, "tenant", "acme")}`),
+  },
+  "PATCH /v1/budgets/:id": {
+    roles: BILLING,
+    ok: async (h) => ({
+      method: "PATCH",
+      path: `/v1/budgets/${await budgetId(h, "tenant", "beta")}`,
+      body: { amount_usd: "200" },
+    }),
+    bad: { method: "PATCH", path: "/v1/budgets/1", body: { amount_usd: 200 } },
+    otherTenant: async (h) => ({
+      method: "PATCH",
+      path: `/v1/budgets/${await budgetId(h, "tenant", "beta")}`,
+      body: { amount_usd: "1" },
+    }),
+    ownTenant: async (h) => ({
+      method: "PATCH",
+      path: `/v1/budgets/${await budgetId(h, "tenant", "acme")}`,
+      body: { amount_usd: "1" },
+    }),
+  },
+  "DELETE /v1/budgets/:id": {
+    roles: BILLING,
+    okStatus: 204,
+    ok: async (h) => ({ method: "DELETE", path: `/v1/budgets/${await budgetId(h, "tenant", "beta")}` }),
+    bad: { method: "DELETE", path: "/v1/budgets/-1" },
+    otherTenant: async (h) => ({
+      method: "DELETE",
+      path: `/v1/budgets/${await budgetId(h, "tenant", "beta")}`,
+    }),
+    ownTenant: async (h) => ({
+      method: "DELETE",
+      path: `/v1/budgets/${await budgetId(h, "tenant", "acme")}`,
+    }),
+  },
+  "GET /v1/keys": {
+    roles: ["admin"],
+    ok: () => get("/v1/keys"),
+    bad: get("/v1/keys?all=1"),
+    otherTenant: null,
+    ownTenant: () => get("/v1/keys"),
+  },
+  "POST /v1/keys": {
+    roles: ["admin"],
+    okStatus: 201,
+    ok: () => ({
+      method: "POST",
+      path: "/v1/keys",
+      body: { role: "tenant", tenant: "gamma", name: "gamma portal" },
+    }),
+    bad: { method: "POST", path: "/v1/keys", body: { role: "owner" } },
+    otherTenant: () => ({ method: "POST", path: "/v1/keys", body: { role: "tenant", tenant: "beta" } }),
+    ownTenant: () => ({ method: "POST", path: "/v1/keys", body: { role: "tenant", tenant: "acme" } }),
+  },
+  "DELETE /v1/keys/:id": {
+    roles: ["admin"],
+    ok: async (h) => ({ method: "DELETE", path: `/v1/keys/${await keyId(h)}` }),
+    bad: { method: "DELETE", path: "/v1/keys/not-a-key" },
+    otherTenant: null,
+    ownTenant: async (h) => ({ method: "DELETE", path: `/v1/keys/${await keyId(h)}` }),
+  },
+};
+
+function appRoutes(h: Harness): string[] {
+  const seen = new Set<string>();
+  for (const r of h.app.routes) {
+    if (r.method === "ALL" || !r.path.startsWith("/v1/")) continue;
+    seen.add(`${r.method} ${r.path}`);
+  }
+  return [...seen].sort();
+}
+
+async function send(h: Harness, req: Req, key: string | null) {
+  return h.call(req.method, req.path, { key, ...(req.body === undefined ? {} : { body: req.body }) });
+}
+
+async function expectError(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  const body: unknown = await res.json();
+  expect(body).toMatchObject({ error: { code, message: expect.any(String), requestId: expect.any(String) } });
+  return body;
+}
+
+describe("route list", () => {
+  it("every /v1 route the app serves has a case here (and no stale ones)", () => {
+    expect(Object.keys(ROUTES).sort()).toEqual(appRoutes(harness()));
+  });
+});
+
+describe.each(Object.entries(ROUTES))("%s", (_name, rc) => {
+  it("happy path (admin)", async () => {
+    const h = harness();
+    const res = await send(h, await rc.ok(h), h.keys.admin);
+    expect(res.status).toBe(rc.okStatus ?? 200);
+    expect(res.headers.get("x-request-id")).toMatch(/.+/);
+  });
+
+  it("400 on invalid input, with a readable message", async () => {
+    const h = harness();
+    const body = await expectError(await send(h, rc.bad, h.keys.admin), 400, "bad_request");
+    expect(JSON.stringify(body)).toMatch(/expected|Unrecognized|Invalid|unknown|too/i);
+  });
+
+  it("401 without a key, with an unknown key and with a revoked key", async () => {
+    const h = harness();
+    const req = await rc.ok(h);
+    await expectError(await send(h, req, null), 401, "unauthorized");
+    await expectError(await send(h, req, "cb_not-a-real-key"), 401, "unauthorized");
+    const finance = findActiveKey(h.db, h.keys.finance);
+    expect(finance?.role).toBe("finance");
+    revokeApiKey(h.db, finance?.id ?? "");
+    await expectError(await send(h, req, h.keys.finance), 401, "unauthorized");
+  });
+
+  it("403 for roles that may not call it", async () => {
+    const h = harness();
+    const denied = (["finance", "tenant"] as const).filter((r) => !rc.roles.includes(r));
+    for (const role of denied) {
+      await expectError(
+        await send(h, await rc.ok(h), role === "finance" ? h.keys.finance : h.keys.acme),
+        403,
+        "forbidden",
+      );
+    }
+    for (const role of rc.roles) {
+      const fresh = harness();
+      const key =
+        role === "admin" ? fresh.keys.admin : role === "finance" ? fresh.keys.finance : fresh.keys.acme;
+      const res = await send(fresh, await rc.ownTenant(fresh), key);
+      expect(res.status, `${role}`).toBeLessThan(400);
+    }
+  });
+
+  it("cross-tenant: another tenant's id is 403; none gets only its own tenant", async () => {
+    const h = harness();
+    if (rc.otherTenant) {
+      await expectError(await send(h, await rc.otherTenant(h), h.keys.acme), 403, "forbidden");
+    }
+    const res = await send(h, await rc.ownTenant(h), h.keys.acme);
+    if (!rc.roles.includes("tenant")) {
+      await expectError(res, 403, "forbidden");
+      return;
+    }
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    // Nothing of beta's (tenant id, application, cost center) and nothing unattributed.
+    expect(text).not.toMatch(/beta|CC-B|orphan/);
+    if (text.includes('"tenant"')) expect(text).not.toMatch(/"tenant":null/);
+  });
+});
