@@ -15,7 +15,6 @@ import {
   createDb,
   DEFAULT_ATHENA_OPTIONS,
   DEFAULT_INSIGHTS_OPTIONS,
-  DEFAULT_METADATA_MAPPING,
   formatScanCost,
   InferenceProfileResolver,
   InsightsSession,
@@ -23,6 +22,7 @@ import {
   logsInsightsSource,
   type MetadataMapping,
   PriceBook,
+  parseMetadataMapping,
   parseMicros,
   systemClock,
   watch,
@@ -46,16 +46,7 @@ export const collectArgsSchema = z
     to: z.string().optional(),
     lookbackHours: intArg(0, 24 * 31).default(2),
     initialHours: intArg(1, 24 * 366).default(24),
-    map: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^(tenant|application|cost_center|environment|team|user)=.+$/,
-            "expected <dimension>=<metadata key>",
-          ),
-      )
-      .default([]),
+    metadataKeys: z.string().default(""),
     logGroup: z.array(z.string().min(1)).max(50).default([]),
     limit: intArg(1, 10_000).default(10_000),
     windowHours: intArg(1, 24 * 31).default(24),
@@ -85,24 +76,13 @@ export const collectArgsSchema = z
     }
   });
 
-export function metadataMappingOf(pairs: readonly string[]): MetadataMapping {
-  const mapping: MetadataMapping = { ...DEFAULT_METADATA_MAPPING };
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    const dim = pair.slice(0, eq);
-    const key = pair.slice(eq + 1);
-    if (
-      dim === "tenant" ||
-      dim === "application" ||
-      dim === "cost_center" ||
-      dim === "environment" ||
-      dim === "team" ||
-      dim === "user"
-    ) {
-      mapping[dim] = key;
-    }
+/** `tenant=customer_id,application=app` over the default mapping (same flag as `ingest`). */
+export function metadataMappingOf(spec: string): MetadataMapping {
+  try {
+    return parseMetadataMapping(spec);
+  } catch (error) {
+    throw new UsageError(`--metadata-keys: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return mapping;
 }
 
 function money(text: string, flag: string): bigint {
@@ -130,7 +110,7 @@ export const collectCommand: Command = {
   usage:
     "chargeback collect --source logs-insights --log-group <name> [--log-group …] [--limit N] [--window-hours N] [--max-concurrent N]\n" +
     "       | --source athena [--workgroup wg] [--output-location s3://…] [--database db] [--table t] [--partition-lag-hours N]\n" +
-    "       [--from YYYY-MM-DD[THH:00:00Z]] [--to …] [--lookback-hours 2] [--initial-hours 24] [--map tenant=<key> …]\n" +
+    "       [--from YYYY-MM-DD[THH:00:00Z]] [--to …] [--lookback-hours 2] [--initial-hours 24] [--metadata-keys tenant=<key>,…]\n" +
     "       [--db <file>] [--prices <file>] [--profiles <file>] [--region r] [--endpoint url]\n" +
     "       [--insights-price-per-gb 0.005] [--athena-price-per-tb 5] [--watch --interval <seconds>] [--format text|json]",
   async run(argv, io) {
@@ -147,7 +127,7 @@ export const collectCommand: Command = {
         to: { type: "string" },
         "lookback-hours": { type: "string" },
         "initial-hours": { type: "string" },
-        map: { type: "string", multiple: true },
+        "metadata-keys": { type: "string" },
         "log-group": { type: "string", multiple: true },
         limit: { type: "string" },
         "window-hours": { type: "string" },
@@ -169,7 +149,7 @@ export const collectCommand: Command = {
     const region = args.region ?? io.config.region;
     if (!region) throw new UsageError("--region (or AWS_REGION) is required");
     const clients = createAwsClients({ region, endpoint: args.endpoint ?? io.config.awsEndpoint });
-    const metadataKeys = metadataMappingOf(args.map);
+    const metadataKeys = metadataMappingOf(args.metadataKeys);
     const clock = { ...systemClock, now: io.now };
     const fallback = loadProfileMap(args.profiles);
     const db = createDb(args.db ?? io.config.dbPath);

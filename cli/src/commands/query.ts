@@ -44,7 +44,7 @@ const argsSchema = z.object({
   bucketSize: z.coerce.number().int().min(1).optional(),
   experimentKey: z.string().optional(),
   variantKey: z.string().optional(),
-  map: z.array(z.string()).default([]),
+  metadataKeys: z.string().default(""),
   logGroup: z.array(z.string().min(1)).max(50).default([]),
   limit: z.coerce.number().int().min(1).max(10_000).default(10_000),
   workgroup: z.string().min(1).default("primary"),
@@ -87,7 +87,7 @@ function builtIn(
   args: Args,
   window: { from: string; to: string },
 ): string | undefined {
-  const metadataKeys = metadataMappingOf(args.map);
+  const metadataKeys = metadataMappingOf(args.metadataKeys);
   const athena = {
     database: args.database,
     table: args.table,
@@ -139,7 +139,7 @@ export const queryCommand: Command = {
     "chargeback query --list | chargeback query <name> [--engine logs-insights|athena] [--print]\n" +
     "       [--from YYYY-MM-DD[THH:00:00Z]] [--to …] [--top N] [--min-input-tokens N] [--bucket-size N] [--experiment-key k] [--variant-key k]\n" +
     "       [--log-group <name> …] [--limit N] | [--workgroup wg] [--output-location s3://…] [--database db] [--table t]\n" +
-    "       [--map tenant=<key> …] [--region r] [--endpoint url] [--format table|json]\n" +
+    "       [--metadata-keys tenant=<key>,…] [--region r] [--endpoint url] [--format table|json]\n" +
     "       names: the console collection (--list), rollup, rollup-facets, athena-ddl (--bucket --account --region [--key-prefix])",
   async run(argv, io) {
     const [first, ...rest] = argv;
@@ -157,7 +157,7 @@ export const queryCommand: Command = {
         "bucket-size": { type: "string" },
         "experiment-key": { type: "string" },
         "variant-key": { type: "string" },
-        map: { type: "string", multiple: true },
+        "metadata-keys": { type: "string" },
         "log-group": { type: "string", multiple: true },
         limit: { type: "string" },
         workgroup: { type: "string" },
@@ -199,7 +199,7 @@ export const queryCommand: Command = {
     } else {
       try {
         const built = buildConsoleQuery(name, engine, {
-          metadataKeys: metadataMappingOf(args.map),
+          metadataKeys: metadataMappingOf(args.metadataKeys),
           database: args.database,
           table: args.table,
           from: window.from,
