@@ -35,4 +35,9 @@ export const commands: CommandEntry[] = [
     summary: "check logging, log group, bucket, Athena table and permissions",
     load: async () => (await import("./doctor")).doctorCommand,
   },
+  {
+    name: "alarms",
+    summary: "plan, apply or export the CloudWatch alarms",
+    load: async () => (await import("./alarms")).alarmsCommand,
+  },
 ];
