@@ -36,6 +36,26 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./doctor")).doctorCommand,
   },
   {
+    name: "serve",
+    summary: "serve the chargeback API (and the dashboard build) over the store",
+    load: async () => (await import("./serve")).serveCommand,
+  },
+  {
+    name: "keys",
+    summary: "create, list and revoke API keys",
+    load: async () => (await import("./keys")).keysCommand,
+  },
+  {
+    name: "prices",
+    summary: "list and add prices, reprice open months, list unpriced models",
+    load: async () => (await import("./prices")).pricesCommand,
+  },
+  {
+    name: "periods",
+    summary: "billing periods: list, close a month, export invoices (CSV, JSON, FOCUS)",
+    load: async () => (await import("./periods")).periodsCommand,
+  },
+  {
     name: "alarms",
     summary: "plan, apply or export the CloudWatch alarms",
     load: async () => (await import("./alarms")).alarmsCommand,

@@ -1,0 +1,99 @@
+import {
+  BillingError,
+  closePeriod,
+  formatMicros,
+  getInvoices,
+  invoicesToCsv,
+  invoicesToFocusCsv,
+  listPeriods,
+  monthOf,
+  PriceBook,
+} from "@bedrock-chargeback/collector";
+import { z } from "zod";
+import { parseCommandArgs } from "../args";
+import { type Command, UsageError } from "../io";
+import { openExistingStore } from "../store";
+
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "expected YYYY-MM");
+const listSchema = z.object({
+  db: z.string().min(1).optional(),
+  fromMonth: month.optional(),
+  toMonth: month.optional(),
+});
+const closeSchema = z.object({ db: z.string().min(1).optional(), by: z.string().min(1).default("cli") });
+const exportSchema = z.object({
+  db: z.string().min(1).optional(),
+  tenant: z.string().min(1).optional(),
+  format: z.enum(["csv", "json", "focus"]).default("csv"),
+});
+
+function monthArg(rest: string[]): [string, string[]] {
+  const [m, ...flags] = rest;
+  const parsed = month.safeParse(m);
+  if (!parsed.success) throw new UsageError(`month: expected YYYY-MM, got ${JSON.stringify(m ?? "")}`);
+  return [parsed.data, flags];
+}
+
+export const periodsCommand: Command = {
+  name: "periods",
+  summary: "billing periods: list, close a month, export invoices (CSV, JSON, FOCUS)",
+  usage:
+    "chargeback periods list [--from-month YYYY-MM] [--to-month YYYY-MM] [--db <file>]\n" +
+    "       chargeback periods close <YYYY-MM> [--by <name>] [--db <file>]\n" +
+    "       chargeback periods export <YYYY-MM> [--tenant <id>] [--format csv|json|focus] [--db <file>]",
+  async run(argv, io) {
+    const [sub, ...rest] = argv;
+    const s = { type: "string" } as const;
+    if (sub === "list") {
+      const a = parseCommandArgs(rest, { db: s, "from-month": s, "to-month": s }, listSchema);
+      const db = openExistingStore(a.db ?? io.config.dbPath);
+      try {
+        const now = io.now();
+        const from =
+          a.fromMonth ?? monthOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1)));
+        for (const p of listPeriods(db, from, a.toMonth ?? monthOf(now))) {
+          io.stdout(`${p.month}  ${p.status}${p.closedAt ? `  ${p.closedAt} by ${p.closedBy}` : ""}\n`);
+        }
+        return 0;
+      } finally {
+        db.$client.close();
+      }
+    }
+    if (sub === "close") {
+      const [m, flags] = monthArg(rest);
+      const a = parseCommandArgs(flags, { db: s, by: s }, closeSchema);
+      const db = openExistingStore(a.db ?? io.config.dbPath);
+      try {
+        const r = closePeriod(db, PriceBook.load(db), m, { closedBy: a.by, now: io.now() });
+        io.stdout(`closed ${m}: ${r.invoices} invoices, total $${formatMicros(r.totalMicros)}\n`);
+        return 0;
+      } catch (error) {
+        if (error instanceof BillingError) {
+          io.stderr(`error: ${error.message}\n`);
+          return 1;
+        }
+        throw error;
+      } finally {
+        db.$client.close();
+      }
+    }
+    if (sub === "export") {
+      const [m, flags] = monthArg(rest);
+      const a = parseCommandArgs(flags, { db: s, tenant: s, format: s }, exportSchema);
+      const db = openExistingStore(a.db ?? io.config.dbPath);
+      try {
+        const list = getInvoices(db, PriceBook.load(db), m, a.tenant);
+        if (a.format === "csv") io.stdout(invoicesToCsv(list));
+        else if (a.format === "focus") io.stdout(invoicesToFocusCsv(list));
+        else
+          io.stdout(
+            `${JSON.stringify(list, (_k, v: unknown) => (typeof v === "bigint" ? formatMicros(v) : v), 2)}\n`,
+          );
+        return 0;
+      } finally {
+        db.$client.close();
+      }
+    }
+    throw new UsageError(`unknown subcommand ${JSON.stringify(sub ?? "")}: list, close or export`);
+  },
+};
