@@ -6,6 +6,5 @@ export {
   ledgerKeyOf,
   type ObjectRef,
   type ObjectSource,
-  PERMISSION_CHECK_MARKER,
 } from "./object-source";
 export { createS3Client, createS3Source, type S3SourceOptions } from "./s3-source";

@@ -21,10 +21,10 @@ export type ObjectSource = {
   list: () => AsyncIterable<ObjectRef>;
 };
 
-/** Bedrock writes this marker under the configured prefix; it is not a log. */
-export const PERMISSION_CHECK_MARKER = "amazon-bedrock-logs-permission-check";
-
-/** Whether a key is a log object to ingest: `*.json.gz`, not a large-body sidecar under `data/`. */
+/**
+ * Whether a key is a log object to ingest: `*.json.gz`, not a large-body sidecar under `data/`
+ * (which also excludes the `amazon-bedrock-logs-permission-check` marker).
+ */
 export function isLogObjectKey(key: string): boolean {
   if (!key.endsWith(".json.gz")) return false;
   const segments = key.split("/");
