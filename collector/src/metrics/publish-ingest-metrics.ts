@@ -3,6 +3,7 @@
  * `--publish-metrics` in the CLI maps to this. Publishing is best-effort from the ingest's point
  * of view: the caller decides whether a MetricPublishError fails the run.
  */
+import { listBudgets } from "../billing/budgets";
 import type { PriceBook } from "../pricing/price-book";
 import type { Db } from "../store/db";
 import {
@@ -21,7 +22,7 @@ export type IngestMetricsInput = {
   now: Date;
   /** The run just finished; `failed` publishes CollectorRunFailures = 1 and skips usage metrics. */
   run: { failed: boolean };
-  /** Budget scopes for MonthToDateCostUSD (e.g. from the API's budgets). */
+  /** Scopes that get MonthToDateCostUSD; default: every budget in the store (listBudgets). */
   budgetScopes?: readonly BudgetMetricKey[];
   trailingHours?: number;
   topTenants?: number;
@@ -37,7 +38,8 @@ export function collectIngestMetrics(input: Omit<IngestMetricsInput, "publisher"
     now: input.now,
     trailingHours: input.trailingHours,
     topTenants: input.topTenants,
-    budgetScopes: input.budgetScopes,
+    budgetScopes:
+      input.budgetScopes ?? listBudgets(input.db).map((b) => ({ scope: b.scope, key: b.scopeValue })),
   };
   points.push(...buildHourlyUsageMetrics(input.db, input.prices, options));
   points.push(...buildMonthToDateMetrics(input.db, input.prices, options));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createBudget } from "../billing/budgets";
 import type { Catalog } from "../pricing/catalog";
 import { PriceBook, syncCatalog } from "../pricing/price-book";
 import { type Counters, type HourlyRow, zeroCounters } from "../rollup/types";
@@ -197,6 +198,27 @@ describe("publishIngestMetrics", () => {
     expect(find(publisher.points, METRIC.collectorRunFailures, {}).map((p) => p.value)).toEqual([0]);
     expect(find(publisher.points, METRIC.tokens, { Tenant: "acme" }).map((p) => p.value)).toEqual([10]);
     expect(result.values).toBe(publisher.points.length);
+  });
+
+  it("publishes MonthToDateCostUSD for every budget in the store by default", () => {
+    const { db, prices } = setup([
+      { hour: "2026-11-02T10:00:00Z", tenant: "acme", app: "chat", c: { inputTokens: 1_000_000 } },
+    ]);
+    createBudget(db, { name: "Acme", scope: "tenant", scopeValue: "acme", amountMicros: 5_000_000n }, now);
+    createBudget(
+      db,
+      { name: "Chat", scope: "application", scopeValue: "chat", amountMicros: 5_000_000n },
+      now,
+    );
+    const points = collectIngestMetrics({ db, prices, now, run: { failed: false } });
+    const mtd = points
+      .filter((p) => p.name === METRIC.monthToDateCostUsd)
+      .map((p) => [p.dimensions, p.value]);
+    expect(mtd).toEqual([
+      [{}, 1],
+      [{ Tenant: "acme" }, 1],
+      [{ Application: "chat" }, 1],
+    ]);
   });
 
   it("on a failed run publishes only the failure and the lag", () => {
