@@ -1,0 +1,119 @@
+/**
+ * The dashboard's only door to the API: `Authorization: Bearer <key>` on every call (the key
+ * never goes in a URL), JSON validated by a type guard, errors as ApiError with the API's code.
+ */
+import { isErrorResponse } from "../lib/guards";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId: string | null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export type Guard<T> = (v: unknown) => v is T;
+
+export type Client = {
+  get<T>(path: string, guard: Guard<T>, signal?: AbortSignal): Promise<T>;
+  send<T>(method: "POST" | "PATCH" | "PUT" | "DELETE", path: string, body: unknown, guard: Guard<T>): Promise<T | null>;
+  /** Fetches a file (an export) with the key and returns its bytes and server-given file name. */
+  download(path: string): Promise<{ blob: Blob; filename: string }>;
+  /** Forget cached GET results (after a change). */
+  invalidate(): void;
+};
+
+const MAX_RETRY_AFTER_S = 5;
+
+function fileNameOf(disposition: string | null, fallback: string): string {
+  const m = /filename="?([^";]+)"?/i.exec(disposition ?? "");
+  return m?.[1] ?? fallback;
+}
+
+async function errorOf(res: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    body = null;
+  }
+  const requestId = res.headers.get("x-request-id");
+  if (isErrorResponse(body)) return new ApiError(res.status, body.error.code, body.error.message, requestId);
+  return new ApiError(res.status, "http_error", `HTTP ${res.status} ${res.statusText}`.trim(), requestId);
+}
+
+/**
+ * @example const api = createClient(key); const me = await api.get("/v1/me", isMeResponse);
+ */
+export function createClient(
+  key: string,
+  opts: { fetch?: typeof fetch; onUnauthorized?: () => void; sleep?: (ms: number) => Promise<void> } = {},
+): Client {
+  const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const cache = new Map<string, Promise<unknown>>();
+
+  async function request(path: string, init: RequestInit): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set("Authorization", `Bearer ${key}`);
+    for (let attempt = 0; ; attempt++) {
+      const res = await doFetch(path, { ...init, headers });
+      // One polite retry when rate limited, after the server's Retry-After (capped).
+      if (res.status === 429 && attempt === 0) {
+        const wait = Math.min(MAX_RETRY_AFTER_S, Number(res.headers.get("retry-after") ?? "1") || 1);
+        await sleep(wait * 1000);
+        continue;
+      }
+      if (res.status === 401) opts.onUnauthorized?.();
+      if (!res.ok) throw await errorOf(res);
+      return res;
+    }
+  }
+
+  async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+    const res = await request(path, signal ? { signal } : {});
+    return await res.json();
+  }
+
+  return {
+    async get(path, guard, signal) {
+      let pending = cache.get(path);
+      if (!pending) {
+        pending = getJson(path, signal);
+        cache.set(path, pending);
+        pending.catch(() => cache.delete(path));
+      }
+      const body = await pending;
+      if (!guard(body)) {
+        cache.delete(path);
+        throw new ApiError(200, "bad_response", `unexpected response shape from ${path.split("?")[0]}`, null);
+      }
+      return body;
+    },
+    async send(method, path, body, guard) {
+      const init: RequestInit = { method };
+      if (body !== undefined) {
+        init.body = JSON.stringify(body);
+        init.headers = { "Content-Type": "application/json" };
+      }
+      const res = await request(path, init);
+      cache.clear();
+      if (res.status === 204) return null;
+      const json: unknown = await res.json();
+      if (!guard(json)) throw new ApiError(res.status, "bad_response", `unexpected response shape from ${path}`, null);
+      return json;
+    },
+    async download(path) {
+      const res = await request(path, {});
+      const fallback = path.split("?")[0]?.split("/").pop() ?? "export";
+      return { blob: await res.blob(), filename: fileNameOf(res.headers.get("content-disposition"), fallback) };
+    },
+    invalidate() {
+      cache.clear();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/** React glue: the signed-in client in context, and a loading/error/data hook over it. */
+import { createContext, useCallback, useContext, useEffect, useState } from "react";
+import type { MeResponse } from "@bedrock-chargeback/api";
+import { ApiError, type Client, type Guard } from "./client";
+
+export type Session = { client: Client; me: MeResponse; signOut: (reason?: string) => void };
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error("useSession outside a signed-in view");
+  return s;
+}
+
+export type Loadable<T> =
+  | { state: "loading" }
+  | { state: "error"; error: ApiError }
+  | { state: "ok"; data: T };
+
+function asApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  return new ApiError(0, "network", e instanceof Error ? e.message : String(e), null);
+}
+
+/** GETs `path` (null = nothing to load) and re-fetches when it changes. */
+export function useApi<T>(path: string | null, guard: Guard<T>): Loadable<T> & { reload: () => void } {
+  const { client } = useSession();
+  const [result, setResult] = useState<Loadable<T>>({ state: "loading" });
+  const [generation, setGeneration] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: generation forces a reload; guard is module-level
+  useEffect(() => {
+    if (path === null) return;
+    let live = true;
+    setResult({ state: "loading" });
+    client.get(path, guard).then(
+      (data) => live && setResult({ state: "ok", data }),
+      (e: unknown) => live && setResult({ state: "error", error: asApiError(e) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, path, generation]);
+  const reload = useCallback(() => {
+    client.invalidate();
+    setGeneration((g) => g + 1);
+  }, [client]);
+  return { ...result, reload };
+}
+
+export { asApiError };

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// One project: pure unit tests (src/**/*.test.ts, node env) and the browser end-to-end test
+// (e2e/**/*.e2e.test.ts: simulate → ingest → vite build → `chargeback serve` → Debian chromium).
+export default defineConfig({
+  test: {
+    name: "dashboard",
+    environment: "node",
+    include: ["src/**/*.test.ts", "e2e/**/*.e2e.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+  },
+});
