@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { isMeResponse } from "../lib/guards";
+import { ApiError, createClient } from "./client";
+
+function fakeFetch(responses: Response[], seen: { url: string; init: RequestInit | undefined }[]) {
+  return async (input: RequestInfo | URL, init?: RequestInit) => {
+    seen.push({ url: String(input), init });
+    const next = responses.shift();
+    if (!next) throw new Error("no more responses");
+    return next;
+  };
+}
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+const me = { key_id: "k1", name: "n", role: "admin", tenant: null };
+
+describe("api client", () => {
+  it("sends the key as a Bearer header, never in the URL", async () => {
+    const seen: { url: string; init: RequestInit | undefined }[] = [];
+    const client = createClient("cb_secret", { fetch: fakeFetch([json(me)], seen) });
+    await expect(client.get("/v1/me", isMeResponse)).resolves.toEqual(me);
+    expect(seen[0]?.url).toBe("/v1/me");
+    expect(new Headers(seen[0]?.init?.headers).get("authorization")).toBe("Bearer cb_secret");
+  });
+
+  it("turns the error envelope into an ApiError and reports 401", async () => {
+    let unauthorized = 0;
+    const client = createClient("k", {
+      fetch: fakeFetch(
+        [
+          json({ error: { code: "forbidden", message: "other tenant", requestId: "r1" } }, 403),
+          json({ error: { code: "unauthorized", message: "bad key", requestId: "r2" } }, 401),
+        ],
+        [],
+      ),
+      onUnauthorized: () => unauthorized++,
+    });
+    const e = await client.get("/v1/usage?tenant=x", isMeResponse).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e).toMatchObject({ status: 403, code: "forbidden", message: "other tenant" });
+    await expect(client.get("/v1/me", isMeResponse)).rejects.toMatchObject({ status: 401 });
+    expect(unauthorized).toBe(1);
+  });
+
+  it("rejects a response of the wrong shape", async () => {
+    const client = createClient("k", { fetch: fakeFetch([json({ role: "root" })], []) });
+    await expect(client.get("/v1/me", isMeResponse)).rejects.toMatchObject({ code: "bad_response" });
+  });
+
+  it("retries once after Retry-After when rate limited, and caches GETs until a change", async () => {
+    const seen: { url: string; init: RequestInit | undefined }[] = [];
+    const slept: number[] = [];
+    const client = createClient("k", {
+      fetch: fakeFetch([json({ error: { code: "rate_limited", message: "slow", requestId: "r" } }, 429, { "retry-after": "2" }), json(me), json(me)], seen),
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+    });
+    await client.get("/v1/me", isMeResponse);
+    await client.get("/v1/me", isMeResponse);
+    expect(slept).toEqual([2000]);
+    expect(seen).toHaveLength(2);
+    client.invalidate();
+    await client.get("/v1/me", isMeResponse);
+    expect(seen).toHaveLength(3);
+  });
+
+  it("downloads with the server's file name", async () => {
+    const client = createClient("k", {
+      fetch: fakeFetch([new Response("a,b\n", { headers: { "content-disposition": 'attachment; filename="chargeback-2026-10.csv"' } })], []),
+    });
+    const { blob, filename } = await client.download("/v1/exports/2026-10?format=csv");
+    expect(filename).toBe("chargeback-2026-10.csv");
+    expect(await blob.text()).toBe("a,b\n");
+  });
+});

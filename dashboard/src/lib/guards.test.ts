@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { isBudgetListResponse, isErrorResponse, isInvoiceResponse, isMeResponse, isUsageResponse } from "./guards";
+
+const figures = {
+  requests: 1,
+  errors: 0,
+  input_tokens: 1,
+  output_tokens: 1,
+  cache_read_input_tokens: 0,
+  cache_write_input_tokens: 0,
+  cost_usd: "0.000002",
+  cost_micro_usd: 2,
+  unpriced_requests: 0,
+  unpriced_tokens: 0,
+  unpriced_models: [],
+};
+const freshness = { sources: [{ source: "raw", last_finished_at: null, last_status: "ok", data_until: null }] };
+const usage = {
+  query: { from: "2026-11-01", to: "2026-12-01", group_by: ["application"], granularity: null, filters: { tenant: [null] } },
+  rows: [{ keys: { application: null }, ...figures }],
+  total: figures,
+  freshness,
+};
+
+describe("guards", () => {
+  it("accept the documented shapes", () => {
+    expect(isUsageResponse(usage)).toBe(true);
+    expect(isUsageResponse({ ...usage, rows: [] })).toBe(true);
+    expect(isMeResponse({ key_id: "k", name: "", role: "tenant", tenant: "acme" })).toBe(true);
+    expect(isBudgetListResponse({ budgets: [], freshness })).toBe(true);
+    expect(isErrorResponse({ error: { code: "forbidden", message: "no", requestId: "r" } })).toBe(true);
+  });
+
+  it("reject a changed or broken response", () => {
+    expect(isUsageResponse(null)).toBe(false);
+    expect(isUsageResponse({ ...usage, total: { ...figures, cost_usd: 0.000002 } })).toBe(false);
+    expect(isUsageResponse({ ...usage, total: { ...figures, cost_usd: "1e-6" } })).toBe(false);
+    expect(isUsageResponse({ ...usage, rows: [{ ...figures, keys: { application: 1 } }] })).toBe(false);
+    expect(isUsageResponse({ ...usage, total: { ...figures, requests: 1.5 } })).toBe(false);
+    expect(isMeResponse({ key_id: "k", name: "", role: "root", tenant: null })).toBe(false);
+    expect(isInvoiceResponse({ ...usage })).toBe(false);
+    expect(isErrorResponse({ message: "x" })).toBe(false);
+  });
+
+  it("check invoice lines down to their money fields", () => {
+    const line = {
+      kind: "adjustment",
+      usage_month: "2026-10",
+      application: "a",
+      cost_center: null,
+      model: "m",
+      token_bucket: "input",
+      quantity: 5,
+      unit_price_usd_per_mtok: "3.000000",
+      unit_price_micro_usd_per_mtok: 3000000,
+      price_id: 1,
+      price_version: "p1",
+      basis_points: null,
+      amount_usd: "0.000015",
+      amount_micro_usd: 15,
+      description: "late",
+    };
+    const invoice = {
+      month: "2026-11",
+      tenant: "acme",
+      status: "open",
+      currency: "USD",
+      period_start: "2026-11-01T00:00:00Z",
+      period_end: "2026-12-01T00:00:00Z",
+      lines: [line],
+      subtotal_usd: "0.000015",
+      subtotal_micro_usd: 15,
+      total_usd: "0.000015",
+      total_micro_usd: 15,
+      requests: 1,
+      errors: 0,
+      unpriced: { requests: 0, tokens: 0, models: [] },
+      closed_at: null,
+      closed_by: null,
+      freshness,
+    };
+    expect(isInvoiceResponse(invoice)).toBe(true);
+    expect(isInvoiceResponse({ ...invoice, currency: "EUR" })).toBe(false);
+    expect(isInvoiceResponse({ ...invoice, lines: [{ ...line, kind: "credit" }] })).toBe(false);
+    expect(isInvoiceResponse({ ...invoice, lines: [{ ...line, amount_usd: "x" }] })).toBe(false);
+  });
+});
