@@ -77,6 +77,20 @@ export class StoreCache {
 export type Services = { db: Db; now: () => Date; cache: StoreCache };
 
 /**
+ * Responds with JSON computed once per store version: the serialized body is cached, so a hit
+ * costs a map lookup, not a query and a JSON.stringify.
+ */
+export function cachedJson(
+  c: Context<AppEnv>,
+  s: Services,
+  key: readonly unknown[],
+  compute: () => unknown,
+): Response {
+  const body = s.cache.get(JSON.stringify(key), () => JSON.stringify(compute()));
+  return c.body(body, 200, { "content-type": "application/json; charset=UTF-8" });
+}
+
+/**
  * The tenant a request may see: a tenant key always gets its own (naming another is 403);
  * other roles get what they asked for (undefined = all).
  */

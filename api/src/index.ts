@@ -5,5 +5,5 @@ export { type ApiConfig, loadApiConfig, parseApiConfig } from "./config";
 export type { AppDeps, Logger } from "./context";
 export { type ApiKey, createApiKey, findActiveKey, hashKey, listApiKeys, ROLES, revokeApiKey } from "./keys";
 export { openApiDocument, ROUTE_DOCS } from "./openapi";
-export { type RunningServer, startServer, stderrLogger } from "./server";
+export { type RunningServer, startBareServer, startServer, stderrLogger } from "./server";
 export type * from "./types";

@@ -1,6 +1,7 @@
 /** Serves createApp on @hono/node-server; `close()` stops accepting, drains, then closes the store. */
 import { createDb, type Db } from "@bedrock-chargeback/collector";
 import { serve } from "@hono/node-server";
+import { Hono } from "hono";
 import { createApp } from "./app";
 import type { ApiConfig } from "./config";
 import type { Logger } from "./context";
@@ -53,5 +54,18 @@ export async function startServer(opts: {
       });
     });
     server.on("error", reject);
+  });
+}
+
+/** A bare Hono route on the same stack: the baseline bench/api.ts compares the API against. */
+export async function startBareServer(
+  port: number,
+  host = "127.0.0.1",
+): Promise<{ close: () => Promise<void> }> {
+  const app = new Hono().get("/bare", (c) => c.json({ ok: true }));
+  return await new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port, hostname: host }, () =>
+      resolve({ close: () => new Promise<void>((done) => server.close(() => done())) }),
+    );
   });
 }

@@ -8,7 +8,7 @@ import {
 } from "@bedrock-chargeback/collector";
 import { Hono } from "hono";
 import { z } from "zod";
-import { type AppEnv, type Services, scopeFilters } from "../context";
+import { type AppEnv, cachedJson, type Services, scopeFilters } from "../context";
 import { badRequest } from "../errors";
 import type { AttributionResponse } from "../types";
 import { daySchema, extractFilters, type Filters, validate } from "../validation";
@@ -34,38 +34,37 @@ export function getAttribution(
   s: Services,
   q: { from: string; to: string; top: number; filters: Filters },
 ): AttributionResponse {
-  return s.cache.get(JSON.stringify(["attribution", q]), () => {
-    let a: ReturnType<typeof attribution>;
-    try {
-      a = attribution(s.db, s.cache.prices(), q);
-    } catch (error) {
-      if (error instanceof UsageQueryError) throw badRequest(error.message);
-      throw error;
-    }
-    const unattributedCostPct = pct(cost(a.unattributed), cost(a.total));
-    const filters: Record<string, (string | null)[]> = {};
-    for (const [k, v] of Object.entries(q.filters)) if (v) filters[k] = v;
-    return {
-      query: { from: q.from, to: q.to, filters },
-      total: figures(a.total),
-      unattributed: figures(a.unattributed),
-      unattributed_cost_pct: unattributedCostPct,
-      unattributed_requests_pct: pct(a.unattributed.requests, a.total.requests),
-      coverage_pct: Math.round((100 - unattributedCostPct) * 100) / 100,
-      missing: {
-        tenant: figures(a.missing.tenant),
-        application: figures(a.missing.application),
-        cost_center: figures(a.missing.cost_center),
-      },
-      top_identities: a.topIdentities.map((i) => ({ identity_arn: i.identity, ...figures(i.totals) })),
-      freshness: freshness(getFreshness(s.db)),
-    };
-  });
+  let a: ReturnType<typeof attribution>;
+  try {
+    a = attribution(s.db, s.cache.prices(), q);
+  } catch (error) {
+    if (error instanceof UsageQueryError) throw badRequest(error.message);
+    throw error;
+  }
+  const unattributedCostPct = pct(cost(a.unattributed), cost(a.total));
+  const filters: Record<string, (string | null)[]> = {};
+  for (const [k, v] of Object.entries(q.filters)) if (v) filters[k] = v;
+  return {
+    query: { from: q.from, to: q.to, filters },
+    total: figures(a.total),
+    unattributed: figures(a.unattributed),
+    unattributed_cost_pct: unattributedCostPct,
+    unattributed_requests_pct: pct(a.unattributed.requests, a.total.requests),
+    coverage_pct: Math.round((100 - unattributedCostPct) * 100) / 100,
+    missing: {
+      tenant: figures(a.missing.tenant),
+      application: figures(a.missing.application),
+      cost_center: figures(a.missing.cost_center),
+    },
+    top_identities: a.topIdentities.map((i) => ({ identity_arn: i.identity, ...figures(i.totals) })),
+    freshness: freshness(getFreshness(s.db)),
+  };
 }
 
 export function attributionRoutes(s: Services) {
   return new Hono<AppEnv>().get("/", validate("query", querySchema), (c) => {
     const q = c.req.valid("query");
-    return c.json(getAttribution(s, { ...q, filters: scopeFilters(c, q.filters) }));
+    const params = { ...q, filters: scopeFilters(c, q.filters) };
+    return cachedJson(c, s, ["attribution", params], () => getAttribution(s, params));
   });
 }

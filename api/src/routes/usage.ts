@@ -2,7 +2,7 @@
 import { getFreshness, queryUsage, totalOf, UsageQueryError } from "@bedrock-chargeback/collector";
 import { Hono } from "hono";
 import { z } from "zod";
-import { type AppEnv, type Services, scopeFilters } from "../context";
+import { type AppEnv, cachedJson, type Services, scopeFilters } from "../context";
 import { badRequest } from "../errors";
 import type { UsageResponse } from "../types";
 import { extractFilters, type Filters, parseGroupBy, timeBound, validate } from "../validation";
@@ -38,40 +38,39 @@ export type UsageParams = {
 
 /** The usage figures behind both routes. @example listUsage(services, { from: "2026-10-01", to: "2026-11-01", groupBy: ["tenant"], granularity: "month", filters: {} }) */
 export function listUsage(s: Services, q: UsageParams): UsageResponse {
-  const key = JSON.stringify(["usage", q]);
-  return s.cache.get(key, () => {
-    let rows: ReturnType<typeof queryUsage>;
-    try {
-      rows = queryUsage(s.db, s.cache.prices(), {
-        from: q.from,
-        to: q.to,
-        by: q.groupBy,
-        filters: q.filters,
-        ...(q.granularity ? { granularity: q.granularity } : {}),
-      });
-    } catch (error) {
-      if (error instanceof UsageQueryError) throw badRequest(error.message);
-      throw error;
-    }
-    const filters: Record<string, (string | null)[]> = {};
-    for (const [k, v] of Object.entries(q.filters)) if (v) filters[k] = v;
-    return {
-      query: { from: q.from, to: q.to, group_by: q.groupBy, granularity: q.granularity ?? null, filters },
-      rows: rows.map((r) => ({ keys: r.keys, ...(r.period ? { period: r.period } : {}), ...figures(r) })),
-      total: figures(totalOf(rows)),
-      freshness: freshness(getFreshness(s.db)),
-    };
-  });
+  let rows: ReturnType<typeof queryUsage>;
+  try {
+    rows = queryUsage(s.db, s.cache.prices(), {
+      from: q.from,
+      to: q.to,
+      by: q.groupBy,
+      filters: q.filters,
+      ...(q.granularity ? { granularity: q.granularity } : {}),
+    });
+  } catch (error) {
+    if (error instanceof UsageQueryError) throw badRequest(error.message);
+    throw error;
+  }
+  const filters: Record<string, (string | null)[]> = {};
+  for (const [k, v] of Object.entries(q.filters)) if (v) filters[k] = v;
+  return {
+    query: { from: q.from, to: q.to, group_by: q.groupBy, granularity: q.granularity ?? null, filters },
+    rows: rows.map((r) => ({ keys: r.keys, ...(r.period ? { period: r.period } : {}), ...figures(r) })),
+    total: figures(totalOf(rows)),
+    freshness: freshness(getFreshness(s.db)),
+  };
 }
 
 export function usageRoutes(s: Services) {
   return new Hono<AppEnv>()
     .get("/", validate("query", usageQuerySchema(undefined)), (c) => {
       const q = c.req.valid("query");
-      return c.json(listUsage(s, { ...q, filters: scopeFilters(c, q.filters) }));
+      const params = { ...q, filters: scopeFilters(c, q.filters) };
+      return cachedJson(c, s, ["usage", params], () => listUsage(s, params));
     })
     .get("/timeseries", validate("query", usageQuerySchema("day")), (c) => {
       const q = c.req.valid("query");
-      return c.json(listUsage(s, { ...q, filters: scopeFilters(c, q.filters) }));
+      const params = { ...q, filters: scopeFilters(c, q.filters) };
+      return cachedJson(c, s, ["usage", params], () => listUsage(s, params));
     });
 }
