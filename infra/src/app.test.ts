@@ -10,12 +10,11 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAlarmsConfig } from "./alarms/config";
 import { buildAlarmDefinitions } from "./alarms/definitions";
-import { type ChargebackApp, createChargebackApp, INFRA_DIR } from "./app";
+import { type ChargebackApp, createChargebackApp, INFRA_DIR, loadCdkJsonContext } from "./app";
 import { GLUE_COLUMNS } from "./glue-columns";
 import { parseInfraSettings } from "./settings";
 import { LoggingStack } from "./stacks/logging-stack";
 
-const STRICT_VALIDATION = { "@aws-cdk/core:validateAgainstDefaultRules": true };
 const settings = {
   budgets: [{ name: "Acme", scope: "tenant", scopeValue: "acme", amountUsd: "500", thresholds: [80, 100] }],
   alarmEmails: ["finops@example.com"],
@@ -46,10 +45,13 @@ describe("cdk synth", () => {
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
-  it("writes all four templates, and the built-in validation (strict) finds nothing", () => {
+  it("synthesizes cdk.json's app: four templates, and the strict built-in validation finds nothing", () => {
     outdir = mkdtempSync(join(tmpdir(), "chargeback-cdk-"));
     const started = Date.now();
-    const { app } = createChargebackApp({ outdir, context: { ...STRICT_VALIDATION, chargeback: settings } });
+    const cdkJson = loadCdkJsonContext();
+    expect(cdkJson["@aws-cdk/core:validateAgainstDefaultRules"]).toBe(true);
+    const chargeback = { ...Object(cdkJson.chargeback), ...settings };
+    const { app } = createChargebackApp({ outdir, context: { ...cdkJson, chargeback } });
     const assembly = app.synth();
     const elapsed = Date.now() - started;
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([

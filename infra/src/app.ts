@@ -3,6 +3,7 @@
  * Everything configurable comes from the `chargeback` context (settings.ts) and alarms.config.json;
  * budgets come from the context and/or a chargeback store (`budgetsDb`, read with listBudgets).
  */
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDb, listBudgets, parseMicros } from "@bedrock-chargeback/collector";
@@ -27,6 +28,17 @@ export type ChargebackApp = {
   collectorAccess: CollectorAccessStack;
   monitoring: MonitoringStack;
 };
+
+/**
+ * The `context` of infra/cdk.json. The cdk CLI passes it to the app itself; `pnpm synth` and the
+ * synth test (no CLI) read it here so all three synthesize the same thing.
+ */
+export function loadCdkJsonContext(baseDir = INFRA_DIR): Record<string, unknown> {
+  const json: unknown = JSON.parse(readFileSync(resolve(baseDir, "cdk.json"), "utf8"));
+  if (typeof json !== "object" || json === null || !("context" in json)) return {};
+  const context: unknown = json.context;
+  return typeof context === "object" && context !== null ? Object.fromEntries(Object.entries(context)) : {};
+}
 
 /** Budgets from the settings and the optional store, store last (it is the live source). */
 export function loadBudgets(settings: InfraSettings, baseDir = INFRA_DIR): BudgetInput[] {

@@ -4,7 +4,7 @@
  * throttling is retried here with exponential backoff and full jitter, since a collector run
  * publishing a few thousand metrics should slow down rather than lose them.
  */
-import { type CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { type BatchLimits, batchMetricPoints, PUT_METRIC_DATA_LIMITS } from "./batch";
 import { DEFAULT_METRIC_NAMESPACE } from "./names";
 import type { MetricPoint, MetricPublisher, PublishResult } from "./types";
@@ -109,4 +109,22 @@ export function createCloudWatchPublisher(options: CloudWatchPublisherOptions): 
       return result;
     },
   };
+}
+
+/**
+ * The real publisher for a region/endpoint, for callers without their own AWS SDK dependency
+ * (the CLI's `ingest --publish-metrics`). SDK standard retry (5 attempts) plus the throttling retry above.
+ */
+export function createRegionalCloudWatchPublisher(options: {
+  region?: string;
+  endpoint?: string;
+  namespace?: string;
+}): MetricPublisher {
+  const client = new CloudWatchClient({
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    maxAttempts: 5,
+    retryMode: "standard",
+  });
+  return createCloudWatchPublisher({ client, namespace: options.namespace });
 }
