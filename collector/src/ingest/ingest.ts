@@ -169,7 +169,7 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
       if (summary.dataUntil === null || record.timestamp > summary.dataUntil)
         summary.dataUntil = record.timestamp;
     }
-    addRollupRows(ctx, acc.hourly.values(), acc.facets.values());
+    addRollupRows(ctx, acc.hourlyRows(), acc.facetRows());
     const at = now().toISOString();
     for (const q of pendingQuarantine) quarantineRow.run(runId, q.key, q.line, q.reason, q.excerpt, at);
     for (const p of pendingObjects)

@@ -17,6 +17,9 @@ const MAX_METADATA_VALUE = 256;
 const MAX_MODEL_ID = 2048;
 const MAX_REQUEST_ID = 256;
 
+/** U+0000 and U+0001: outside Bedrock's metadata pattern; the rollup uses them as separators. */
+const CONTROL_SEPARATORS = /[\u0000\u0001]/;
+
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -81,13 +84,16 @@ export function normalizeRecord(raw: unknown): NormalizeResult {
     return { kind: "reject", reason: `timestamp: expected an ISO 8601 time, got ${describe(timestamp)}` };
   }
   const modelId = raw.modelId;
-  if (typeof modelId !== "string" || modelId.length === 0 || modelId.length > MAX_MODEL_ID) {
+  if (typeof modelId !== "string" || modelId.length === 0 || modelId.length > MAX_MODEL_ID || CONTROL_SEPARATORS.test(modelId)) {
     return { kind: "reject", reason: `modelId: expected a non-empty string, got ${describe(modelId)}` };
   }
   const accountId = optionalString(raw, "accountId", "accountId");
   if (accountId instanceof Error) return { kind: "reject", reason: accountId.message };
   const region = optionalString(raw, "region", "region");
   if (region instanceof Error) return { kind: "reject", reason: region.message };
+  if (CONTROL_SEPARATORS.test(accountId ?? "") || CONTROL_SEPARATORS.test(region ?? "")) {
+    return { kind: "reject", reason: "accountId/region: contains a control character" };
+  }
   const operation = optionalString(raw, "operation", "operation");
   if (operation instanceof Error) return { kind: "reject", reason: operation.message };
   const errorCode = optionalString(raw, "errorCode", "errorCode");
@@ -132,6 +138,9 @@ export function normalizeRecord(raw: unknown): NormalizeResult {
           kind: "reject",
           reason: `requestMetadata.${shownKey}: value of ${value.length} characters; Bedrock allows at most 256`,
         };
+      }
+      if (CONTROL_SEPARATORS.test(value) || CONTROL_SEPARATORS.test(key)) {
+        return { kind: "reject", reason: `requestMetadata.${shownKey}: contains a control character Bedrock does not allow` };
       }
       metadata[key] = value;
     }

@@ -19,7 +19,7 @@ function storeWith(records: Record<string, unknown>[]): { db: Db; prices: PriceB
     acc.add(n.record);
   }
   db.$client.transaction(() =>
-    addRollupRows({ db, source: "raw", prices }, acc.hourly.values(), acc.facets.values()),
+    addRollupRows({ db, source: "raw", prices }, acc.hourlyRows(), acc.facetRows()),
   )();
   return { db, prices };
 }

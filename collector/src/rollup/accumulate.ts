@@ -1,44 +1,62 @@
 /**
  * Folds UsageRecords into hourly rows and daily facet rows in memory; the writer adds them to the
  * store in one transaction. Memory is bounded by the distinct keys of one batch.
+ *
+ * Hot path: records are grouped by their dimension tuple under a cheap joined key (unambiguous
+ * because normalize rejects the two control characters used as separators; Bedrock forbids
+ * them too), and the store's JSON `dims_key` is computed once per tuple.
  */
 import { DEFAULT_METADATA_MAPPING, type MetadataMapping } from "../dimensions";
 import type { UsageRecord } from "../records/usage-record";
-import {
-  addCounters,
-  type Counters,
-  dimsKeyOf,
-  type FacetRow,
-  type HourlyRow,
-  type RollupDims,
-} from "./types";
+import { addCounters, type Counters, dimsKeyOf, type FacetRow, type HourlyRow, type RollupDims } from "./types";
+
+const SEP = "\u0001";
+const NULL = "\u0000";
+
+type Group = {
+  dims: RollupDims;
+  dimsKey: string;
+  /** hour → counters */
+  hours: Map<string, Counters>;
+  /** `day SEP facet SEP value` → facet row */
+  facets: Map<string, FacetRow>;
+};
 
 export class RollupAccumulator {
-  readonly hourly = new Map<string, HourlyRow>();
-  readonly facets = new Map<string, FacetRow>();
+  private readonly groups = new Map<string, Group>();
   private readonly mappedKeys: Set<string>;
 
   constructor(private readonly mapping: MetadataMapping = DEFAULT_METADATA_MAPPING) {
     this.mappedKeys = new Set(Object.values(mapping));
   }
 
-  get size(): number {
-    return this.hourly.size + this.facets.size;
-  }
-
   add(record: UsageRecord): void {
     const m = this.mapping;
     const md = record.metadata;
-    const dims: RollupDims = {
-      accountId: record.accountId,
-      region: record.region,
-      tenantId: md[m.tenant] ?? null,
-      applicationName: md[m.application] ?? null,
-      costCenter: md[m.cost_center] ?? null,
-      environment: md[m.environment] ?? null,
-      team: md[m.team] ?? null,
-      modelId: record.modelId,
-    };
+    const tenantId = md[m.tenant] ?? null;
+    const applicationName = md[m.application] ?? null;
+    const costCenter = md[m.cost_center] ?? null;
+    const environment = md[m.environment] ?? null;
+    const team = md[m.team] ?? null;
+    const key =
+      (record.accountId ?? NULL) + SEP + (record.region ?? NULL) + SEP + (tenantId ?? NULL) + SEP +
+      (applicationName ?? NULL) + SEP + (costCenter ?? NULL) + SEP + (environment ?? NULL) + SEP +
+      (team ?? NULL) + SEP + record.modelId;
+    let group = this.groups.get(key);
+    if (!group) {
+      const dims: RollupDims = {
+        accountId: record.accountId,
+        region: record.region,
+        tenantId,
+        applicationName,
+        costCenter,
+        environment,
+        team,
+        modelId: record.modelId,
+      };
+      group = { dims, dimsKey: dimsKeyOf(dims), hours: new Map(), facets: new Map() };
+      this.groups.set(key, group);
+    }
     const failed = record.errorCode !== null;
     const counters: Counters = {
       requests: failed ? 0 : 1,
@@ -48,39 +66,34 @@ export class RollupAccumulator {
       cacheReadTokens: record.cacheReadTokens,
       cacheWriteTokens: record.cacheWriteTokens,
     };
-    const dimsKey = dimsKeyOf(dims);
-    this.addHourly(record.hour, dims, dimsKey, counters);
-    this.addFacet(record.day, dims, dimsKey, "user", md[m.user] ?? null, counters);
-    this.addFacet(record.day, dims, dimsKey, "identity", record.identityArn, counters);
-    for (const key in md) {
-      if (!this.mappedKeys.has(key))
-        this.addFacet(record.day, dims, dimsKey, `meta:${key}`, md[key] ?? null, counters);
+    const hour = group.hours.get(record.hour);
+    if (hour) addCounters(hour, counters);
+    else group.hours.set(record.hour, { ...counters });
+    addFacet(group, record.day, "user", md[m.user] ?? null, counters);
+    addFacet(group, record.day, "identity", record.identityArn, counters);
+    for (const k in md) {
+      if (!this.mappedKeys.has(k)) addFacet(group, record.day, `meta:${k}`, md[k] ?? null, counters);
     }
   }
 
-  private addHourly(hour: string, dims: RollupDims, dimsKey: string, counters: Counters): void {
-    const key = `${hour}\u0001${dimsKey}`;
-    const row = this.hourly.get(key);
-    if (row) addCounters(row.counters, counters);
-    else this.hourly.set(key, { hour, dims, counters: { ...counters } });
+  *hourlyRows(): Generator<HourlyRow> {
+    for (const g of this.groups.values()) {
+      for (const [hour, counters] of g.hours) yield { hour, dims: g.dims, dimsKey: g.dimsKey, counters };
+    }
   }
 
-  private addFacet(
-    day: string,
-    dims: RollupDims,
-    dimsKey: string,
-    facet: string,
-    value: string | null,
-    c: Counters,
-  ) {
-    const key = `${day}\u0001${dimsKey}\u0001${facet}\u0001${value === null ? "\u0000" : value}`;
-    const row = this.facets.get(key);
-    if (row) addCounters(row.counters, c);
-    else this.facets.set(key, { day, dims, facet, value, counters: { ...c } });
+  *facetRows(): Generator<FacetRow> {
+    for (const g of this.groups.values()) yield* g.facets.values();
   }
 
   clear(): void {
-    this.hourly.clear();
-    this.facets.clear();
+    this.groups.clear();
   }
+}
+
+function addFacet(group: Group, day: string, facet: string, value: string | null, counters: Counters): void {
+  const key = day + SEP + facet + SEP + (value ?? NULL);
+  const row = group.facets.get(key);
+  if (row) addCounters(row.counters, counters);
+  else group.facets.set(key, { day, dims: group.dims, dimsKey: group.dimsKey, facet, value, counters: { ...counters } });
 }

@@ -22,13 +22,14 @@ export type RollupDims = {
   modelId: string;
 };
 
-/** Usage of one hour × dimension tuple. */
-export type HourlyRow = { hour: string; dims: RollupDims; counters: Counters };
+/** Usage of one hour × dimension tuple. `dimsKey` may be given when already computed. */
+export type HourlyRow = { hour: string; dims: RollupDims; dimsKey?: string; counters: Counters };
 
 /** Usage of one day × dimension tuple × one extra key (`user`, `identity`, `meta:<key>`). */
 export type FacetRow = {
   day: string;
   dims: RollupDims;
+  dimsKey?: string;
   facet: string;
   value: string | null;
   counters: Counters;

@@ -52,11 +52,24 @@ function statements(db: Db): Statements {
   return s;
 }
 
+const resolvedModels = new WeakMap<WriteContext, Map<string, ReturnType<typeof resolveModel>>>();
+
+function resolveCached(ctx: WriteContext, modelId: string) {
+  let cache = resolvedModels.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    resolvedModels.set(ctx, cache);
+  }
+  let model = cache.get(modelId);
+  if (!model) {
+    model = resolveModel(modelId, { applicationProfiles: ctx.applicationProfiles, prefixes: ctx.profilePrefixes });
+    cache.set(modelId, model);
+  }
+  return model;
+}
+
 function dimValues(ctx: WriteContext, dims: RollupDims, day: string) {
-  const model = resolveModel(dims.modelId, {
-    applicationProfiles: ctx.applicationProfiles,
-    prefixes: ctx.profilePrefixes,
-  });
+  const model = resolveCached(ctx, dims.modelId);
   const price = ctx.prices.find(model.baseModel, model.scope, dims.region, day);
   return {
     values: [
@@ -88,7 +101,7 @@ export function addRollupRows(
     s.hourly.run(
       ctx.source,
       row.hour,
-      dimsKeyOf(row.dims),
+      row.dimsKey ?? dimsKeyOf(row.dims),
       ...values,
       c.requests,
       c.errors,
@@ -105,7 +118,7 @@ export function addRollupRows(
     s.facet.run(
       ctx.source,
       row.day,
-      dimsKeyOf(row.dims),
+      row.dimsKey ?? dimsKeyOf(row.dims),
       row.facet,
       JSON.stringify(row.value),
       row.value,

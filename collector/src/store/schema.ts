@@ -143,15 +143,15 @@ export const ingestedObjects = sqliteTable(
   (t) => [primaryKey({ columns: [t.source, t.key] })],
 );
 
-/** requestIds counted within the dedupe window (DESIGN rule 5). */
-export const seenRequests = sqliteTable(
-  "seen_requests",
-  {
-    requestId: text("request_id").primaryKey(),
-    timestamp: text("timestamp").notNull(),
-  },
-  (t) => [index("seen_requests_timestamp").on(t.timestamp)],
-);
+/**
+ * requestIds counted within the dedupe window (DESIGN rule 5). WITHOUT ROWID and no secondary
+ * index (migration 0003): one B-tree insert per record on the hot path; the once-a-run prune
+ * scans instead.
+ */
+export const seenRequests = sqliteTable("seen_requests", {
+  requestId: text("request_id").primaryKey(),
+  timestamp: text("timestamp").notNull(),
+});
 
 /** Lines and objects that could not be ingested, with their place and reason. */
 export const quarantine = sqliteTable(
