@@ -1,0 +1,387 @@
+/**
+ * The dashboard in Debian chromium against the real API on simulated data: every figure checked
+ * here is compared with the same API route fetched by the test.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type {
+  ExportJson,
+  InvoiceListResponse,
+  InvoiceResponse,
+  UsageResponse,
+} from "@bedrock-chargeback/api";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatInt, formatPct } from "../src/lib/format";
+import {
+  isAttributionResponse,
+  isBudgetListResponse,
+  isInvoiceListResponse,
+  isInvoiceResponse,
+  isRecord,
+  isUnpricedResponse,
+  isUsageResponse,
+} from "../src/lib/guards";
+import { formatUsd, formatUsdPrecise, parseMicros } from "../src/lib/money";
+import { csvColumn } from "./csv";
+import { DASHBOARD, months, type Stack, startStack } from "./harness";
+
+const SCREENSHOTS = join(DASHBOARD, "e2e", "screenshots");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+let stack: Stack;
+let browser: Browser;
+const keys: { admin: string; finance: string; tenantA: string; tenantB: string } = { admin: "", finance: "", tenantA: "", tenantB: "" };
+let tenantA = "";
+let tenantB = "";
+const m = months();
+
+async function api<T>(key: string, path: string, guard: (v: unknown) => v is T): Promise<T> {
+  const res = await fetch(`${stack.url}${path}`, { headers: { Authorization: `Bearer ${key}` } });
+  const body: unknown = await res.json();
+  if (!res.ok || !guard(body)) throw new Error(`${path}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+  return body;
+}
+
+async function createKey(role: "finance" | "tenant", tenant?: string): Promise<string> {
+  const res = await fetch(`${stack.url}/v1/keys`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${stack.adminKey}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ role, name: `e2e ${role}`, ...(tenant ? { tenant } : {}) }),
+  });
+  const body: unknown = await res.json();
+  if (res.status !== 201 || !isRecord(body) || typeof body.key !== "string") throw new Error(`POST /v1/keys: ${res.status}`);
+  return body.key;
+}
+
+async function signedIn(key: string, viewport = { width: 1366, height: 768 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, locale: "en-US", timezoneId: "UTC", acceptDownloads: true });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(stack.url);
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("who").waitFor();
+  expect(errors).toEqual([]);
+  return { context, page };
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+const kpi = (page: Page, id: string) => page.getByTestId(`kpi-${id}-value`);
+const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name, exact: true });
+
+beforeAll(async () => {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const [s, b] = await Promise.all([
+    startStack(),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    }),
+  ]);
+  stack = s;
+  browser = b;
+  keys.admin = stack.adminKey;
+  // Two named tenants that used Bedrock this month and last month.
+  const byTenant = await api(keys.admin, `/v1/usage?${q({ from: m.lastFrom, to: m.thisTo, group_by: "tenant" })}`, isUsageResponse);
+  const named = byTenant.rows.map((r) => r.keys.tenant).filter((t): t is string => typeof t === "string");
+  [tenantA = "", tenantB = ""] = named;
+  expect(tenantA).not.toBe("");
+  expect(tenantB).not.toBe("");
+  [keys.finance, keys.tenantA, keys.tenantB] = await Promise.all([
+    createKey("finance"),
+    createKey("tenant", tenantA),
+    createKey("tenant", tenantB),
+  ]);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe("dashboard in chromium against the real API", () => {
+  it("overview: the headline figures are the API's, formatted; unpriced usage is flagged; fits a laptop", async () => {
+    const { context, page } = await signedIn(keys.admin);
+    const range = { from: m.thisFrom, to: m.thisTo };
+    const usage = await api(keys.admin, `/v1/usage?${q(range)}`, isUsageResponse);
+    const attribution = await api(keys.admin, `/v1/attribution?${q(range)}`, isAttributionResponse);
+    const unpriced = await api(keys.admin, `/v1/prices/unpriced?${q(range)}`, isUnpricedResponse);
+
+    await expect.poll(() => page.url()).toContain(`from=${m.thisFrom}&to=${m.thisTo}`);
+    await expect.poll(() => kpi(page, "cost").textContent()).toBe(formatUsd(usage.total.cost_usd));
+    expect(await kpi(page, "requests").textContent()).toBe(formatInt(usage.total.requests));
+    const t = usage.total;
+    expect(await kpi(page, "tokens").textContent()).toBe(
+      formatInt(t.input_tokens + t.output_tokens + t.cache_read_input_tokens + t.cache_write_input_tokens),
+    );
+    await expect.poll(() => kpi(page, "coverage").textContent()).toBe(formatPct(attribution.coverage_pct));
+    // The simulator always includes models without a price: the warning must be there, with the count.
+    expect(unpriced.models.length).toBeGreaterThan(0);
+    const unpricedRequests = unpriced.models.reduce((n, x) => n + x.unpriced_requests, 0);
+    const banner = page.getByTestId("unpriced-banner");
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain(`${formatInt(unpricedRequests)} requests`);
+    // The application legend lists the API's per-application figures.
+    const byApp = await api(keys.admin, `/v1/usage?${q({ ...range, group_by: "application" })}`, isUsageResponse);
+    const top = byApp.rows[0];
+    if (!top) throw new Error("no application usage");
+    await expect
+      .poll(() => page.getByTestId("apps-legend").getByRole("button").first().getAttribute("aria-label"))
+      .toBe(`Filter by application ${top.keys.application ?? "(unattributed)"}: ${formatUsd(top.cost_usd)}`);
+    // Keyboard: the first Tab lands on the skip link.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    // No horizontal scrolling at 1366×768 …
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await shot(page, "overview-1366x768");
+    // … nor at 1440×900.
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await shot(page, "overview-1440x900");
+    // The key is in sessionStorage, never in the URL or localStorage.
+    expect(page.url()).not.toContain("cb_");
+    expect(await page.evaluate(() => Object.keys(localStorage).length)).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.getItem("chargeback.apiKey"))).toBe(keys.admin);
+    await context.close();
+  });
+
+  it("drill-down: clicking an application filters every figure to the API's filtered totals, and the URL carries it", async () => {
+    const { context, page } = await signedIn(keys.admin);
+    const range = { from: m.thisFrom, to: m.thisTo };
+    const byApp = await api(keys.admin, `/v1/usage?${q({ ...range, group_by: "application" })}`, isUsageResponse);
+    const app = byApp.rows.map((r) => r.keys.application).find((a): a is string => typeof a === "string");
+    if (!app) throw new Error("no named application");
+    const all = await api(keys.admin, `/v1/usage?${q(range)}`, isUsageResponse);
+    const filtered = await api(keys.admin, `/v1/usage?${q({ ...range, application: app })}`, isUsageResponse);
+    expect(filtered.total.cost_micro_usd).toBeLessThan(all.total.cost_micro_usd);
+
+    await page.getByTestId("apps-legend").getByRole("button", { name: `Filter by application ${app}:` }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("application")).toBe(app);
+    await expect.poll(() => kpi(page, "cost").textContent()).toBe(formatUsd(filtered.total.cost_usd));
+    expect(await kpi(page, "requests").textContent()).toBe(formatInt(filtered.total.requests));
+    expect(await page.getByTestId("filter-chip").textContent()).toContain(app);
+    // Every breakdown follows the filter: the application donut now has exactly that application.
+    await expect.poll(() => page.getByTestId("apps-legend").getByRole("button").count()).toBe(1);
+    // Then a tenant: both filters apply.
+    const byTenant = await api(keys.admin, `/v1/usage?${q({ ...range, application: app, group_by: "tenant" })}`, isUsageResponse);
+    const tenantRow = byTenant.rows.find((r) => r.keys.tenant !== null);
+    if (tenantRow?.keys.tenant) {
+      const tenant = tenantRow.keys.tenant;
+      await page.getByTestId("tenant-row").getByRole("link", { name: tenant, exact: true }).click();
+      const both = await api(keys.admin, `/v1/usage?${q({ ...range, application: app, tenant })}`, isUsageResponse);
+      await expect.poll(() => new URL(page.url()).searchParams.get("tenant")).toBe(tenant);
+      await expect.poll(() => kpi(page, "cost").textContent()).toBe(formatUsd(both.total.cost_usd));
+    }
+    await shot(page, "overview-drilldown");
+    // The URL is the view: a fresh load of it shows the same figures.
+    const shared = page.url();
+    await page.goto(shared);
+    await expect.poll(() => kpi(page, "cost").textContent()).not.toBe(formatUsd(all.total.cost_usd));
+    // Removing the filters returns to the unfiltered totals.
+    await page.getByRole("button", { name: "Clear all" }).click();
+    await expect.poll(() => kpi(page, "cost").textContent()).toBe(formatUsd(all.total.cost_usd));
+    expect(new URL(page.url()).searchParams.get("application")).toBeNull();
+    await context.close();
+  });
+
+  it("tenants: searchable, sortable table with the API's figures", async () => {
+    const { context, page } = await signedIn(keys.admin);
+    await nav(page, "Tenants").click();
+    await page.getByRole("table", { name: "Tenants by cost" }).waitFor();
+    const totals = await api(keys.admin, `/v1/usage?${q({ from: m.thisFrom, to: m.thisTo, group_by: "tenant" })}`, isUsageResponse);
+    const rows = page.getByTestId("tenant-row");
+    await expect.poll(() => rows.count()).toBe(Math.min(50, totals.rows.length));
+    // Default order is by cost, biggest first: the first row is the API's most expensive tenant.
+    const first = totals.rows[0];
+    if (!first) throw new Error("no tenants");
+    expect(await rows.first().locator("td").nth(1).textContent()).toBe(formatUsdPrecise(first.cost_usd));
+    await page.getByLabel("Search tenants").fill(tenantA);
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(1);
+    const match = totals.rows.find((r) => r.keys.tenant === tenantA);
+    expect(await rows.filter({ hasText: tenantA }).first().locator("td").nth(2).textContent()).toBe(formatInt(match?.requests ?? -1));
+    await page.getByLabel("Search tenants").fill("");
+    await page.getByRole("button", { name: /^Requests/ }).click();
+    const most = [...totals.rows].sort((a, b) => b.requests - a.requests)[0];
+    expect(await rows.first().locator("td").nth(2).textContent()).toBe(formatInt(most?.requests ?? -1));
+    await shot(page, "tenants");
+    await context.close();
+  });
+
+  it("billing: the invoice shows the API's total and each export's lines add up to it", async () => {
+    const { context, page } = await signedIn(keys.admin);
+    const list = await api(keys.admin, `/v1/periods/${m.lastMonth}/invoices`, isInvoiceListResponse);
+    const invoice = await api(keys.admin, `/v1/periods/${m.lastMonth}/invoices/${tenantA}`, isInvoiceResponse);
+    expect(invoice.lines.length).toBeGreaterThan(0);
+    await nav(page, "Billing").click();
+    await expect.poll(() => page.getByTestId("month-picker").inputValue()).toBe(m.lastMonth);
+    await page.getByTestId("invoice-list").getByRole("button", { name: tenantA, exact: true }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("invoice")).toBe(tenantA);
+    await expect.poll(() => page.getByTestId("invoice-total").textContent()).toBe(formatUsdPrecise(invoice.total_usd));
+    const allTotal = list.invoices.reduce((n, i) => n + BigInt(i.total_micro_usd), 0n);
+    expect(await page.getByTestId("invoices-total").textContent()).toBe(formatUsdPrecise(`${allTotal / 1_000_000n}.${String(allTotal % 1_000_000n).padStart(6, "0")}`));
+
+    const download = async (name: RegExp) => {
+      const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name }).click()]);
+      const path = await file.path();
+      return { name: file.suggestedFilename(), text: await readFile(path, "utf8") };
+    };
+    const sum = (values: string[]) => values.reduce((n, v) => n + parseMicros(v.replace(/^'/, "")), 0n);
+    const who = `${tenantA}'s invoice`;
+
+    const csv = await download(new RegExp(`^Download ${who} as CSV$`));
+    expect(csv.name).toBe(`chargeback-${m.lastMonth}-${tenantA}.csv`);
+    expect(sum(csvColumn(csv.text, "amount_usd"))).toBe(BigInt(invoice.total_micro_usd));
+
+    const json = await download(new RegExp(`^Download ${who} as JSON$`));
+    const parsed: unknown = JSON.parse(json.text);
+    if (!isRecord(parsed) || !Array.isArray(parsed.invoices)) throw new Error("bad JSON export");
+    const exported: Pick<ExportJson, "total_micro_usd"> = { total_micro_usd: Number(parsed.total_micro_usd) };
+    expect(exported.total_micro_usd).toBe(invoice.total_micro_usd);
+    const lines = parsed.invoices.flatMap((i: unknown) => (isInvoiceResponseLike(i) ? i.lines : []));
+    expect(lines.reduce((n, l) => n + BigInt(l.amount_micro_usd), 0n)).toBe(BigInt(invoice.total_micro_usd));
+
+    const focus = await download(new RegExp(`^Download ${who} as FOCUS$`));
+    expect(sum(csvColumn(focus.text, "BilledCost"))).toBe(BigInt(invoice.total_micro_usd));
+
+    // All tenants' CSV adds up to the sum of the API's invoice totals shown as "All tenants".
+    const everyone = await download(/^Download all invoices as CSV$/);
+    expect(sum(csvColumn(everyone.text, "amount_usd"))).toBe(allTotal);
+    await shot(page, "billing");
+    await context.close();
+  });
+
+  it("budgets: finance creates and edits a budget; the status is the API's; the overview shows it for that scope", async () => {
+    const { context, page } = await signedIn(keys.finance);
+    const range = { from: m.thisFrom, to: m.thisTo };
+    const byApp = await api(keys.finance, `/v1/usage?${q({ ...range, group_by: "application" })}`, isUsageResponse);
+    const app = byApp.rows.map((r) => r.keys.application).find((a): a is string => typeof a === "string");
+    if (!app) throw new Error("no application");
+    await nav(page, "Budgets").click();
+    await page.getByLabel("Scope").selectOption("application");
+    await page.getByLabel("Applies to").fill(app);
+    await page.getByLabel("Monthly amount (USD)").fill("5");
+    await page.getByLabel("Name (optional)").fill("E2E app budget");
+    await page.getByRole("button", { name: "Create budget" }).click();
+    const row = page.getByTestId("budget-row").filter({ hasText: "E2E app budget" });
+    await row.waitFor();
+    let listed = await api(keys.finance, "/v1/budgets", isBudgetListResponse);
+    let budget = listed.budgets.find((b) => b.name === "E2E app budget");
+    if (!budget) throw new Error("budget not created");
+    expect(await row.locator("td").nth(2).textContent()).toBe("$5.00");
+    expect(await row.locator("td").nth(3).textContent()).toContain(formatUsd(budget.status.spent_usd));
+
+    await page.getByRole("button", { name: "Edit budget E2E app budget" }).click();
+    await page.getByLabel("Monthly amount (USD)").first().fill("1,250.5");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => row.locator("td").nth(2).textContent()).toBe("$1,250.50");
+    listed = await api(keys.finance, "/v1/budgets", isBudgetListResponse);
+    budget = listed.budgets.find((b) => b.name === "E2E app budget");
+    expect(budget?.amount_usd).toBe("1250.500000");
+    expect(await row.getByRole("progressbar").getAttribute("aria-valuetext")).toBe(`${budget?.status.percent_used}% used`);
+    await shot(page, "budgets");
+
+    // The overview filtered to that application shows the budget's figure.
+    await page.goto(`${stack.url}/?${q({ ...range, application: app })}`);
+    await expect.poll(() => kpi(page, "budget").textContent()).toBe(`${budget?.status.percent_used.toFixed(1)}%`);
+    await context.close();
+  });
+
+  it("billing: finance closes last month; late usage then shows as adjustments on this month's invoice", async () => {
+    const { context, page } = await signedIn(keys.finance);
+    await page.goto(`${stack.url}/billing?month=${m.lastMonth}`);
+    await page.getByRole("button", { name: /^Close / }).click();
+    await page.getByRole("button", { name: "Confirm close" }).click();
+    await expect.poll(() => page.getByTestId("period-status").textContent()).toMatch(/^closed/);
+    const period = await fetch(`${stack.url}/v1/periods/${m.lastMonth}`, { headers: { Authorization: `Bearer ${keys.finance}` } });
+    expect(await period.json()).toMatchObject({ status: "closed" });
+
+    // Late records for the closed month arrive; they must bill on this month's invoices.
+    await stack.ingestLate();
+    const current = await api(keys.finance, `/v1/periods/${m.thisMonth}/invoices`, isInvoiceListResponse);
+    let adjusted: InvoiceResponse | undefined;
+    for (const s of current.invoices) {
+      const inv = await api(keys.finance, `/v1/periods/${m.thisMonth}/invoices/${encodeURIComponent(s.tenant)}`, isInvoiceResponse);
+      if (inv.lines.some((l) => l.kind === "adjustment")) {
+        adjusted = inv;
+        break;
+      }
+    }
+    if (!adjusted) throw new Error("no adjustment lines after late data");
+    await page.goto(`${stack.url}/billing?month=${m.thisMonth}&invoice=${encodeURIComponent(adjusted.tenant)}`);
+    await expect.poll(() => page.getByTestId("invoice-total").textContent()).toBe(formatUsdPrecise(adjusted.total_usd));
+    const count = adjusted.lines.filter((l) => l.kind === "adjustment").length;
+    expect(await page.getByTestId("adjustments-note").textContent()).toContain(`${count} adjustment line`);
+    expect(await page.locator("tr.adjustment").count()).toBe(count);
+    await shot(page, "billing-adjustments");
+    await context.close();
+  });
+
+  it("tenant key: sees only its own tenant; another tenant in the URL is a 403 error state", async () => {
+    const { context, page } = await signedIn(keys.tenantA);
+    const range = { from: m.thisFrom, to: m.thisTo };
+    const own = await api(keys.tenantA, `/v1/usage?${q(range)}`, isUsageResponse);
+    const asAdmin = await api(keys.admin, `/v1/usage?${q({ ...range, tenant: tenantA })}`, isUsageResponse);
+    expect(own.total.cost_usd).toBe(asAdmin.total.cost_usd);
+    expect(await page.getByTestId("who").textContent()).toContain(tenantA);
+    await expect.poll(() => kpi(page, "cost").textContent()).toBe(formatUsd(own.total.cost_usd));
+    // No other-tenant UI: no Tenants page, no top-tenants table.
+    expect(await nav(page, "Tenants").count()).toBe(0);
+    expect(await page.locator("#top-tenants").count()).toBe(0);
+    await shot(page, "tenant-overview");
+
+    await nav(page, "Billing").click();
+    const invoiceButtons = page.getByTestId("invoice-list").getByRole("button");
+    await expect.poll(() => invoiceButtons.count()).toBe(1);
+    expect(await invoiceButtons.first().textContent()).toBe(tenantA);
+    await expect.poll(() => page.getByText(`Download all invoices`).count()).toBe(0);
+
+    // Editing the URL to another tenant: the API refuses (403) and the page says so.
+    await page.goto(`${stack.url}/?${q({ ...range, tenant: tenantB })}`);
+    const error = page.getByTestId("error-state");
+    await error.waitFor();
+    expect(await error.getAttribute("data-status")).toBe("403");
+    expect(await page.getByTestId("kpi-cost").count()).toBe(0);
+    await shot(page, "tenant-forbidden");
+    await page.goto(`${stack.url}/billing?month=${m.lastMonth}&invoice=${encodeURIComponent(tenantB)}`);
+    await expect.poll(() => page.getByTestId("error-state").first().getAttribute("data-status")).toBe("403");
+    expect(await page.getByTestId("invoice").count()).toBe(0);
+    await context.close();
+  });
+
+  it("sign-in: a wrong key is refused with a message, and nothing is stored", async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const page = await context.newPage();
+    await page.goto(stack.url);
+    await page.getByLabel("API key").fill("cb_not_a_real_key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("not accepted");
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await shot(page, "sign-in");
+    await context.close();
+  });
+});
+
+function isInvoiceResponseLike(v: unknown): v is { lines: { amount_micro_usd: number }[] } {
+  return (
+    isRecord(v) &&
+    Array.isArray(v.lines) &&
+    v.lines.every((l: unknown) => isRecord(l) && typeof l.amount_micro_usd === "number")
+  );
+}
+
+export type { InvoiceListResponse, UsageResponse };
