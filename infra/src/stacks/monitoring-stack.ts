@@ -5,8 +5,9 @@
  */
 
 import { METRIC, METRIC_DIMENSION } from "@bedrock-chargeback/collector";
-import { CfnOutput, CfnResource, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { Aws, CfnOutput, CfnResource, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
@@ -44,6 +45,21 @@ export class MonitoringStack extends Stack {
       displayName: "Bedrock Chargeback alarms",
       enforceSSL: true,
     });
+    // enforceSSL adds a topic policy, which replaces the default one: allow the alarms explicitly.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowOwnedAlarmsToPublish",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
+          ArnLike: {
+            "aws:SourceArn": `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${alarmsConfig.prefix}*`,
+          },
+        },
+      }),
+    );
     for (const email of settings.alarmEmails)
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
 
