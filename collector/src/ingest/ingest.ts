@@ -114,7 +114,7 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     .prepare("SELECT 1 FROM ingested_objects WHERE source = 'objects' AND key = ?")
     .pluck();
   const markSeen = client.prepare(
-    "INSERT OR IGNORE INTO seen_requests (request_id, timestamp) VALUES (?, ?)",
+    "INSERT OR IGNORE INTO seen_requests (hour, request_id) VALUES (?, ?)",
   );
   const ledger = client.prepare(
     `INSERT INTO ingested_objects (source, key, size, etag, status, records, run_id, ingested_at)
@@ -150,36 +150,48 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     bytesRead: 0,
     committedBatches: 0,
   };
-  let batch: UsageRecord[] = [];
   let pendingObjects: PendingObject[] = [];
   let pendingQuarantine: (QuarantineEntry & { excerpt: string | null })[] = [];
+  // One transaction stays open while a batch is read: each record is deduped and folded as it is
+  // parsed, so no record outlives its line. A crash rolls the open batch back.
+  const begin = client.prepare("BEGIN");
+  const commit = client.prepare("COMMIT");
+  let open = false;
+  let inBatch = 0;
 
-  const commit = client.transaction(() => {
-    for (const record of batch) {
-      if (markSeen.run(record.requestId, record.timestamp).changes === 0) {
-        summary.duplicates += 1;
-        continue;
-      }
-      acc.add(record);
-      summary.records += 1;
-      if (record.errorCode === null) summary.requests += 1;
-      else summary.errors += 1;
-      if (summary.dataFrom === null || record.timestamp < summary.dataFrom)
-        summary.dataFrom = record.timestamp;
-      if (summary.dataUntil === null || record.timestamp > summary.dataUntil)
-        summary.dataUntil = record.timestamp;
+  const count = (record: UsageRecord) => {
+    if (!open) {
+      begin.run();
+      open = true;
+    }
+    inBatch += 1;
+    if (markSeen.run(record.hour, record.requestId).changes === 0) {
+      summary.duplicates += 1;
+      return;
+    }
+    acc.add(record);
+    summary.records += 1;
+    if (record.errorCode === null) summary.requests += 1;
+    else summary.errors += 1;
+    if (summary.dataFrom === null || record.timestamp < summary.dataFrom) summary.dataFrom = record.timestamp;
+    if (summary.dataUntil === null || record.timestamp > summary.dataUntil)
+      summary.dataUntil = record.timestamp;
+  };
+
+  const flush = () => {
+    if (!open) {
+      begin.run();
+      open = true;
     }
     addRollupRows(ctx, acc.hourlyRows(), acc.facetRows());
     const at = now().toISOString();
     for (const q of pendingQuarantine) quarantineRow.run(runId, q.key, q.line, q.reason, q.excerpt, at);
     for (const p of pendingObjects)
       ledger.run(p.ref.key, p.ref.size, p.ref.etag ?? null, p.status, p.records, runId, at);
-  });
-
-  const flush = () => {
-    commit();
+    commit.run();
+    open = false;
     acc.clear();
-    batch = [];
+    inBatch = 0;
     pendingObjects = [];
     pendingQuarantine = [];
     progress.committedBatches += 1;
@@ -201,9 +213,9 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
       pending.status = "rejected";
     } else {
       const onRecord = (record: UsageRecord) => {
-        batch.push(record);
+        count(record);
         pending.records += 1;
-        if (batch.length >= batchRecords) flush();
+        if (inBatch >= batchRecords) flush();
       };
       const result = preload
         ? readLoadedObject(await preload, maxLineBytes, onRecord)
@@ -225,32 +237,35 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     progress.objectsDone += 1;
   };
 
-  // Small objects are fetched READ_AHEAD at a time so I/O overlaps parsing; order is kept.
-  const window: { ref: ObjectRef; preload: Promise<Buffer | Error> | undefined }[] = [];
-  for await (const ref of objects.list()) {
-    summary.objectsListed += 1;
-    if (isLedgered.get(ref.key) !== undefined) {
-      summary.objectsSkipped += 1;
-      progress.objectsSkipped += 1;
-      continue;
+  try {
+    // Small objects are fetched READ_AHEAD at a time so I/O overlaps parsing; order is kept.
+    const window: { ref: ObjectRef; preload: Promise<Buffer | Error> | undefined }[] = [];
+    for await (const ref of objects.list()) {
+      summary.objectsListed += 1;
+      if (isLedgered.get(ref.key) !== undefined) {
+        summary.objectsSkipped += 1;
+        progress.objectsSkipped += 1;
+        continue;
+      }
+      const small = ref.size > 0 && ref.size <= SMALL_OBJECT_BYTES;
+      window.push({ ref, preload: small ? loadObject(ref) : undefined });
+      if (window.length >= READ_AHEAD) {
+        const next = window.shift();
+        if (next) await processObject(next.ref, next.preload);
+      }
     }
-    const small = ref.size > 0 && ref.size <= SMALL_OBJECT_BYTES;
-    window.push({ ref, preload: small ? loadObject(ref) : undefined });
-    if (window.length >= READ_AHEAD) {
-      const next = window.shift();
-      if (next) await processObject(next.ref, next.preload);
-    }
+    for (const next of window) await processObject(next.ref, next.preload);
+    flush();
+  } catch (error) {
+    if (open) client.prepare("ROLLBACK").run();
+    throw error;
   }
-  for (const next of window) await processObject(next.ref, next.preload);
-  flush();
 
   // Remember requestIds only for the dedupe window before the newest record (documented bound).
-  if (summary.dataUntil !== null) {
-    const newest = client.prepare("SELECT MAX(timestamp) FROM seen_requests").pluck().get();
-    if (typeof newest === "string") {
-      const cutoff = new Date(Date.parse(newest) - windowHours * 3_600_000).toISOString();
-      client.prepare("DELETE FROM seen_requests WHERE timestamp < ?").run(cutoff);
-    }
+  const newest = client.prepare("SELECT MAX(hour) FROM seen_requests").pluck().get();
+  if (typeof newest === "string") {
+    const cutoff = new Date(Date.parse(newest) - windowHours * 3_600_000).toISOString().slice(0, 13);
+    client.prepare("DELETE FROM seen_requests WHERE hour < ?").run(`${cutoff}:00:00Z`);
   }
 
   summary.unpricedModels = unpricedModelsOfRun(db, summary);

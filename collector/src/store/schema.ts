@@ -144,14 +144,19 @@ export const ingestedObjects = sqliteTable(
 );
 
 /**
- * requestIds counted within the dedupe window (DESIGN rule 5). WITHOUT ROWID and no secondary
- * index (migration 0003): one B-tree insert per record on the hot path; the once-a-run prune
- * scans instead.
+ * requestIds counted within the dedupe window (DESIGN rule 5), keyed by the record's own UTC hour
+ * first: a re-delivery carries the same timestamp, so it meets the same key, while inserts land
+ * near the end of the B-tree (records arrive roughly in time order) and the prune is a range
+ * delete. WITHOUT ROWID in migration 0003 (drizzle cannot declare it).
  */
-export const seenRequests = sqliteTable("seen_requests", {
-  requestId: text("request_id").primaryKey(),
-  timestamp: text("timestamp").notNull(),
-});
+export const seenRequests = sqliteTable(
+  "seen_requests",
+  {
+    hour: text("hour").notNull(),
+    requestId: text("request_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.hour, t.requestId] })],
+);
 
 /** Lines and objects that could not be ingested, with their place and reason. */
 export const quarantine = sqliteTable(
