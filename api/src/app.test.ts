@@ -2,8 +2,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { billingTesting, readCsvRecords } from "@bedrock-chargeback/collector";
+import { gunzipSync } from "node:zlib";
+import { addPrice, billingTesting, createDb, readCsvRecords } from "@bedrock-chargeback/collector";
 import { describe, expect, it } from "vitest";
+import { createApp } from "./app";
+import { createApiKey, revokeApiKey } from "./keys";
 import { openApiDocument } from "./openapi";
 import { harness } from "./test-setup";
 import type {
@@ -326,6 +329,47 @@ describe("keys, limits, request ids, logs", () => {
     for (const k of Object.values(h.keys)) expect(logText).not.toContain(k);
     expect(logText).not.toContain("cb_wrong");
     expect(logText.toLowerCase()).not.toContain("bearer");
+  });
+});
+
+describe("cache", () => {
+  it("sees writes from another process (data_version): late usage and a revoked key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cb-cache-"));
+    const path = join(dir, "store.db");
+    const serverDb = createDb(path);
+    addPrice(serverDb, {
+      model: billingTesting.TEST_MODEL,
+      scopes: ["in_region"],
+      effectiveFrom: "2026-01-01",
+      input: "3",
+      output: "15",
+      cacheRead: "0",
+      cacheWrite: "0",
+    });
+    const { key, apiKey } = createApiKey(serverDb, { role: "finance" });
+    const app = createApp({ db: serverDb, now: () => new Date("2026-11-16T00:00:00Z") });
+    const get = (p: string) =>
+      app.request(p, { headers: { authorization: `Bearer ${key}`, "accept-encoding": "gzip" } });
+    const url = "/v1/usage?from=2026-10-01&to=2026-11-01";
+    expect((await json<UsageResponse>(get(url))).total.cost_micro_usd).toBe(0);
+    const other = createDb(path); // e.g. `chargeback ingest` in another process
+    billingTesting.addUsage(other, [{ hour: "2026-10-01T00:00:00Z", input: 1_000_000 }]);
+    expect((await json<UsageResponse>(get(url))).total.cost_micro_usd).toBe(3_000_000);
+    revokeApiKey(other, apiKey.id);
+    expect((await get(url)).status).toBe(401);
+    other.$client.close();
+    serverDb.$client.close();
+  });
+
+  it("gzips large cached responses when the client accepts it", async () => {
+    const h = harness();
+    const url =
+      "/v1/usage/timeseries?from=2026-10-01T00:00:00Z&to=2026-12-01T00:00:00Z&granularity=hour&group_by=tenant,application,cost_center,model";
+    const plain = await h.call("GET", url);
+    const text = await plain.text();
+    const zipped = await h.call("GET", url, { headers: { "accept-encoding": "gzip, br" } });
+    expect(zipped.headers.get("content-encoding")).toBe("gzip");
+    expect(gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString()).toBe(text);
   });
 });
 

@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps) {
   app.get("/openapi.json", (c) => c.json(openapi));
 
   const v1 = new Hono<AppEnv>();
-  v1.use("*", authenticate(deps.db));
+  v1.use("*", authenticate(deps.db, cache));
   if (deps.rateLimit) v1.use("*", rateLimit(deps.rateLimit));
   v1.use("*", async (c, next) => {
     await next();

@@ -1,20 +1,26 @@
 /** Authentication (API key → role, tenant), role checks and the per-key rate limit. */
 import type { Db } from "@bedrock-chargeback/collector";
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "./context";
+import type { AppEnv, StoreCache } from "./context";
 import { ApiError } from "./errors";
-import { findActiveKey } from "./keys";
+import { findActiveKey, hashKey } from "./keys";
 import type { Role } from "./types";
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** 401 unless a valid, unrevoked key is presented as `Authorization: Bearer cb_…`. */
-export function authenticate(db: Db): MiddlewareHandler<AppEnv> {
+export function authenticate(db: Db, cache?: StoreCache): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization");
     if (!header) throw new ApiError("unauthorized", "missing API key: send Authorization: Bearer cb_…");
     const presented = BEARER.exec(header)?.[1];
-    const key = presented === undefined ? undefined : findActiveKey(db, presented);
+    // Cached per store version: a revocation (here or by the CLI) is a write, so it is seen at once.
+    const key =
+      presented === undefined
+        ? undefined
+        : cache
+          ? (cache.get(`auth:${hashKey(presented)}`, () => findActiveKey(db, presented) ?? null) ?? undefined)
+          : findActiveKey(db, presented);
     if (!key) throw new ApiError("unauthorized", "invalid or revoked API key");
     c.set("apiKey", key);
     await next();

@@ -1,4 +1,5 @@
 /** What every route receives: the store, the clock, cached reads, and the caller's key. */
+import { gzipSync } from "node:zlib";
 import { type Db, PriceBook } from "@bedrock-chargeback/collector";
 import type { Context } from "hono";
 import { forbidden } from "./errors";
@@ -86,8 +87,22 @@ export function cachedJson(
   key: readonly unknown[],
   compute: () => unknown,
 ): Response {
-  const body = s.cache.get(JSON.stringify(key), () => JSON.stringify(compute()));
-  return c.body(body, 200, { "content-type": "application/json; charset=UTF-8" });
+  const body = s.cache.get(JSON.stringify(key), () => new CachedBody(JSON.stringify(compute())));
+  const headers = { "content-type": "application/json; charset=UTF-8", vary: "accept-encoding" };
+  if (body.text.length >= 2048 && /\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
+    return c.body(new Uint8Array(body.gzip()), 200, { ...headers, "content-encoding": "gzip" });
+  }
+  return c.body(body.text, 200, headers);
+}
+
+/** A serialized response, gzipped once on first demand (large breakdowns compress ~10×). */
+class CachedBody {
+  private zipped: Buffer | undefined;
+  constructor(readonly text: string) {}
+  gzip(): Buffer {
+    this.zipped ??= gzipSync(this.text, { level: 6 });
+    return this.zipped;
+  }
 }
 
 /**
