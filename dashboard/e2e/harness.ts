@@ -18,9 +18,17 @@ const VITE = join(DASHBOARD, "node_modules", ".bin", "vite");
 type Run = { stdout: string; stderr: string };
 
 /** Runs a command to completion; rejects with its output when it fails. */
-export function run(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<Run> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -31,13 +39,18 @@ export function run(cmd: string, args: string[], opts: { cwd: string; env?: Reco
     });
     child.on("error", fail);
     child.on("close", (code) =>
-      code === 0 ? done({ stdout, stderr }) : fail(new Error(`${cmd} ${args.join(" ")} exited ${code}\n${stdout}\n${stderr}`)),
+      code === 0
+        ? done({ stdout, stderr })
+        : fail(new Error(`${cmd} ${args.join(" ")} exited ${code}\n${stdout}\n${stderr}`)),
     );
   });
 }
 
 export function chargeback(args: string[]): Promise<Run> {
-  return run(TSX, ["cli/src/main.ts", ...args], { cwd: ROOT, env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } });
+  return run(TSX, ["cli/src/main.ts", ...args], {
+    cwd: ROOT,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+  });
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -73,7 +86,10 @@ function waitForListening(child: ChildProcess): Promise<string> {
   return new Promise((done, fail) => {
     let out = "";
     let err = "";
-    const timer = setTimeout(() => fail(new Error(`chargeback serve did not start:\n${out}\n${err}`)), 60_000);
+    const timer = setTimeout(
+      () => fail(new Error(`chargeback serve did not start:\n${out}\n${err}`)),
+      60_000,
+    );
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
@@ -100,21 +116,63 @@ export async function startStack(): Promise<Stack> {
   const logs = join(dir, "logs");
   const late = join(dir, "late");
   const ingest = (folder: string) =>
-    chargeback(["ingest", "--source", "dir", "--path", folder, "--db", db, "--profiles", join(folder, "application-profiles.json")]);
+    chargeback([
+      "ingest",
+      "--source",
+      "dir",
+      "--path",
+      folder,
+      "--db",
+      db,
+      "--profiles",
+      join(folder, "application-profiles.json"),
+    ]);
   // The build and both corpora at once; the late one (first two days of last month) is ingested
   // by the test after it closes last month.
   await Promise.all([
     run(VITE, ["build", "--outDir", dist, "--emptyOutDir", "--logLevel", "warn"], { cwd: DASHBOARD }),
-    chargeback(["simulate", "--out", logs, "--records", "1200", "--from", m.lastFrom, "--to", m.tomorrow, "--seed", "7"]),
-    chargeback(["simulate", "--out", late, "--records", "60", "--from", m.lastFrom, "--to", `${m.lastMonth}-03`, "--seed", "99"]),
+    chargeback([
+      "simulate",
+      "--out",
+      logs,
+      "--records",
+      "1200",
+      "--from",
+      m.lastFrom,
+      "--to",
+      m.tomorrow,
+      "--seed",
+      "7",
+    ]),
+    chargeback([
+      "simulate",
+      "--out",
+      late,
+      "--records",
+      "60",
+      "--from",
+      m.lastFrom,
+      "--to",
+      `${m.lastMonth}-03`,
+      "--seed",
+      "99",
+    ]),
   ]);
   await ingest(logs);
 
-  const server = spawn(TSX, ["cli/src/main.ts", "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", "--static", dist], {
-    cwd: ROOT,
-    env: { ...process.env, CHARGEBACK_API_LOG_REQUESTS: "false", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const server = spawn(
+    TSX,
+    ["cli/src/main.ts", "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", "--static", dist],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        CHARGEBACK_API_LOG_REQUESTS: "false",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const [url, admin] = await Promise.all([
     waitForListening(server),
     chargeback(["keys", "create", "--role", "admin", "--name", "e2e admin", "--db", db]),

@@ -39,7 +39,9 @@ export function App() {
 
   const connect = useCallback(
     (key: string) =>
-      createClient(key, { onUnauthorized: () => signOut("Your API key is no longer accepted. Sign in again.") }),
+      createClient(key, {
+        onUnauthorized: () => signOut("Your API key is no longer accepted. Sign in again."),
+      }),
     [signOut],
   );
 
@@ -65,7 +67,8 @@ export function App() {
       go: (next, opts) => {
         const url = serializeView(next);
         if (opts?.replace) window.history.replaceState(null, "", url);
-        else if (url !== `${window.location.pathname}${window.location.search}`) window.history.pushState(null, "", url);
+        else if (url !== `${window.location.pathname}${window.location.search}`)
+          window.history.pushState(null, "", url);
         setView(next);
         if (next.page !== view.page) window.scrollTo(0, 0);
       },
@@ -76,7 +79,8 @@ export function App() {
   // Keep the address bar canonical (defaults written out) so what is on screen is what is shared.
   useEffect(() => {
     const url = serializeView(view);
-    if (url !== `${window.location.pathname}${window.location.search}`) window.history.replaceState(null, "", `${url}${window.location.hash}`);
+    if (url !== `${window.location.pathname}${window.location.search}`)
+      window.history.replaceState(null, "", `${url}${window.location.hash}`);
   }, [view]);
 
   const session: Session | null = useMemo(

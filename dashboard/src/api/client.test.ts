@@ -51,7 +51,16 @@ describe("api client", () => {
     const seen: { url: string; init: RequestInit | undefined }[] = [];
     const slept: number[] = [];
     const client = createClient("k", {
-      fetch: fakeFetch([json({ error: { code: "rate_limited", message: "slow", requestId: "r" } }, 429, { "retry-after": "2" }), json(me), json(me)], seen),
+      fetch: fakeFetch(
+        [
+          json({ error: { code: "rate_limited", message: "slow", requestId: "r" } }, 429, {
+            "retry-after": "2",
+          }),
+          json(me),
+          json(me),
+        ],
+        seen,
+      ),
       sleep: async (ms) => {
         slept.push(ms);
       },
@@ -67,7 +76,14 @@ describe("api client", () => {
 
   it("downloads with the server's file name", async () => {
     const client = createClient("k", {
-      fetch: fakeFetch([new Response("a,b\n", { headers: { "content-disposition": 'attachment; filename="chargeback-2026-10.csv"' } })], []),
+      fetch: fakeFetch(
+        [
+          new Response("a,b\n", {
+            headers: { "content-disposition": 'attachment; filename="chargeback-2026-10.csv"' },
+          }),
+        ],
+        [],
+      ),
     });
     const { blob, filename } = await client.download("/v1/exports/2026-10?format=csv");
     expect(filename).toBe("chargeback-2026-10.csv");

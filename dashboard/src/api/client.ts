@@ -20,7 +20,12 @@ export type Guard<T> = (v: unknown) => v is T;
 
 export type Client = {
   get<T>(path: string, guard: Guard<T>, signal?: AbortSignal): Promise<T>;
-  send<T>(method: "POST" | "PATCH" | "PUT" | "DELETE", path: string, body: unknown, guard: Guard<T>): Promise<T | null>;
+  send<T>(
+    method: "POST" | "PATCH" | "PUT" | "DELETE",
+    path: string,
+    body: unknown,
+    guard: Guard<T>,
+  ): Promise<T | null>;
   /** Fetches a file (an export) with the key and returns its bytes and server-given file name. */
   download(path: string): Promise<{ blob: Blob; filename: string }>;
   /** Forget cached GET results (after a change). */
@@ -104,13 +109,17 @@ export function createClient(
       cache.clear();
       if (res.status === 204) return null;
       const json: unknown = await res.json();
-      if (!guard(json)) throw new ApiError(res.status, "bad_response", `unexpected response shape from ${path}`, null);
+      if (!guard(json))
+        throw new ApiError(res.status, "bad_response", `unexpected response shape from ${path}`, null);
       return json;
     },
     async download(path) {
       const res = await request(path, {});
       const fallback = path.split("?")[0]?.split("/").pop() ?? "export";
-      return { blob: await res.blob(), filename: fileNameOf(res.headers.get("content-disposition"), fallback) };
+      return {
+        blob: await res.blob(),
+        filename: fileNameOf(res.headers.get("content-disposition"), fallback),
+      };
     },
     invalidate() {
       cache.clear();

@@ -1,6 +1,7 @@
 /** React glue: the signed-in client in context, and a loading/error/data hook over it. */
-import { createContext, useCallback, useContext, useEffect, useState } from "react";
+
 import type { MeResponse } from "@bedrock-chargeback/api";
+import { createContext, useCallback, useContext, useEffect, useState } from "react";
 import { ApiError, type Client, type Guard } from "./client";
 
 export type Session = { client: Client; me: MeResponse; signOut: (reason?: string) => void };
@@ -28,7 +29,7 @@ export function useApi<T>(path: string | null, guard: Guard<T>): Loadable<T> & {
   const { client } = useSession();
   const [result, setResult] = useState<Loadable<T>>({ state: "loading" });
   const [generation, setGeneration] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: generation forces a reload; guard is module-level
+  // `generation` forces a reload; guards are module-level functions.
   useEffect(() => {
     if (path === null) return;
     let live = true;

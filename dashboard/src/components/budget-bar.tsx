@@ -18,7 +18,12 @@ export function BudgetBar({ budget }: { budget: BudgetView }) {
       <div className="forecast" style={{ width: `${bar.forecastWidth}%` }} />
       <div className="spent" style={{ width: `${bar.spentWidth}%` }} />
       {bar.ticks.map((t) => (
-        <div key={t.threshold} className="tick" style={{ left: `calc(${t.position}% - 1px)` }} title={`${t.threshold}%`} />
+        <div
+          key={t.threshold}
+          className="tick"
+          style={{ left: `calc(${t.position}% - 1px)` }}
+          title={`${t.threshold}%`}
+        />
       ))}
     </div>
   );

@@ -21,7 +21,9 @@ import { colorAt } from "./palette";
 
 /** A chart value (float dollars from exact micro-USD) back to an exact label, for tooltips. */
 function chartUsd(v: unknown): string {
-  return typeof v === "number" ? formatUsdPrecise(microsToDecimal(BigInt(Math.round(v * 1_000_000)))) : String(v);
+  return typeof v === "number"
+    ? formatUsdPrecise(microsToDecimal(BigInt(Math.round(v * 1_000_000))))
+    : String(v);
 }
 const axisUsd = (v: number) => `$${formatCompact(v)}`;
 
@@ -102,7 +104,12 @@ export function StackedCostChart(props: {
 }
 
 /** Donut with a clickable legend that shows each slice's exact API figure. */
-export function Donut(props: { slices: Slice[]; onSelect: (s: Slice) => void; what: string; testId: string }) {
+export function Donut(props: {
+  slices: Slice[];
+  onSelect: (s: Slice) => void;
+  what: string;
+  testId: string;
+}) {
   return (
     <div className="chart-with-legend">
       <ResponsiveContainer width="100%" height={200}>
@@ -121,7 +128,11 @@ export function Donut(props: { slices: Slice[]; onSelect: (s: Slice) => void; wh
             }}
           >
             {props.slices.map((s, i) => (
-              <Cell key={s.id} fill={colorAt(i, s.value === undefined)} cursor={s.value === undefined ? undefined : "pointer"} />
+              <Cell
+                key={s.id}
+                fill={colorAt(i, s.value === undefined)}
+                cursor={s.value === undefined ? undefined : "pointer"}
+              />
             ))}
           </Pie>
           <Tooltip formatter={(v) => chartUsd(v)} />
@@ -132,7 +143,12 @@ export function Donut(props: { slices: Slice[]; onSelect: (s: Slice) => void; wh
   );
 }
 
-export function SliceLegend(props: { slices: Slice[]; onSelect: (s: Slice) => void; what: string; testId: string }) {
+export function SliceLegend(props: {
+  slices: Slice[];
+  onSelect: (s: Slice) => void;
+  what: string;
+  testId: string;
+}) {
   return (
     <ul className="legend" aria-label={`${props.what} by cost`} data-testid={props.testId}>
       {props.slices.map((s, i) => {
@@ -150,7 +166,11 @@ export function SliceLegend(props: { slices: Slice[]; onSelect: (s: Slice) => vo
             {s.value === undefined ? (
               <span style={{ display: "flex", gap: 6, padding: "2px 4px", width: "100%" }}>{body}</span>
             ) : (
-              <button type="button" onClick={() => props.onSelect(s)} aria-label={`Filter by ${props.what} ${s.label}: ${formatUsd(s.costUsd)}`}>
+              <button
+                type="button"
+                onClick={() => props.onSelect(s)}
+                aria-label={`Filter by ${props.what} ${s.label}: ${formatUsd(s.costUsd)}`}
+              >
                 {body}
               </button>
             )}
@@ -162,32 +182,39 @@ export function SliceLegend(props: { slices: Slice[]; onSelect: (s: Slice) => vo
 }
 
 /** Horizontal bars, biggest first, one click to filter. */
-export function HorizontalBars(props: { slices: Slice[]; onSelect: (s: Slice) => void; what: string; testId: string }) {
+export function HorizontalBars(props: {
+  slices: Slice[];
+  onSelect: (s: Slice) => void;
+  what: string;
+  testId: string;
+}) {
   const height = Math.max(80, props.slices.length * 26 + 24);
   return (
-    <>
-      <ResponsiveContainer width="100%" height={height}>
-        <BarChart data={props.slices} layout="vertical" margin={{ top: 0, right: 12, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" horizontal={false} />
-          <XAxis type="number" tickFormatter={axisUsd} tick={{ fontSize: 11 }} />
-          <YAxis type="category" dataKey="label" width={130} tick={{ fontSize: 11 }} interval={0} />
-          <Tooltip formatter={(v) => chartUsd(v)} />
-          <Bar
-            dataKey="chartValue"
-            name="Cost"
-            isAnimationActive={false}
-            onClick={(_, index) => {
-              const s = props.slices[index];
-              if (s) props.onSelect(s);
-            }}
-          >
-            {props.slices.map((s, i) => (
-              <Cell key={s.id} fill={colorAt(i, s.value === undefined)} cursor={s.value === undefined ? undefined : "pointer"} />
-            ))}
-          </Bar>
-        </BarChart>
-      </ResponsiveContainer>
-    </>
+    <ResponsiveContainer width="100%" height={height}>
+      <BarChart data={props.slices} layout="vertical" margin={{ top: 0, right: 12, bottom: 0, left: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+        <XAxis type="number" tickFormatter={axisUsd} tick={{ fontSize: 11 }} />
+        <YAxis type="category" dataKey="label" width={130} tick={{ fontSize: 11 }} interval={0} />
+        <Tooltip formatter={(v) => chartUsd(v)} />
+        <Bar
+          dataKey="chartValue"
+          name="Cost"
+          isAnimationActive={false}
+          onClick={(_, index) => {
+            const s = props.slices[index];
+            if (s) props.onSelect(s);
+          }}
+        >
+          {props.slices.map((s, i) => (
+            <Cell
+              key={s.id}
+              fill={colorAt(i, s.value === undefined)}
+              cursor={s.value === undefined ? undefined : "pointer"}
+            />
+          ))}
+        </Bar>
+      </BarChart>
+    </ResponsiveContainer>
   );
 }
 
@@ -202,10 +229,16 @@ const BUCKET_COLORS: Record<BucketShare["id"], string> = {
 export function BucketBar({ buckets }: { buckets: BucketShare[] }) {
   return (
     <div>
-      <div style={{ display: "flex", height: 22, borderRadius: 4, overflow: "hidden", background: "#eceff3" }}>
+      <div
+        style={{ display: "flex", height: 22, borderRadius: 4, overflow: "hidden", background: "#eceff3" }}
+      >
         {buckets.map((b) =>
           b.sharePct > 0 ? (
-            <div key={b.id} title={`${b.label}: ${formatInt(b.tokens)} tokens`} style={{ width: `${b.sharePct}%`, background: BUCKET_COLORS[b.id] }} />
+            <div
+              key={b.id}
+              title={`${b.label}: ${formatInt(b.tokens)} tokens`}
+              style={{ width: `${b.sharePct}%`, background: BUCKET_COLORS[b.id] }}
+            />
           ) : null,
         )}
       </div>

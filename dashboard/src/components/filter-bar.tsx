@@ -35,24 +35,43 @@ export function FilterBar({ nowMs, showGranularity }: { nowMs: number; showGranu
       </fieldset>
       <label>
         From (UTC)
-        <input type="date" value={view.from} max={addDays(view.to, -1)} onChange={(e) => setRange(e.target.value, view.to)} />
+        <input
+          type="date"
+          value={view.from}
+          max={addDays(view.to, -1)}
+          onChange={(e) => setRange(e.target.value, view.to)}
+        />
       </label>
       <label>
         To (exclusive)
-        <input type="date" value={view.to} min={addDays(view.from, 1)} onChange={(e) => setRange(view.from, e.target.value)} />
+        <input
+          type="date"
+          value={view.to}
+          min={addDays(view.from, 1)}
+          onChange={(e) => setRange(view.from, e.target.value)}
+        />
       </label>
       {showGranularity ? (
-        <div className="segmented" role="group" aria-label="Time buckets">
+        <fieldset className="segmented" style={{ border: "none", padding: 0, margin: 0 }}>
+          <legend className="sr-only">Time buckets</legend>
           {(["hour", "day"] as const).map((g) => (
-            <button key={g} type="button" aria-pressed={view.granularity === g} onClick={() => set({ granularity: g })}>
+            <button
+              key={g}
+              type="button"
+              aria-pressed={view.granularity === g}
+              onClick={() => set({ granularity: g })}
+            >
               {g === "hour" ? "Hourly" : "Daily"}
             </button>
           ))}
-        </div>
+        </fieldset>
       ) : null}
-      <div className="chips" aria-label="Active filters">
+      <div className="chips">
+        <span className="sr-only">Active filters:</span>
         {view.filters.length === 0 ? (
-          <span className="muted">No filters — click an application, tenant, cost center or model to drill down.</span>
+          <span className="muted">
+            No filters — click an application, tenant, cost center or model to drill down.
+          </span>
         ) : (
           <>
             {view.filters.map((f) => (

@@ -12,7 +12,12 @@ export function useNav(): Nav {
 }
 
 /** A real link (middle-click and copy work) that navigates in place on a plain click. */
-export function Link(props: { to: ViewState; children: React.ReactNode; className?: string; current?: boolean }) {
+export function Link(props: {
+  to: ViewState;
+  children: React.ReactNode;
+  className?: string;
+  current?: boolean;
+}) {
   const { go } = useNav();
   return (
     <a

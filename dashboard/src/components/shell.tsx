@@ -3,7 +3,7 @@ import { type Loadable, useApi, useSession } from "../api/use-api";
 import { monthRange } from "../lib/dates";
 import { formatAge, formatInstant, formatInt } from "../lib/format";
 import { isUnpricedResponse } from "../lib/guards";
-import { type Page, type ViewState, filterValue } from "../lib/view-state";
+import { filterValue, type Page, type ViewState } from "../lib/view-state";
 import { FilterBar } from "./filter-bar";
 import { Link, useNav } from "./nav";
 
@@ -27,7 +27,12 @@ export function Shell({ nowMs, children }: { nowMs: number; children: React.Reac
   const range = statusRange(view, nowMs);
   const q = new URLSearchParams(range);
   const tenantFilter = filterValue(view, "tenant");
-  if (me.role !== "tenant" && typeof tenantFilter === "string" && view.page !== "billing" && view.page !== "budgets")
+  if (
+    me.role !== "tenant" &&
+    typeof tenantFilter === "string" &&
+    view.page !== "billing" &&
+    view.page !== "budgets"
+  )
     q.set("tenant", tenantFilter);
   const unpriced = useApi(`/v1/prices/unpriced?${q}`, isUnpricedResponse);
   return (
@@ -67,7 +72,9 @@ export function Shell({ nowMs, children }: { nowMs: number; children: React.Reac
       <main id="main">
         <StatusLine unpriced={unpriced} nowMs={nowMs} />
         <UnpricedBanner unpriced={unpriced} />
-        {view.page === "overview" || view.page === "tenants" ? <FilterBar nowMs={nowMs} showGranularity={view.page === "overview"} /> : null}
+        {view.page === "overview" || view.page === "tenants" ? (
+          <FilterBar nowMs={nowMs} showGranularity={view.page === "overview"} />
+        ) : null}
         {children}
       </main>
     </>
@@ -84,8 +91,11 @@ function StatusLine({ unpriced, nowMs }: { unpriced: Loadable<UnpricedResponse>;
       ) : (
         sources.map((s) => (
           <span key={s.source}>
-            Data from <strong>{s.source}</strong> through {s.data_until ? formatInstant(s.data_until) : "—"}; last ingest{" "}
-            {s.last_finished_at ? `${formatAge(s.last_finished_at, nowMs)} (${s.last_status})` : s.last_status}
+            Data from <strong>{s.source}</strong> through {s.data_until ? formatInstant(s.data_until) : "—"}
+            {"; last ingest "}
+            {s.last_finished_at
+              ? `${formatAge(s.last_finished_at, nowMs)} (${s.last_status})`
+              : s.last_status}
           </span>
         ))
       )}
@@ -108,8 +118,10 @@ function UnpricedBanner({ unpriced }: { unpriced: Loadable<UnpricedResponse> }) 
   const tokens = models.reduce((n, m) => n + m.unpriced_tokens, 0);
   return (
     <div className="banner" role="alert" data-testid="unpriced-banner">
-      <strong>Unpriced usage:</strong> {formatInt(requests)} requests ({formatInt(tokens)} tokens) on {models.length} model
-      {models.length === 1 ? "" : "s"} without a price are counted but <strong>not included in any cost</strong>:{" "}
+      <strong>Unpriced usage:</strong> {formatInt(requests)} requests ({formatInt(tokens)} tokens) on{" "}
+      {models.length} model
+      {models.length === 1 ? "" : "s"} without a price are counted but{" "}
+      <strong>not included in any cost</strong>:{" "}
       {models.map((m) => `${m.model} (${formatInt(m.unpriced_requests)})`).join(", ")}.
     </div>
   );

@@ -5,7 +5,13 @@ import { asApiError } from "../api/use-api";
 import { isMeResponse } from "../lib/guards";
 
 /** Asks for an API key and checks it with GET /v1/me before keeping it (sessionStorage only). */
-export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (key: string, client: Client, me: MeResponse) => void }) {
+export function SignIn({
+  notice,
+  onSignedIn,
+}: {
+  notice: string | null;
+  onSignedIn: (key: string, client: Client, me: MeResponse) => void;
+}) {
   const [key, setKey] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -22,7 +28,9 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
       onSignedIn(trimmed, client, me);
     } catch (err) {
       const apiError = asApiError(err);
-      setError(apiError.status === 401 ? "That key was not accepted (unknown or revoked)." : apiError.message);
+      setError(
+        apiError.status === 401 ? "That key was not accepted (unknown or revoked)." : apiError.message,
+      );
     } finally {
       setBusy(false);
     }
@@ -31,7 +39,10 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
     <main>
       <div className="signin">
         <h1>Bedrock Chargeback</h1>
-        <p>Sign in with an API key (create one with <code>chargeback keys create</code>). It is kept for this browser tab only.</p>
+        <p>
+          Sign in with an API key (create one with <code>chargeback keys create</code>). It is kept for this
+          browser tab only.
+        </p>
         {notice ? (
           <p role="status" className="banner">
             {notice}

@@ -4,8 +4,8 @@ import { formatInt } from "../lib/format";
 import { formatUsdPrecise } from "../lib/money";
 import {
   buildTenantRows,
-  searchTenantRows,
   type SortDirection,
+  searchTenantRows,
   sortTenantRows,
   type TenantSortKey,
 } from "../lib/tenants";
@@ -28,7 +28,10 @@ export function TenantTable(props: {
   pageSize: number;
 }) {
   const [query, setQuery] = useState("");
-  const [sort, setSort] = useState<{ key: TenantSortKey; dir: SortDirection }>({ key: "costMicros", dir: "desc" });
+  const [sort, setSort] = useState<{ key: TenantSortKey; dir: SortDirection }>({
+    key: "costMicros",
+    dir: "desc",
+  });
   const [shown, setShown] = useState(props.pageSize);
   const rows = useMemo(
     () => buildTenantRows(props.totals.rows, props.daily.rows, props.view),
@@ -36,7 +39,11 @@ export function TenantTable(props: {
   );
   const visible = sortTenantRows(searchTenantRows(rows, query), sort.key, sort.dir);
   const toggle = (key: TenantSortKey) =>
-    setSort((s) => (s.key === key ? { key, dir: s.dir === "asc" ? "desc" : "asc" } : { key, dir: key === "label" ? "asc" : "desc" }));
+    setSort((s) =>
+      s.key === key
+        ? { key, dir: s.dir === "asc" ? "desc" : "asc" }
+        : { key, dir: key === "label" ? "asc" : "desc" },
+    );
   return (
     <div>
       <div className="toolbar">

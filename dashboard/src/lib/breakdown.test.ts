@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cacheReadShare, toSlices, tokenBuckets } from "./breakdown";
+import { cacheReadShare, tokenBuckets, toSlices } from "./breakdown";
 
 const row = (app: string | null, micros: number, requests = 1) => ({
   keys: { application: app },
@@ -36,19 +36,29 @@ describe("toSlices", () => {
 
 describe("token buckets", () => {
   it("keeps the four buckets apart; zero tokens → 0 % and no cache share", () => {
-    const zero = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0 };
+    const zero = {
+      input_tokens: 0,
+      output_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_write_input_tokens: 0,
+    };
     expect(tokenBuckets(zero).map((b) => b.sharePct)).toEqual([0, 0, 0, 0]);
     expect(cacheReadShare(zero)).toBeNull();
   });
 
   it("computes shares", () => {
-    const f = { input_tokens: 50, output_tokens: 25, cache_read_input_tokens: 20, cache_write_input_tokens: 5 };
+    const f = {
+      input_tokens: 50,
+      output_tokens: 25,
+      cache_read_input_tokens: 20,
+      cache_write_input_tokens: 5,
+    };
     expect(tokenBuckets(f).map((b) => [b.id, b.tokens, b.sharePct])).toEqual([
       ["input", 50, 50],
       ["output", 25, 25],
       ["cache_read", 20, 20],
       ["cache_write", 5, 5],
     ]);
-    expect(cacheReadShare(f)).toBe(20 / 75 * 100);
+    expect(cacheReadShare(f)).toBe((20 / 75) * 100);
   });
 });

@@ -77,7 +77,12 @@ export type TokenFigures = {
   cache_write_input_tokens: number;
 };
 
-export type BucketShare = { id: "input" | "output" | "cache_read" | "cache_write"; label: string; tokens: number; sharePct: number };
+export type BucketShare = {
+  id: "input" | "output" | "cache_read" | "cache_write";
+  label: string;
+  tokens: number;
+  sharePct: number;
+};
 
 /** The four token buckets (never merged) with their share of all tokens; all 0 % when there are none. */
 export function tokenBuckets(f: TokenFigures): BucketShare[] {

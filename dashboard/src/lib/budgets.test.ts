@@ -3,7 +3,9 @@ import { budgetBar, parseThresholds, parseUsdInput } from "./budgets";
 
 describe("budget bar", () => {
   it("zero spend is an empty, ok bar", () => {
-    expect(budgetBar({ percent_used: 0, forecast_percent: 0, crossed: [], forecast_crossed: [] }, [])).toEqual({
+    expect(
+      budgetBar({ percent_used: 0, forecast_percent: 0, crossed: [], forecast_crossed: [] }, []),
+    ).toEqual({
       spentWidth: 0,
       forecastWidth: 0,
       ticks: [],
@@ -12,14 +14,20 @@ describe("budget bar", () => {
   });
 
   it("clamps to the track and marks crossed thresholds", () => {
-    const bar = budgetBar({ percent_used: 85, forecast_percent: 170, crossed: [80], forecast_crossed: [80, 100, 150] }, [150, 80, 100]);
+    const bar = budgetBar(
+      { percent_used: 85, forecast_percent: 170, crossed: [80], forecast_crossed: [80, 100, 150] },
+      [150, 80, 100],
+    );
     expect(bar).toMatchObject({ spentWidth: 85, forecastWidth: 100, tone: "warning" });
     expect(bar.ticks).toEqual([
       { threshold: 80, position: 80, crossed: true },
       { threshold: 100, position: 100, crossed: false },
       { threshold: 150, position: 100, crossed: false },
     ]);
-    expect(budgetBar({ percent_used: 120, forecast_percent: 120, crossed: [100], forecast_crossed: [100] }, [100]).tone).toBe("over");
+    expect(
+      budgetBar({ percent_used: 120, forecast_percent: 120, crossed: [100], forecast_crossed: [100] }, [100])
+        .tone,
+    ).toBe("over");
   });
 
   it("parses what people type", () => {

@@ -20,7 +20,11 @@ export function budgetBar(
 ): BudgetBar {
   const clamp = (n: number) => (Number.isFinite(n) ? Math.min(100, Math.max(0, n)) : 0);
   const tone: BudgetBar["tone"] =
-    status.percent_used >= 100 ? "over" : status.crossed.length > 0 || status.forecast_crossed.length > 0 ? "warning" : "ok";
+    status.percent_used >= 100
+      ? "over"
+      : status.crossed.length > 0 || status.forecast_crossed.length > 0
+        ? "warning"
+        : "ok";
   return {
     spentWidth: clamp(status.percent_used),
     forecastWidth: clamp(status.forecast_percent),

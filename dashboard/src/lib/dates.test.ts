@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { addMonths, daysBetween, isDay, monthRange, periodLabel, periodsBetween, rangeMonth, rangePresets } from "./dates";
+import {
+  addMonths,
+  daysBetween,
+  isDay,
+  monthRange,
+  periodLabel,
+  periodsBetween,
+  rangeMonth,
+  rangePresets,
+} from "./dates";
 
 describe("dates", () => {
   it("validates calendar days", () => {

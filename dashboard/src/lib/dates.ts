@@ -74,7 +74,12 @@ export function daysBetween(from: string, to: string): number {
  * Every period label in [from, to) at a granularity, in the API's `period` format
  * (`YYYY-MM-DDTHH:00:00Z` for hours, `YYYY-MM-DD` for days), at most `limit` of them.
  */
-export function periodsBetween(from: string, to: string, granularity: "hour" | "day", limit = 2000): string[] {
+export function periodsBetween(
+  from: string,
+  to: string,
+  granularity: "hour" | "day",
+  limit = 2000,
+): string[] {
   const out: string[] = [];
   const step = granularity === "hour" ? HOUR_MS : DAY_MS;
   const end = dayMs(to);

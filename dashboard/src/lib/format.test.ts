@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { dimensionLabel, formatAge, formatCompact, formatInstant, formatInt, formatMonth, formatPct, sharePct, totalTokens } from "./format";
+import {
+  dimensionLabel,
+  formatAge,
+  formatCompact,
+  formatInstant,
+  formatInt,
+  formatMonth,
+  formatPct,
+  sharePct,
+  shortModelName,
+  totalTokens,
+} from "./format";
 
 describe("format", () => {
   it("formats integers, compact numbers and percentages", () => {
@@ -16,7 +27,14 @@ describe("format", () => {
   });
 
   it("adds the four token buckets", () => {
-    expect(totalTokens({ input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 3, cache_write_input_tokens: 4 })).toBe(10);
+    expect(
+      totalTokens({
+        input_tokens: 1,
+        output_tokens: 2,
+        cache_read_input_tokens: 3,
+        cache_write_input_tokens: 4,
+      }),
+    ).toBe(10);
   });
 
   it("formats instants, ages and months in UTC", () => {
@@ -28,6 +46,13 @@ describe("format", () => {
     expect(formatAge("2026-11-20T12:00:00Z", now)).toBe("4 d ago");
     expect(formatAge("2026-11-25T12:00:00Z", now)).toBe("just now");
     expect(formatMonth("2026-11")).toBe("November 2026");
+  });
+
+  it("shortens model ids for axes", () => {
+    expect(shortModelName("anthropic.claude-sonnet-4-20250514-v1:0")).toBe("claude-sonnet-4");
+    expect(shortModelName("amazon.nova-pro-v1:0")).toBe("nova-pro");
+    expect(shortModelName("meta.llama3-3-70b-instruct-v1:0")).toBe("llama3-3-70b-instruct");
+    expect(shortModelName("mystery")).toBe("mystery");
   });
 
   it("labels missing metadata", () => {

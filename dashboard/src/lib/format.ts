@@ -78,3 +78,15 @@ export function formatMonth(month: string): string {
 export function dimensionLabel(value: string | null): string {
   return value ?? "(unattributed)";
 }
+
+/**
+ * A model id short enough for an axis: no provider prefix, release date or version suffix.
+ * @example shortModelName("anthropic.claude-sonnet-4-20250514-v1:0") // => "claude-sonnet-4"
+ */
+export function shortModelName(id: string): string {
+  const short = id
+    .replace(/^[a-z0-9-]+\./, "")
+    .replace(/-v\d+(:\d+)?$/, "")
+    .replace(/-\d{8}$/, "");
+  return short.length > 0 ? short : id;
+}

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { isBudgetListResponse, isErrorResponse, isInvoiceResponse, isMeResponse, isUsageResponse } from "./guards";
+import {
+  isBudgetListResponse,
+  isErrorResponse,
+  isInvoiceResponse,
+  isMeResponse,
+  isUsageResponse,
+} from "./guards";
 
 const figures = {
   requests: 1,
@@ -14,9 +20,17 @@ const figures = {
   unpriced_tokens: 0,
   unpriced_models: [],
 };
-const freshness = { sources: [{ source: "raw", last_finished_at: null, last_status: "ok", data_until: null }] };
+const freshness = {
+  sources: [{ source: "raw", last_finished_at: null, last_status: "ok", data_until: null }],
+};
 const usage = {
-  query: { from: "2026-11-01", to: "2026-12-01", group_by: ["application"], granularity: null, filters: { tenant: [null] } },
+  query: {
+    from: "2026-11-01",
+    to: "2026-12-01",
+    group_by: ["application"],
+    granularity: null,
+    filters: { tenant: [null] },
+  },
   rows: [{ keys: { application: null }, ...figures }],
   total: figures,
   freshness,

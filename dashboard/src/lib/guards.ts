@@ -95,7 +95,10 @@ export function isUsageResponse(v: unknown): v is UsageResponse {
     isString(q.from) &&
     isString(q.to) &&
     isArrayOf(q.group_by, isString) &&
-    (q.granularity === null || q.granularity === "hour" || q.granularity === "day" || q.granularity === "month") &&
+    (q.granularity === null ||
+      q.granularity === "hour" ||
+      q.granularity === "day" ||
+      q.granularity === "month") &&
     isFilterMap(q.filters) &&
     isArrayOf(v.rows, isUsageRow) &&
     isUsageFigures(v.total) &&
@@ -126,7 +129,9 @@ export function isAttributionResponse(v: unknown): v is AttributionResponse {
 }
 
 export function isMeResponse(v: unknown): v is MeResponse {
-  return isRecord(v) && isString(v.key_id) && isString(v.name) && isRole(v.role) && isNullableString(v.tenant);
+  return (
+    isRecord(v) && isString(v.key_id) && isString(v.name) && isRole(v.role) && isNullableString(v.tenant)
+  );
 }
 
 function isPeriod(v: unknown): v is Period {
@@ -144,7 +149,9 @@ export function isPeriodListResponse(v: unknown): v is PeriodListResponse {
 }
 
 export function isClosePeriodResponse(v: unknown): v is ClosePeriodResponse {
-  return isRecord(v) && isInt(v.invoices) && isDecimal(v.total_usd) && isInt(v.total_micro_usd) && isPeriod(v);
+  return (
+    isRecord(v) && isInt(v.invoices) && isDecimal(v.total_usd) && isInt(v.total_micro_usd) && isPeriod(v)
+  );
 }
 
 function isInvoiceSummary(v: unknown): v is InvoiceSummary {
@@ -169,7 +176,8 @@ export function isInvoiceListResponse(v: unknown): v is InvoiceListResponse {
   );
 }
 
-const isKind = (v: unknown): v is InvoiceLine["kind"] => v === "usage" || v === "adjustment" || v === "markup";
+const isKind = (v: unknown): v is InvoiceLine["kind"] =>
+  v === "usage" || v === "adjustment" || v === "markup";
 const isBucket = (v: unknown): v is InvoiceLine["token_bucket"] =>
   v === null || v === "input" || v === "output" || v === "cache_read" || v === "cache_write";
 

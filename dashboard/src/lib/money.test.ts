@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { forecastMicros, formatUsd, formatUsdPrecise, isDecimalString, microsToDecimal, parseMicros, sumMicros } from "./money";
+import {
+  forecastMicros,
+  formatUsd,
+  formatUsdPrecise,
+  isDecimalString,
+  microsToDecimal,
+  parseMicros,
+  sumMicros,
+} from "./money";
 
 describe("money", () => {
   it("formats the API's exact decimal strings in USD, rounding from the string", () => {
@@ -13,10 +21,11 @@ describe("money", () => {
     expect(formatUsd("90071992547409.925000")).toBe("$90,071,992,547,409.93");
   });
 
-  it("keeps up to six decimals when asked", () => {
+  it("formats to the micro-dollar for tables", () => {
     expect(formatUsdPrecise("0.003894")).toBe("$0.003894");
-    expect(formatUsdPrecise("10.500000")).toBe("$10.50");
-    expect(formatUsdPrecise("0.000000")).toBe("$0.00");
+    expect(formatUsdPrecise("10.5")).toBe("$10.500000");
+    expect(formatUsdPrecise("1234.000001")).toBe("$1,234.000001");
+    expect(formatUsdPrecise("0.000000")).toBe("$0.000000");
   });
 
   it("refuses to format what is not a decimal", () => {

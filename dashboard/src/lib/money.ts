@@ -14,7 +14,7 @@ const cents = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD
 const micros = new Intl.NumberFormat("en-US", {
   style: "currency",
   currency: "USD",
-  minimumFractionDigits: 2,
+  minimumFractionDigits: 6,
   maximumFractionDigits: 6,
 });
 
@@ -28,7 +28,8 @@ export function formatUsd(value: string): string {
 }
 
 /**
- * Formats with up to 6 decimals, for invoice lines and small amounts.
+ * Formats to the micro-dollar (6 decimals, as billed), for tables: invoice lines, tenants. Fixed
+ * width so columns line up.
  * @example formatUsdPrecise("0.003894") // => "$0.003894"
  */
 export function formatUsdPrecise(value: string): string {

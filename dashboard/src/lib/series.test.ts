@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { toStackedSeries } from "./series";
 
 const range = { from: "2026-11-01", to: "2026-11-04", granularity: "day" as const };
-const r = (period: string, app: string | null, micros: number) => ({ period, keys: { application: app }, cost_micro_usd: micros });
+const r = (period: string, app: string | null, micros: number) => ({
+  period,
+  keys: { application: app },
+  cost_micro_usd: micros,
+});
 
 describe("toStackedSeries", () => {
   it("empty data: no series, one zero point per period", () => {
@@ -51,7 +55,11 @@ describe("toStackedSeries", () => {
   });
 
   it("hourly periods match the API's period format", () => {
-    const s = toStackedSeries([r("2026-11-01T05:00:00Z", "a", 7)], "application", { from: "2026-11-01", to: "2026-11-02", granularity: "hour" });
+    const s = toStackedSeries([r("2026-11-01T05:00:00Z", "a", 7)], "application", {
+      from: "2026-11-01",
+      to: "2026-11-02",
+      granularity: "hour",
+    });
     expect(s.points).toHaveLength(24);
     expect(s.points[5]?.micros.s0).toBe(7);
     expect(s.points[5]?.label).toBe("Nov 1 05:00");

@@ -52,8 +52,7 @@ export function toStackedSeries(
     byValue.set(k, entry);
   }
   const ranked = [...byValue.entries()].sort(
-    (a, b) =>
-      b[1].total - a[1].total || dimensionLabel(a[1].value).localeCompare(dimensionLabel(b[1].value)),
+    (a, b) => b[1].total - a[1].total || dimensionLabel(a[1].value).localeCompare(dimensionLabel(b[1].value)),
   );
   const overflow = ranked.length > maxSeries;
   const kept = overflow ? ranked.slice(0, Math.max(0, maxSeries - 1)) : ranked;

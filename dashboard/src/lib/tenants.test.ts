@@ -28,7 +28,13 @@ describe("tenant table", () => {
       ],
       range,
     );
-    expect(rows[0]).toMatchObject({ tenant: "acme", label: "acme", costUsd: "0.000300", tokens: 33, spark: [0, 300, 0] });
+    expect(rows[0]).toMatchObject({
+      tenant: "acme",
+      label: "acme",
+      costUsd: "0.000300",
+      tokens: 33,
+      spark: [0, 300, 0],
+    });
     expect(rows[1]).toMatchObject({ tenant: null, label: "(unattributed)", spark: [0, 0, 0] });
   });
 

@@ -68,7 +68,11 @@ export function isTenantSortKey(v: string): v is TenantSortKey {
 }
 
 /** Sorted copy; ties broken by name so the order is stable. */
-export function sortTenantRows(rows: readonly TenantRow[], key: TenantSortKey, dir: SortDirection): TenantRow[] {
+export function sortTenantRows(
+  rows: readonly TenantRow[],
+  key: TenantSortKey,
+  dir: SortDirection,
+): TenantRow[] {
   const sign = dir === "asc" ? 1 : -1;
   return [...rows].sort((a, b) => {
     const primary = key === "label" ? a.label.localeCompare(b.label) : a[key] - b[key];

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { defaultView, filterValue, parseView, serializeView, usageQuery, withFilter, withoutFilter } from "./view-state";
+import {
+  defaultView,
+  filterValue,
+  parseView,
+  serializeView,
+  usageQuery,
+  withFilter,
+  withoutFilter,
+} from "./view-state";
 
 const NOW = Date.parse("2026-11-24T10:00:00Z");
 
@@ -7,11 +15,21 @@ describe("view state in the URL", () => {
   it("defaults to this month, daily, no filters, last month's billing", () => {
     const v = parseView("/", "", NOW);
     expect(v).toEqual(defaultView(NOW));
-    expect(v).toMatchObject({ page: "overview", from: "2026-11-01", to: "2026-12-01", granularity: "day", month: "2026-10" });
+    expect(v).toMatchObject({
+      page: "overview",
+      from: "2026-11-01",
+      to: "2026-12-01",
+      granularity: "day",
+      month: "2026-10",
+    });
   });
 
   it("round-trips filters (including unattributed) and the range", () => {
-    const v = parseView("/", "?from=2026-10-01&to=2026-10-08&application=code%20bot&tenant=__null__&granularity=hour", NOW);
+    const v = parseView(
+      "/",
+      "?from=2026-10-01&to=2026-10-08&application=code%20bot&tenant=__null__&granularity=hour",
+      NOW,
+    );
     expect(v.filters).toEqual([
       { dimension: "tenant", value: null },
       { dimension: "application", value: "code bot" },
@@ -23,9 +41,16 @@ describe("view state in the URL", () => {
   });
 
   it("falls back on malformed or backwards ranges and unknown pages", () => {
-    expect(parseView("/nope", "?from=2026-13-01&to=x", NOW)).toMatchObject({ page: "overview", from: "2026-11-01" });
+    expect(parseView("/nope", "?from=2026-13-01&to=x", NOW)).toMatchObject({
+      page: "overview",
+      from: "2026-11-01",
+    });
     expect(parseView("/", "?from=2026-11-05&to=2026-11-01", NOW).from).toBe("2026-11-01");
-    expect(parseView("/billing", "?month=2026-09&invoice=acme", NOW)).toMatchObject({ page: "billing", month: "2026-09", invoice: "acme" });
+    expect(parseView("/billing", "?month=2026-09&invoice=acme", NOW)).toMatchObject({
+      page: "billing",
+      month: "2026-09",
+      invoice: "acme",
+    });
     expect(parseView("/billing", "?month=2026-9", NOW).month).toBe("2026-10");
   });
 
@@ -55,7 +80,9 @@ describe("view state in the URL", () => {
   });
 
   it("billing and budgets URLs carry only what they use", () => {
-    expect(serializeView({ ...defaultView(NOW), page: "billing", invoice: "acme corp" })).toBe("/billing?month=2026-10&invoice=acme+corp");
+    expect(serializeView({ ...defaultView(NOW), page: "billing", invoice: "acme corp" })).toBe(
+      "/billing?month=2026-10&invoice=acme+corp",
+    );
     expect(serializeView({ ...defaultView(NOW), page: "budgets" })).toBe("/budgets");
   });
 });

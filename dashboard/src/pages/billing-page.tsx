@@ -6,8 +6,13 @@ import { saveBlob } from "../components/download";
 import { useNav } from "../components/nav";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { monthOf } from "../lib/dates";
-import { formatInstant, formatInt, formatMonth } from "../lib/format";
-import { isClosePeriodResponse, isInvoiceListResponse, isInvoiceResponse, isPeriodListResponse } from "../lib/guards";
+import { formatInstant, formatInt, formatMonth, shortModelName } from "../lib/format";
+import {
+  isClosePeriodResponse,
+  isInvoiceListResponse,
+  isInvoiceResponse,
+  isPeriodListResponse,
+} from "../lib/guards";
 import { formatUsdPrecise, microsToDecimal, sumMicros } from "../lib/money";
 
 const FORMATS = [
@@ -27,7 +32,10 @@ function Downloads({ month, tenant }: { month: string; tenant: string | null }) 
       const q = new URLSearchParams({ format });
       if (tenant) q.set("tenant", tenant);
       const { blob, filename } = await client.download(`/v1/exports/${month}?${q}`);
-      const name = format === "json" ? `chargeback-${month}${tenant ? `-${tenant.replace(/[^A-Za-z0-9_.-]/g, "_")}` : ""}.json` : filename;
+      const name =
+        format === "json"
+          ? `chargeback-${month}${tenant ? `-${tenant.replace(/[^A-Za-z0-9_.-]/g, "_")}` : ""}.json`
+          : filename;
       saveBlob(blob, name);
     } catch (e) {
       setError(asApiError(e));
@@ -37,15 +45,23 @@ function Downloads({ month, tenant }: { month: string; tenant: string | null }) 
   };
   const who = tenant ? `${tenant}'s invoice` : "all invoices";
   return (
-    <div className="form-row" role="group" aria-label={`Download ${who}`}>
-      <span className="muted">Download {who}:</span>
+    <fieldset className="form-row" style={{ border: "none", padding: 0, margin: 0 }}>
+      <legend className="muted" style={{ float: "left", marginRight: 8 }}>
+        Download {who}:
+      </legend>
       {FORMATS.map((f) => (
-        <button key={f.id} type="button" onClick={() => download(f.id)} disabled={busy !== null} aria-label={`Download ${who} as ${f.label}`}>
+        <button
+          key={f.id}
+          type="button"
+          onClick={() => download(f.id)}
+          disabled={busy !== null}
+          aria-label={`Download ${who} as ${f.label}`}
+        >
           {busy === f.id ? "…" : f.label}
         </button>
       ))}
       {error ? <ErrorState error={error} /> : null}
-    </div>
+    </fieldset>
   );
 }
 
@@ -72,14 +88,20 @@ function ClosePeriod({ period, nowMs, onClosed }: { period: Period; nowMs: numbe
   return (
     <div className="form-row">
       {!confirming ? (
-        <button type="button" className="danger" disabled={!ended} onClick={() => setConfirming(true)} title={ended ? undefined : "a month can be closed once it has ended"}>
+        <button
+          type="button"
+          className="danger"
+          disabled={!ended}
+          onClick={() => setConfirming(true)}
+          title={ended ? undefined : "a month can be closed once it has ended"}
+        >
           Close {formatMonth(period.month)}…
         </button>
       ) : (
         <div role="alertdialog" aria-labelledby="close-q" className="banner" style={{ margin: 0 }}>
           <p id="close-q" style={{ margin: "0 0 6px" }}>
-            Closing freezes every tenant's invoice for {formatMonth(period.month)}. Usage that arrives later becomes an
-            adjustment on the next open month. This cannot be undone.
+            Closing freezes every tenant's invoice for {formatMonth(period.month)}. Usage that arrives later
+            becomes an adjustment on the next open month. This cannot be undone.
           </p>
           <div className="form-row">
             <button type="button" className="danger" onClick={close} disabled={busy}>
@@ -151,7 +173,11 @@ export function BillingPage({ nowMs }: { nowMs: number }) {
           ) : invoices.state === "error" ? (
             <ErrorState error={invoices.error} onRetry={invoices.reload} />
           ) : (
-            <InvoiceSummaries list={invoices.data} selected={selected} onSelect={(t) => go({ ...view, invoice: t })} />
+            <InvoiceSummaries
+              list={invoices.data}
+              selected={selected}
+              onSelect={(t) => go({ ...view, invoice: t })}
+            />
           )}
         </section>
         <section className={`card ${me.role === "tenant" ? "span-12" : "span-8"}`} aria-labelledby="detail-h">
@@ -169,47 +195,71 @@ export function BillingPage({ nowMs }: { nowMs: number }) {
   );
 }
 
-function InvoiceSummaries({ list, selected, onSelect }: { list: InvoiceListResponse; selected: string | null; onSelect: (t: string) => void }) {
+function InvoiceSummaries({
+  list,
+  selected,
+  onSelect,
+}: {
+  list: InvoiceListResponse;
+  selected: string | null;
+  onSelect: (t: string) => void;
+}) {
   if (list.invoices.length === 0) return <Empty>No tenant had usage in {formatMonth(list.month)}.</Empty>;
   // Exact: integer micro-USD, each invoice's total as the API computed it.
   const total = microsToDecimal(sumMicros(list.invoices.map((i) => i.total_micro_usd)));
   return (
-    <div className="table-scroll">
-      <table aria-label={`Invoices for ${formatMonth(list.month)}`} data-testid="invoice-list">
-        <thead>
-          <tr>
-            <th>Tenant</th>
-            <th className="num">Lines</th>
-            <th className="num">Total</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.invoices.map((i) => (
-            <tr key={i.tenant} className={i.tenant === selected ? "selected" : undefined}>
-              <td>
-                <button type="button" className="link" onClick={() => onSelect(i.tenant)} aria-pressed={i.tenant === selected}>
-                  {i.tenant}
-                </button>
-                {i.unpriced_requests > 0 ? <span className="badge adjustment"> {formatInt(i.unpriced_requests)} unpriced</span> : null}
-              </td>
-              <td className="num">{formatInt(i.lines)}</td>
-              <td className="num">{formatUsdPrecise(i.total_usd)}</td>
+    <>
+      <p style={{ margin: "0 0 6px" }}>
+        {list.invoices.length} invoice{list.invoices.length === 1 ? "" : "s"}, together{" "}
+        <strong data-testid="invoices-total">{formatUsdPrecise(total)}</strong>
+      </p>
+      <div className="table-scroll">
+        <table aria-label={`Invoices for ${formatMonth(list.month)}`} data-testid="invoice-list">
+          <thead>
+            <tr>
+              <th>Tenant</th>
+              <th className="num">Lines</th>
+              <th className="num">Total</th>
             </tr>
-          ))}
-          <tr className="total">
-            <td>All tenants ({list.invoices.length})</td>
-            <td />
-            <td className="num" data-testid="invoices-total">
-              {formatUsdPrecise(total)}
-            </td>
-          </tr>
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {list.invoices.map((i) => (
+              <tr key={i.tenant} className={i.tenant === selected ? "selected" : undefined}>
+                <td>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => onSelect(i.tenant)}
+                    aria-pressed={i.tenant === selected}
+                  >
+                    {i.tenant}
+                  </button>
+                  {i.unpriced_requests > 0 ? (
+                    <span className="badge adjustment"> {formatInt(i.unpriced_requests)} unpriced</span>
+                  ) : null}
+                </td>
+                <td className="num">{formatInt(i.lines)}</td>
+                <td className="num">{formatUsdPrecise(i.total_usd)}</td>
+              </tr>
+            ))}
+            <tr className="total">
+              <td>All tenants ({list.invoices.length})</td>
+              <td />
+              <td className="num">{formatUsdPrecise(total)}</td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
 
-const BUCKET_LABEL: Record<string, string> = { input: "input", output: "output", cache_read: "cache read", cache_write: "cache write" };
+const BUCKET_LABEL: Record<string, string> = {
+  input: "input",
+  output: "output",
+  cache_read: "cache read",
+  cache_write: "cache write",
+};
 
 function InvoiceDetail({ month, tenant }: { month: string; tenant: string }) {
   const inv = useApi(`/v1/periods/${month}/invoices/${encodeURIComponent(tenant)}`, isInvoiceResponse);
@@ -257,14 +307,18 @@ function Invoice({ inv }: { inv: InvoiceResponse }) {
       </div>
       {inv.unpriced.requests > 0 ? (
         <div className="banner" role="note">
-          <strong>Unpriced usage not billed:</strong> {formatInt(inv.unpriced.requests)} requests, {formatInt(inv.unpriced.tokens)} tokens on{" "}
-          {inv.unpriced.models.join(", ")}. Add prices and reprice to bill it.
+          <strong>Unpriced usage not billed:</strong> {formatInt(inv.unpriced.requests)} requests,{" "}
+          {formatInt(inv.unpriced.tokens)} tokens on {inv.unpriced.models.join(", ")}. Add prices and reprice
+          to bill it.
         </div>
       ) : null}
       {adjustments.length > 0 ? (
         <p className="banner" data-testid="adjustments-note">
-          <strong>{adjustments.length} adjustment line{adjustments.length === 1 ? "" : "s"}</strong>: late usage for closed months (
-          {[...new Set(adjustments.map((a) => a.usage_month))].join(", ")}) billed on this invoice.
+          <strong>
+            {adjustments.length} adjustment line{adjustments.length === 1 ? "" : "s"}
+          </strong>
+          : late usage for closed months ({[...new Set(adjustments.map((a) => a.usage_month))].join(", ")})
+          billed on this invoice.
         </p>
       ) : null}
       <div className="table-scroll">
@@ -272,7 +326,7 @@ function Invoice({ inv }: { inv: InvoiceResponse }) {
           <thead>
             <tr>
               <th>Kind</th>
-              <th>Usage month</th>
+              <th>Month</th>
               <th>Application</th>
               <th>Model</th>
               <th>Bucket</th>
@@ -304,16 +358,26 @@ function Invoice({ inv }: { inv: InvoiceResponse }) {
 
 function LineRow({ line }: { line: InvoiceLine }) {
   return (
-    <tr className={line.kind === "usage" ? undefined : line.kind} title={line.price_version ? `price ${line.price_version}` : line.description}>
+    <tr
+      className={line.kind === "usage" ? undefined : line.kind}
+      title={line.price_version ? `price ${line.price_version}` : line.description}
+    >
       <td>{line.kind === "usage" ? "usage" : <span className={`badge ${line.kind}`}>{line.kind}</span>}</td>
       <td>{line.usage_month}</td>
       <td>{line.application ?? (line.kind === "markup" ? "—" : "(unattributed)")}</td>
-      <td>{line.kind === "markup" ? `${line.basis_points ?? 0} bp ${line.description}` : (line.model ?? "—")}</td>
+      <td title={line.model ?? undefined}>
+        {line.kind === "markup"
+          ? `${line.basis_points ?? 0} bp ${line.description}`
+          : line.model
+            ? shortModelName(line.model)
+            : "—"}
+      </td>
       <td>{line.token_bucket ? BUCKET_LABEL[line.token_bucket] : "—"}</td>
       <td className="num">{line.quantity === null ? "—" : formatInt(line.quantity)}</td>
-      <td className="num">{line.unit_price_usd_per_mtok === null ? "—" : formatUsdPrecise(line.unit_price_usd_per_mtok)}</td>
+      <td className="num">
+        {line.unit_price_usd_per_mtok === null ? "—" : formatUsdPrecise(line.unit_price_usd_per_mtok)}
+      </td>
       <td className="num">{formatUsdPrecise(line.amount_usd)}</td>
     </tr>
   );
 }
-

@@ -6,7 +6,7 @@ import { BudgetBar } from "../components/budget-bar";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { parseThresholds, parseUsdInput } from "../lib/budgets";
 import { formatInt } from "../lib/format";
-import { isBudgetView, isBudgetListResponse } from "../lib/guards";
+import { isBudgetListResponse, isBudgetView } from "../lib/guards";
 import { formatUsd } from "../lib/money";
 
 const SCOPES: { id: BudgetScope; label: string }[] = [
@@ -24,7 +24,10 @@ export function BudgetsPage() {
       <section className="card" aria-labelledby="budgets-h" style={{ marginBottom: 12 }}>
         <header>
           <h1 id="budgets-h">Budgets</h1>
-          <p>Monthly budgets with this month's spend (solid) and linear forecast (light); ticks are alert thresholds.</p>
+          <p>
+            Monthly budgets with this month's spend (solid) and linear forecast (light); ticks are alert
+            thresholds.
+          </p>
         </header>
         {list.state === "loading" ? (
           <Loading />
@@ -61,7 +64,15 @@ export function BudgetsPage() {
   );
 }
 
-function BudgetRow({ budget, canEdit, onChanged }: { budget: BudgetView; canEdit: boolean; onChanged: () => void }) {
+function BudgetRow({
+  budget,
+  canEdit,
+  onChanged,
+}: {
+  budget: BudgetView;
+  canEdit: boolean;
+  onChanged: () => void;
+}) {
   const { client } = useSession();
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
@@ -79,7 +90,13 @@ function BudgetRow({ budget, canEdit, onChanged }: { budget: BudgetView; canEdit
     return (
       <tr>
         <td colSpan={8}>
-          <EditBudget budget={budget} onDone={(changed) => (setEditing(false), changed ? onChanged() : undefined)} />
+          <EditBudget
+            budget={budget}
+            onDone={(changed) => {
+              setEditing(false);
+              if (changed) onChanged();
+            }}
+          />
         </td>
       </tr>
     );
@@ -98,7 +115,9 @@ function BudgetRow({ budget, canEdit, onChanged }: { budget: BudgetView; canEdit
       </td>
       <td>
         <BudgetBar budget={budget} />
-        {s.unpriced_requests > 0 ? <span className="inline-error">{formatInt(s.unpriced_requests)} unpriced requests not counted</span> : null}
+        {s.unpriced_requests > 0 ? (
+          <span className="inline-error">{formatInt(s.unpriced_requests)} unpriced requests not counted</span>
+        ) : null}
       </td>
       <td>{budget.thresholds.map((t) => `${t}%`).join(", ")}</td>
       {canEdit ? (
@@ -107,7 +126,12 @@ function BudgetRow({ budget, canEdit, onChanged }: { budget: BudgetView; canEdit
             <button type="button" onClick={() => setEditing(true)} aria-label={`Edit budget ${budget.name}`}>
               Edit
             </button>
-            <button type="button" className="danger" onClick={remove} aria-label={`Delete budget ${budget.name}`}>
+            <button
+              type="button"
+              className="danger"
+              onClick={remove}
+              aria-label={`Delete budget ${budget.name}`}
+            >
               Delete
             </button>
           </div>
@@ -133,7 +157,12 @@ function EditBudget({ budget, onDone }: { budget: BudgetView; onDone: (changed: 
     if (!t) return setProblem("Thresholds: percentages separated by commas, like 80, 100");
     setProblem(null);
     try {
-      await client.send("PATCH", `/v1/budgets/${budget.id}`, { name, amount_usd: amountUsd, thresholds: t }, isBudgetView);
+      await client.send(
+        "PATCH",
+        `/v1/budgets/${budget.id}`,
+        { name, amount_usd: amountUsd, thresholds: t },
+        isBudgetView,
+      );
       onDone(true);
     } catch (err) {
       setError(asApiError(err));
@@ -182,7 +211,8 @@ function CreateBudget({ onCreated }: { onCreated: () => void }) {
     e.preventDefault();
     const amountUsd = parseUsdInput(amount);
     const t = parseThresholds(thresholds);
-    if (value.trim() === "") return setProblem("Scope value: the tenant, application or cost center it applies to");
+    if (value.trim() === "")
+      return setProblem("Scope value: the tenant, application or cost center it applies to");
     if (!amountUsd) return setProblem("Amount: a USD amount like 1000 or 1000.50");
     if (!t) return setProblem("Thresholds: percentages separated by commas, like 80, 100");
     setProblem(null);
@@ -191,7 +221,13 @@ function CreateBudget({ onCreated }: { onCreated: () => void }) {
       await client.send(
         "POST",
         "/v1/budgets",
-        { scope, scope_value: value.trim(), amount_usd: amountUsd, thresholds: t, ...(name.trim() ? { name: name.trim() } : {}) },
+        {
+          scope,
+          scope_value: value.trim(),
+          amount_usd: amountUsd,
+          thresholds: t,
+          ...(name.trim() ? { name: name.trim() } : {}),
+        },
         isBudgetView,
       );
       setValue("");
@@ -210,7 +246,10 @@ function CreateBudget({ onCreated }: { onCreated: () => void }) {
       <form onSubmit={create} className="form-row">
         <label>
           Scope
-          <select value={scope} onChange={(e) => setScope(SCOPES.find((s) => s.id === e.target.value)?.id ?? "application")}>
+          <select
+            value={scope}
+            onChange={(e) => setScope(SCOPES.find((s) => s.id === e.target.value)?.id ?? "application")}
+          >
             {SCOPES.map((s) => (
               <option key={s.id} value={s.id}>
                 {s.label}
@@ -220,11 +259,20 @@ function CreateBudget({ onCreated }: { onCreated: () => void }) {
         </label>
         <label>
           Applies to
-          <input value={value} onChange={(e) => setValue(e.target.value)} placeholder="e.g. support-assistant" />
+          <input
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+            placeholder="e.g. support-assistant"
+          />
         </label>
         <label>
           Monthly amount (USD)
-          <input value={amount} onChange={(e) => setAmount(e.target.value)} inputMode="decimal" placeholder="1000" />
+          <input
+            value={amount}
+            onChange={(e) => setAmount(e.target.value)}
+            inputMode="decimal"
+            placeholder="1000"
+          />
         </label>
         <label>
           Thresholds (%)

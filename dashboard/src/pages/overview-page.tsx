@@ -6,20 +6,31 @@ import { BucketBar, Donut, HorizontalBars, StackedCostChart } from "../component
 import { Link, useNav } from "../components/nav";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { TenantTable } from "../components/tenant-table";
-import { cacheReadShare, type Slice, toSlices, tokenBuckets } from "../lib/breakdown";
+import { cacheReadShare, type Slice, tokenBuckets, toSlices } from "../lib/breakdown";
 import { dayMs, monthRange, rangeMonth } from "../lib/dates";
-import { dimensionLabel, formatInt, formatPct, totalTokens } from "../lib/format";
+import { dimensionLabel, formatInt, formatPct, shortModelName, totalTokens } from "../lib/format";
 import { isAttributionResponse, isBudgetListResponse, isUsageResponse } from "../lib/guards";
 import { forecastMicros, formatUsd, formatUsdPrecise, microsToDecimal } from "../lib/money";
 import { type SeriesKey, toStackedSeries } from "../lib/series";
 import { type FilterDimension, filterValue, usageQuery, type ViewState, withFilter } from "../lib/view-state";
 
-function Kpi(props: { label: string; value: string; sub?: React.ReactNode; href: string; testId: string; warn?: boolean }) {
+function Kpi(props: {
+  label: string;
+  value: string;
+  sub?: React.ReactNode;
+  href: string;
+  testId: string;
+  warn?: boolean;
+}) {
   return (
     <div className={`kpi${props.warn ? " warn" : ""}`} data-testid={props.testId}>
       <div className="label">{props.label}</div>
       <div className="value">
-        <a href={props.href} title={`Show the chart behind ${props.label.toLowerCase()}`} data-testid={`${props.testId}-value`}>
+        <a
+          href={props.href}
+          title={`Show the chart behind ${props.label.toLowerCase()}`}
+          data-testid={`${props.testId}-value`}
+        >
           {props.value}
         </a>
       </div>
@@ -29,7 +40,11 @@ function Kpi(props: { label: string; value: string; sub?: React.ReactNode; href:
 }
 
 /** Renders `ok` when loaded, else the loading or error state. */
-function Load<T>(props: { data: Loadable<T> & { reload: () => void }; ok: (data: T) => React.ReactNode; tall?: boolean }) {
+function Load<T>(props: {
+  data: Loadable<T> & { reload: () => void };
+  ok: (data: T) => React.ReactNode;
+  tall?: boolean;
+}) {
   const d = props.data;
   if (d.state === "loading") return <Loading tall={props.tall} />;
   if (d.state === "error") return <ErrorState error={d.error} onRetry={d.reload} />;
@@ -172,12 +187,22 @@ export function OverviewPage({ nowMs }: { nowMs: number }) {
                 d.rows.length === 0 ? (
                   <Empty>No usage.</Empty>
                 ) : (
-                  <Donut slices={toSlices(d.rows, "application")} onSelect={drill("application")} what="application" testId="apps-legend" />
+                  <Donut
+                    slices={toSlices(d.rows, "application")}
+                    onSelect={drill("application")}
+                    what="application"
+                    testId="apps-legend"
+                  />
                 )
               }
             />
           }
-          table={<Load data={byApp} ok={(d) => <SliceTable slices={toSlices(d.rows, "application", 1000)} what="Application" />} />}
+          table={
+            <Load
+              data={byApp}
+              ok={(d) => <SliceTable slices={toSlices(d.rows, "application", 1000)} what="Application" />}
+            />
+          }
         />
         <ChartCard
           id="by-cost-center"
@@ -193,12 +218,22 @@ export function OverviewPage({ nowMs }: { nowMs: number }) {
                 d.rows.length === 0 ? (
                   <Empty>No usage.</Empty>
                 ) : (
-                  <HorizontalBars slices={toSlices(d.rows, "cost_center")} onSelect={drill("cost_center")} what="cost center" testId="cc-bars" />
+                  <HorizontalBars
+                    slices={toSlices(d.rows, "cost_center")}
+                    onSelect={drill("cost_center")}
+                    what="cost center"
+                    testId="cc-bars"
+                  />
                 )
               }
             />
           }
-          table={<Load data={byCc} ok={(d) => <SliceTable slices={toSlices(d.rows, "cost_center", 1000)} what="Cost center" />} />}
+          table={
+            <Load
+              data={byCc}
+              ok={(d) => <SliceTable slices={toSlices(d.rows, "cost_center", 1000)} what="Cost center" />}
+            />
+          }
         />
         <ChartCard
           id="by-model"
@@ -215,7 +250,10 @@ export function OverviewPage({ nowMs }: { nowMs: number }) {
                   <Empty>No usage.</Empty>
                 ) : (
                   <HorizontalBars
-                    slices={toSlices(d.rows, "model", 6).map((s) => ({ ...s, label: shortModel(s.label) }))}
+                    slices={toSlices(d.rows, "model", 6).map((s) => ({
+                      ...s,
+                      label: s.value ? shortModelName(s.value) : s.label,
+                    }))}
                     onSelect={drill("model")}
                     what="model"
                     testId="model-bars"
@@ -242,7 +280,10 @@ export function OverviewPage({ nowMs }: { nowMs: number }) {
                   <>
                     <p style={{ margin: "0 0 8px" }}>
                       Cache reads are{" "}
-                      <strong data-testid="cache-share">{share === null ? "—" : `${share.toFixed(1)}%`}</strong> of input-side tokens.
+                      <strong data-testid="cache-share">
+                        {share === null ? "—" : `${share.toFixed(1)}%`}
+                      </strong>{" "}
+                      of input-side tokens.
                     </p>
                     <BucketBar buckets={tokenBuckets(d.total)} />
                   </>
@@ -288,7 +329,11 @@ export function OverviewPage({ nowMs }: { nowMs: number }) {
             )}
           </section>
         )}
-        <section id="budgets" className={`card ${isTenant ? "span-6" : "span-4"}`} aria-labelledby="budgets-h">
+        <section
+          id="budgets"
+          className={`card ${isTenant ? "span-6" : "span-4"}`}
+          aria-labelledby="budgets-h"
+        >
           <header>
             <h2 id="budgets-h">Spend against budget</h2>
             <p>
@@ -297,7 +342,11 @@ export function OverviewPage({ nowMs }: { nowMs: number }) {
           </header>
           <Load data={budgets} ok={(d) => <BudgetList budgets={rankBudgets(d.budgets, view)} />} />
         </section>
-        <section id="attribution" className={`card ${isTenant ? "span-6" : "span-12"}`} aria-labelledby="attr-h">
+        <section
+          id="attribution"
+          className={`card ${isTenant ? "span-6" : "span-12"}`}
+          aria-labelledby="attr-h"
+        >
           <header>
             <h2 id="attr-h">Attribution</h2>
             <p>Usage missing tenant, application or cost center metadata.</p>
@@ -307,10 +356,6 @@ export function OverviewPage({ nowMs }: { nowMs: number }) {
       </div>
     </>
   );
-}
-
-function shortModel(id: string): string {
-  return id.replace(/^(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\./, "").replace(/-v\d+:\d+$/, "");
 }
 
 function ModelTable({ usage }: { usage: UsageResponse }) {
@@ -328,7 +373,9 @@ function ModelTable({ usage }: { usage: UsageResponse }) {
         {usage.rows.map((r) => (
           <tr key={r.keys.model ?? "null"}>
             <td>{dimensionLabel(r.keys.model ?? null)}</td>
-            <td className="num">{r.unpriced_requests > 0 && r.cost_micro_usd === 0 ? "unpriced" : formatUsdPrecise(r.cost_usd)}</td>
+            <td className="num">
+              {r.unpriced_requests > 0 && r.cost_micro_usd === 0 ? "unpriced" : formatUsdPrecise(r.cost_usd)}
+            </td>
             <td className="num">{formatInt(r.requests)}</td>
             <td className="num">{formatInt(r.unpriced_requests)}</td>
           </tr>
@@ -347,12 +394,16 @@ function Kpis(props: {
 }) {
   const t = props.usage.total;
   const month = rangeMonth(props.view.from, props.view.to);
-  const currentMonth = month !== null && monthRange(month).from <= new Date(props.nowMs).toISOString().slice(0, 10) && props.nowMs < dayMs(props.view.to);
+  const currentMonth =
+    month !== null &&
+    monthRange(month).from <= new Date(props.nowMs).toISOString().slice(0, 10) &&
+    props.nowMs < dayMs(props.view.to);
   const forecast = currentMonth
     ? forecastMicros(BigInt(t.cost_micro_usd), dayMs(props.view.from), dayMs(props.view.to), props.nowMs)
     : null;
   const costLabel = currentMonth ? "Cost, month to date" : "Cost in range";
-  const budget = props.budgets.state === "ok" ? rankBudgets(props.budgets.data.budgets, props.view)[0] : undefined;
+  const budget =
+    props.budgets.state === "ok" ? rankBudgets(props.budgets.data.budgets, props.view)[0] : undefined;
   const scoped = budget !== undefined && budgetMatches(budget, props.view);
   return (
     <section className="kpis" aria-label="Headline figures">
@@ -362,9 +413,19 @@ function Kpis(props: {
         value={formatUsd(t.cost_usd)}
         href="#cost-over-time"
         warn={t.unpriced_requests > 0}
-        sub={t.unpriced_requests > 0 ? `+ ${formatInt(t.unpriced_requests)} unpriced requests not costed` : "priced usage"}
+        sub={
+          t.unpriced_requests > 0
+            ? `+ ${formatInt(t.unpriced_requests)} unpriced requests not costed`
+            : "priced usage"
+        }
       />
-      <Kpi testId="kpi-requests" label="Requests" value={formatInt(t.requests)} href="#by-application" sub={`${formatInt(t.errors)} errors`} />
+      <Kpi
+        testId="kpi-requests"
+        label="Requests"
+        value={formatInt(t.requests)}
+        href="#by-application"
+        sub={`${formatInt(t.errors)} errors`}
+      />
       <Kpi
         testId="kpi-tokens"
         label="Tokens"
@@ -387,14 +448,18 @@ function Kpis(props: {
             ? "…"
             : scoped && budget
               ? `${budget.status.percent_used.toFixed(1)}%`
-              : `${props.budgets.data.budgets.filter((b) => b.status.crossed.length > 0).length} / ${props.budgets.data.budgets.length}`
+              : props.budgets.data.budgets.length === 0
+                ? "None"
+                : `${props.budgets.data.budgets.filter((b) => b.status.crossed.length > 0).length} of ${props.budgets.data.budgets.length}`
         }
         href="#budgets"
         warn={scoped && budget ? budget.status.crossed.length > 0 : false}
         sub={
           scoped && budget
             ? `${formatUsd(budget.status.spent_usd)} of ${formatUsd(budget.amount_usd)} this month`
-            : "budgets past a threshold this month"
+            : props.budgets.state === "ok" && props.budgets.data.budgets.length === 0
+              ? "no budget set yet"
+              : "past an alert threshold this month"
         }
       />
       <Kpi
@@ -421,14 +486,17 @@ function budgetMatches(b: BudgetView, view: ViewState): boolean {
 function rankBudgets(list: BudgetView[], view: ViewState): BudgetView[] {
   return [...list].sort(
     (a, b) =>
-      Number(budgetMatches(b, view)) - Number(budgetMatches(a, view)) || b.status.percent_used - a.status.percent_used,
+      Number(budgetMatches(b, view)) - Number(budgetMatches(a, view)) ||
+      b.status.percent_used - a.status.percent_used,
   );
 }
 
 function BudgetList({ budgets }: { budgets: BudgetView[] }) {
   if (budgets.length === 0) return <Empty>No budgets yet.</Empty>;
   return (
-    <ul style={{ listStyle: "none", padding: 0, margin: 0, display: "flex", flexDirection: "column", gap: 8 }}>
+    <ul
+      style={{ listStyle: "none", padding: 0, margin: 0, display: "flex", flexDirection: "column", gap: 8 }}
+    >
       {budgets.slice(0, 5).map((b) => (
         <li key={b.id}>
           <div style={{ display: "flex", justifyContent: "space-between", gap: 8 }}>
@@ -463,19 +531,31 @@ function AttributionDetail({ a, view }: { a: AttributionResponse; view: ViewStat
         </dd>
         <dt>Missing tenant</dt>
         <dd>
-          <button type="button" className="link" onClick={() => go(withFilter(view, { dimension: "tenant", value: null }))}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => go(withFilter(view, { dimension: "tenant", value: null }))}
+          >
             {formatUsdPrecise(a.missing.tenant.cost_usd)}
           </button>
         </dd>
         <dt>Missing application</dt>
         <dd>
-          <button type="button" className="link" onClick={() => go(withFilter(view, { dimension: "application", value: null }))}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => go(withFilter(view, { dimension: "application", value: null }))}
+          >
             {formatUsdPrecise(a.missing.application.cost_usd)}
           </button>
         </dd>
         <dt>Missing cost center</dt>
         <dd>
-          <button type="button" className="link" onClick={() => go(withFilter(view, { dimension: "cost_center", value: null }))}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => go(withFilter(view, { dimension: "cost_center", value: null }))}
+          >
             {formatUsdPrecise(a.missing.cost_center.cost_usd)}
           </button>
         </dd>
@@ -499,7 +579,9 @@ function AttributionDetail({ a, view }: { a: AttributionResponse; view: ViewStat
             ) : (
               a.top_identities.map((i) => (
                 <tr key={i.identity_arn ?? "null"}>
-                  <td style={{ whiteSpace: "normal", wordBreak: "break-all" }}>{i.identity_arn ?? "(unknown caller)"}</td>
+                  <td style={{ whiteSpace: "normal", wordBreak: "break-all" }}>
+                    {i.identity_arn ?? "(unknown caller)"}
+                  </td>
                   <td className="num">{formatUsdPrecise(i.cost_usd)}</td>
                   <td className="num">{formatInt(i.requests)}</td>
                 </tr>

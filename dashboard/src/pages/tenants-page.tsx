@@ -8,7 +8,10 @@ import { usageQuery } from "../lib/view-state";
 export function TenantsPage() {
   const { view } = useNav();
   const totals = useApi(`/v1/usage?${usageQuery(view, { group_by: "tenant" })}`, isUsageResponse);
-  const daily = useApi(`/v1/usage/timeseries?${usageQuery(view, { group_by: "tenant", granularity: "day" })}`, isUsageResponse);
+  const daily = useApi(
+    `/v1/usage/timeseries?${usageQuery(view, { group_by: "tenant", granularity: "day" })}`,
+    isUsageResponse,
+  );
   return (
     <section className="card" aria-labelledby="tenants-h">
       <header>
@@ -20,7 +23,12 @@ export function TenantsPage() {
       ) : daily.state === "error" ? (
         <ErrorState error={daily.error} onRetry={daily.reload} />
       ) : totals.state === "ok" && daily.state === "ok" ? (
-        <TenantTable view={{ ...view, page: "overview" }} totals={totals.data} daily={daily.data} pageSize={50} />
+        <TenantTable
+          view={{ ...view, page: "overview" }}
+          totals={totals.data}
+          daily={daily.data}
+          pageSize={50}
+        />
       ) : (
         <Loading />
       )}
