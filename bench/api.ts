@@ -209,7 +209,7 @@ async function main(): Promise<void> {
       await load(
         `month × tenant (1,000 rows), cache ${cache}`,
         `http://127.0.0.1:18791${monthByTenant}`,
-        { authorization: `Bearer ${admin}` },
+        { authorization: `Bearer ${admin}`, "accept-encoding": "gzip" },
         seconds,
       ),
     );
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
       await load(
         `tenant daily series, 1 year, cache ${cache}`,
         `http://127.0.0.1:18791${series}`,
-        { authorization: `Bearer ${tenantKey}` },
+        { authorization: `Bearer ${tenantKey}`, "accept-encoding": "gzip" },
         seconds,
       ),
     );
@@ -239,7 +239,7 @@ async function main(): Promise<void> {
     const section = [
       "## API",
       "",
-      `\`npx tsx bench/api.ts --write-md\` (${new Date().toISOString().slice(0, 10)}; Node ${process.version}; autocannon, 10 connections, ${seconds} s per route; server in a child process on 127.0.0.1, request logging off, rate limit off).`,
+      `\`npx tsx bench/api.ts --write-md\` (${new Date().toISOString().slice(0, 10)}; Node ${process.version}; autocannon, 10 connections, ${seconds} s per route; server in a child process on 127.0.0.1, request logging off, rate limit off, accept-encoding gzip on API routes as a browser sends).`,
       `Store: ${built.rows.toLocaleString("en-US")} hourly rollup rows — ${tenants} tenants × 7 applications × 3 models over 2026 (${(size / 1e6).toFixed(0)} MB SQLite).`,
       "Month × tenant = `GET /v1/usage?from=2026-06-01&to=2026-07-01&group_by=tenant&granularity=month` (admin key);",
       "tenant daily series = `GET /v1/usage/timeseries?from=2026-01-01&to=2027-01-01&granularity=day` with a tenant key (tenant filter forced).",
