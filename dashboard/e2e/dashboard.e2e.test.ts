@@ -435,6 +435,29 @@ describe("dashboard in chromium against the real API", () => {
     await context.close();
   });
 
+  it("empty range shows zeros and empty states; hourly buckets fill every hour of the range", async () => {
+    const { context, page } = await signedIn(keys.admin);
+    const empty = { from: "2020-01-01", to: "2020-01-02" };
+    const usage = await api(keys.admin, `/v1/usage?${q(empty)}`, isUsageResponse);
+    expect(usage.total.requests).toBe(0);
+    await page.goto(`${stack.url}/?${q(empty)}`);
+    await expect.poll(() => kpi(page, "cost").textContent()).toBe("$0.00");
+    expect(await kpi(page, "requests").textContent()).toBe("0");
+    expect(await kpi(page, "forecast").textContent()).toBe("—");
+    await page.getByText("No usage in this range.").waitFor();
+    await shot(page, "overview-empty");
+
+    await page.goto(`${stack.url}/?${q({ from: m.thisFrom, to: m.thisTo, granularity: "hour" })}`);
+    const card = page.locator("#cost-over-time");
+    await card.locator(".recharts-area").first().waitFor();
+    await card.getByText("Data table and source").click();
+    const hours = (Date.parse(`${m.thisTo}T00:00:00Z`) - Date.parse(`${m.thisFrom}T00:00:00Z`)) / 3_600_000;
+    await expect.poll(() => card.locator("tbody tr").count()).toBe(hours);
+    expect(await card.locator("code").textContent()).toContain("granularity=hour");
+    await shot(page, "overview-hourly");
+    await context.close();
+  });
+
   it("sign-in: a wrong key is refused with a message, and nothing is stored", async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     const page = await context.newPage();

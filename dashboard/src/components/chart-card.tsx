@@ -12,7 +12,7 @@ export function ChartCard(props: {
   description?: string;
   source: string;
   className?: string;
-  /** What a screen reader hears for the chart picture. */
+  /** What a screen reader hears for the chart; the table below has every value. */
   chartLabel: string;
   chart: React.ReactNode;
   table: React.ReactNode;
@@ -25,9 +25,10 @@ export function ChartCard(props: {
         <h2 id={headingId}>{props.title}</h2>
         {props.description ? <p>{props.description}</p> : null}
       </header>
-      <div role="img" aria-label={props.chartLabel}>
+      {/* A figure, not role="img": its legend buttons must stay reachable. */}
+      <figure aria-label={props.chartLabel} style={{ margin: 0 }}>
         {props.chart}
-      </div>
+      </figure>
       <details open={props.openTable}>
         <summary>Data table and source</summary>
         <Source path={props.source} />

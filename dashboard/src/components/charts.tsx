@@ -25,7 +25,8 @@ function chartUsd(v: unknown): string {
     ? formatUsdPrecise(microsToDecimal(BigInt(Math.round(v * 1_000_000))))
     : String(v);
 }
-const axisUsd = (v: number) => `$${formatCompact(v)}`;
+/** Axis ticks: cents below $10 (so $0.25 and $0.30 stay distinct), compact above. */
+const axisUsd = (v: number) => (Math.abs(v) < 10 ? `$${v.toFixed(2)}` : `$${formatCompact(v)}`);
 
 export function StackedCostChart(props: {
   series: StackedSeries;
@@ -73,9 +74,9 @@ export function StackedCostChart(props: {
                 dataKey={(p: { values: Record<string, number> }) => p.values[k.id] ?? 0}
                 name={k.label}
                 stackId="cost"
-                stroke={colorAt(i, k.value === undefined)}
+                stroke="none"
                 fill={colorAt(i, k.value === undefined)}
-                fillOpacity={0.75}
+                fillOpacity={0.9}
                 onClick={() => props.onSelect(k)}
                 isAnimationActive={false}
               />
