@@ -33,15 +33,19 @@ export class StoreCache {
   private seen = "";
   private readonly entries = new Map<string, unknown>();
   private priceBook: PriceBook | undefined;
+  /** Prepared once: `db.pragma()` would prepare a statement on every call. */
+  private readonly dataVersion: { get: () => unknown };
 
   constructor(
     private readonly db: Db,
     private readonly enabled: boolean,
     private readonly maxEntries = 1000,
-  ) {}
+  ) {
+    this.dataVersion = db.$client.prepare("PRAGMA data_version").pluck();
+  }
 
   private version(): string {
-    const v = `${String(this.db.$client.pragma("data_version", { simple: true }))}:${this.generation}`;
+    const v = `${String(this.dataVersion.get())}:${this.generation}`;
     if (v !== this.seen) {
       this.seen = v;
       this.entries.clear();
