@@ -1,5 +1,14 @@
-export * from "./dimensions";
+/**
+ * The collector's core: store, normalization, pricing, rollups, raw ingest, reports, billing and
+ * the simulator. The AWS-heavy parts have their own entry points so that importing the core stays
+ * fast: `@bedrock-chargeback/collector/sources` (Logs Insights, Athena, doctor) and
+ * `@bedrock-chargeback/collector/metrics` (CloudWatch publishing).
+ */
+
+export * from "./billing";
 export { escapeCsvField, toCsv, unescapeCsvField } from "./billing/csv";
+export * as billingTesting from "./billing/testing";
+export * from "./dimensions";
 export * from "./ingest";
 export * from "./models/resolve-model";
 export * from "./pricing/catalog";
@@ -11,10 +20,6 @@ export * from "./report/usage";
 export * from "./rollup/accumulate";
 export * from "./rollup/types";
 export * from "./rollup/write";
-export { createDb, type Db } from "./store/db";
-export * as schema from "./store/schema";
-export * from "./metrics";
-export * from "./billing";
 export {
   aggregateTruth,
   type GroundTruth,
@@ -26,6 +31,6 @@ export {
   type TruthRow,
   totalTruth,
 } from "./simulate";
+export { createDb, type Db } from "./store/db";
+export * as schema from "./store/schema";
 export * as apiSchema from "./store/schema-api";
-export * as billingTesting from "./billing/testing";
-export * from "./sources";

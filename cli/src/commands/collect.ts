@@ -4,6 +4,13 @@
  * SIGINT. Each run prints what it scanned and what that cost.
  */
 import {
+  createDb,
+  type MetadataMapping,
+  PriceBook,
+  parseMetadataMapping,
+  parseMicros,
+} from "@bedrock-chargeback/collector";
+import {
   AthenaSession,
   athenaApi,
   athenaSource,
@@ -12,7 +19,6 @@ import {
   type CollectSummary,
   collectOnce,
   createAwsClients,
-  createDb,
   DEFAULT_ATHENA_OPTIONS,
   DEFAULT_INSIGHTS_OPTIONS,
   formatScanCost,
@@ -20,13 +26,9 @@ import {
   InsightsSession,
   logsInsightsApi,
   logsInsightsSource,
-  type MetadataMapping,
-  PriceBook,
-  parseMetadataMapping,
-  parseMicros,
   systemClock,
   watch,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/collector/sources";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";

@@ -1,5 +1,10 @@
 /** `chargeback doctor`: a checklist of what collection needs in this account and region; exit 1 on any failure. */
-import { createAwsClients, doctorApis, formatChecklist, runDoctor } from "@bedrock-chargeback/collector";
+import {
+  createAwsClients,
+  doctorApis,
+  formatChecklist,
+  runDoctor,
+} from "@bedrock-chargeback/collector/sources";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import type { Command } from "../io";

@@ -82,7 +82,7 @@ export const ingestCommand: Command = {
       const region = args.region ?? io.config.region;
       if (!region) throw new UsageError("--region (or AWS_REGION) is required with --source s3");
       const endpoint = args.endpoint ?? io.config.awsEndpoint;
-      const client = createS3Client({ region, endpoint });
+      const client = await createS3Client({ region, endpoint });
       objects = createS3Source({ client, bucket: args.bucket ?? "", prefix: args.prefix });
     }
     const profiles = loadProfileMap(args.profiles);

@@ -13,7 +13,7 @@ import {
   InsightsSession,
   logsInsightsApi,
   systemClock,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/collector/sources";
 import {
   athenaRecords,
   buildAthenaDdl,

@@ -1,6 +1,6 @@
 /** Log objects in S3: ListObjectsV2 paging, streaming GetObject. */
 import type { Readable } from "node:stream";
-import { GetObjectCommand, paginateListObjectsV2, S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { isLogObjectKey, ledgerKeyOf, type ObjectRef, type ObjectSource } from "./object-source";
 
 export type S3SourceOptions = { client: S3Client; bucket: string; prefix: string; pageSize?: number };
@@ -14,6 +14,7 @@ export function createS3Source(options: S3SourceOptions): ObjectSource {
   };
 
   async function* listObjects({ pageSize }: S3SourceOptions): AsyncGenerator<ObjectRef> {
+    const { paginateListObjectsV2 } = await import("@aws-sdk/client-s3");
     const pages = paginateListObjectsV2(
       { client, pageSize: pageSize ?? 1000 },
       { Bucket: bucket, Prefix: prefix },
@@ -34,6 +35,7 @@ export function createS3Source(options: S3SourceOptions): ObjectSource {
   }
 
   async function openObject(key: string): Promise<Readable> {
+    const { GetObjectCommand } = await import("@aws-sdk/client-s3");
     const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const body = response.Body;
     if (!body || !isReadable(body))
@@ -48,7 +50,11 @@ function isReadable(body: unknown): body is Readable {
 
 export type S3ClientOptions = { region: string; endpoint?: string };
 
-/** A real S3 client from the standard credential chain; `endpoint` for stand-ins (path-style). */
-export function createS3Client({ region, endpoint }: S3ClientOptions): S3Client {
+/**
+ * A real S3 client from the standard credential chain; `endpoint` for stand-ins (path-style).
+ * The SDK is imported only here, so the core of the collector loads without it.
+ */
+export async function createS3Client({ region, endpoint }: S3ClientOptions): Promise<S3Client> {
+  const { S3Client } = await import("@aws-sdk/client-s3");
   return new S3Client({ region, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
 }

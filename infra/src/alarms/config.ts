@@ -3,7 +3,7 @@
  * Parsed once with zod; every field has a default so `{}` is a valid file.
  */
 import { readFileSync } from "node:fs";
-import { DEFAULT_METRIC_NAMESPACE } from "@bedrock-chargeback/collector";
+import { DEFAULT_METRIC_NAMESPACE } from "@bedrock-chargeback/collector/metrics";
 import { z } from "zod";
 
 const scopeSchema = z.enum(["total", "tenant", "application", "cost_center"]);

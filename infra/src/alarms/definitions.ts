@@ -4,7 +4,7 @@
  * monitoring stack. Field names are CloudWatch's own, so both renderings are near-identity maps.
  */
 import { createHash } from "node:crypto";
-import { BUDGET_SCOPE_DIMENSION, METRIC } from "@bedrock-chargeback/collector";
+import { BUDGET_SCOPE_DIMENSION, METRIC } from "@bedrock-chargeback/collector/metrics";
 import type { AlarmsConfig, SeriesSpec } from "./config";
 
 export type AlarmDimension = { Name: string; Value: string };

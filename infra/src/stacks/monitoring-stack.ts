@@ -4,7 +4,7 @@
  * topic created here.
  */
 
-import { METRIC, METRIC_DIMENSION } from "@bedrock-chargeback/collector";
+import { METRIC, METRIC_DIMENSION } from "@bedrock-chargeback/collector/metrics";
 import { Aws, CfnOutput, CfnResource, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
