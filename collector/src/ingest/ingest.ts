@@ -113,9 +113,7 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
   const isLedgered = client
     .prepare("SELECT 1 FROM ingested_objects WHERE source = 'objects' AND key = ?")
     .pluck();
-  const markSeen = client.prepare(
-    "INSERT OR IGNORE INTO seen_requests (hour, request_id) VALUES (?, ?)",
-  );
+  const markSeen = client.prepare("INSERT OR IGNORE INTO seen_requests (hour, request_id) VALUES (?, ?)");
   const ledger = client.prepare(
     `INSERT INTO ingested_objects (source, key, size, etag, status, records, run_id, ingested_at)
      VALUES ('objects', ?, ?, ?, ?, ?, ?, ?)`,
