@@ -10,6 +10,7 @@
  */
 import type { Readable } from "node:stream";
 import { createGunzip, gunzipSync, constants as zlibConstants } from "node:zlib";
+import type { Statement } from "better-sqlite3";
 import { DEFAULT_METADATA_MAPPING, type MetadataMapping } from "../dimensions";
 import type { ApplicationProfileMap } from "../models/resolve-model";
 import type { PriceBook } from "../pricing/price-book";
@@ -72,11 +73,13 @@ export type IngestSummary = {
   dataUntil: string | null;
 };
 
-const DEFAULTS = { batchRecords: 20_000, dedupeWindowHours: 168, maxLineBytes: 8 * 1024 * 1024 };
+const DEFAULTS = { batchRecords: 50_000, dedupeWindowHours: 168, maxLineBytes: 8 * 1024 * 1024 };
 /** Objects up to this size are read whole and gunzipped in one call; larger ones stream. */
 const SMALL_OBJECT_BYTES = 4 * 1024 * 1024;
 /** How many small objects are read ahead while the current one is parsed. */
 const READ_AHEAD = 16;
+/** requestIds checked per statement. */
+const DEDUPE_CHUNK = 256;
 const QUARANTINE_IN_SUMMARY = 50;
 const EXCERPT_CHARS = 200;
 
@@ -113,7 +116,6 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
   const isLedgered = client
     .prepare("SELECT 1 FROM ingested_objects WHERE source = 'objects' AND key = ?")
     .pluck();
-  const markSeen = client.prepare("INSERT OR IGNORE INTO seen_requests (hour, request_id) VALUES (?, ?)");
   const ledger = client.prepare(
     `INSERT INTO ingested_objects (source, key, size, etag, status, records, run_id, ingested_at)
      VALUES ('objects', ?, ?, ?, ?, ?, ?, ?)`,
@@ -157,26 +159,62 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
   let open = false;
   let inBatch = 0;
 
-  const count = (record: UsageRecord) => {
+  // requestIds are checked DEDUPE_CHUNK at a time: one multi-row INSERT OR IGNORE … RETURNING
+  // says which records are new (in the open transaction, like everything else in the batch).
+  const markSeenStatements = new Map<number, Statement>();
+  const markSeen = (n: number): Statement => {
+    let statement = markSeenStatements.get(n);
+    if (!statement) {
+      statement = client.prepare(
+        `INSERT OR IGNORE INTO seen_requests (hour, request_id) VALUES ${Array(n).fill("(?, ?)").join(", ")}
+         RETURNING hour, request_id`,
+      );
+      markSeenStatements.set(n, statement);
+    }
+    return statement;
+  };
+  let chunk: UsageRecord[] = [];
+
+  const dedupeChunk = () => {
+    if (chunk.length === 0) return;
     if (!open) {
       begin.run();
       open = true;
     }
-    inBatch += 1;
-    if (markSeen.run(record.hour, record.requestId).changes === 0) {
-      summary.duplicates += 1;
-      return;
+    const params: string[] = [];
+    for (const r of chunk) params.push(r.hour, r.requestId);
+    const fresh = new Set<string>();
+    for (const row of markSeen(chunk.length).all(...params)) {
+      if (typeof row === "object" && row !== null && "hour" in row && "request_id" in row) {
+        fresh.add(`${row.hour}|${row.request_id}`);
+      }
     }
-    acc.add(record);
-    summary.records += 1;
-    if (record.errorCode === null) summary.requests += 1;
-    else summary.errors += 1;
-    if (summary.dataFrom === null || record.timestamp < summary.dataFrom) summary.dataFrom = record.timestamp;
-    if (summary.dataUntil === null || record.timestamp > summary.dataUntil)
-      summary.dataUntil = record.timestamp;
+    for (const record of chunk) {
+      // delete(): a requestId twice within one chunk is new only the first time.
+      if (!fresh.delete(`${record.hour}|${record.requestId}`)) {
+        summary.duplicates += 1;
+        continue;
+      }
+      acc.add(record);
+      summary.records += 1;
+      if (record.errorCode === null) summary.requests += 1;
+      else summary.errors += 1;
+      if (summary.dataFrom === null || record.timestamp < summary.dataFrom)
+        summary.dataFrom = record.timestamp;
+      if (summary.dataUntil === null || record.timestamp > summary.dataUntil)
+        summary.dataUntil = record.timestamp;
+    }
+    chunk = [];
+  };
+
+  const count = (record: UsageRecord) => {
+    inBatch += 1;
+    chunk.push(record);
+    if (chunk.length >= DEDUPE_CHUNK) dedupeChunk();
   };
 
   const flush = () => {
+    dedupeChunk();
     if (!open) {
       begin.run();
       open = true;
