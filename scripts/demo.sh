@@ -32,3 +32,21 @@ pnpm -s chargeback report --db "$DEMO/chargeback.db" --from "$last_month" --to "
 head -n 17 "$DEMO/report.txt"
 echo "   … full table: $DEMO/report.txt"
 tail -n 3 "$DEMO/report.txt"
+
+echo
+echo "== 4/4 build the dashboard and serve it with the API"
+pnpm --filter @bedrock-chargeback/dashboard -s build > "$DEMO/dashboard-build.log" 2>&1 || { cat "$DEMO/dashboard-build.log"; exit 1; }
+admin_key=$(pnpm -s chargeback keys create --role admin --name "demo admin" --db "$DEMO/chargeback.db" 2>/dev/null)
+tenant=$(pnpm -s chargeback report --db "$DEMO/chargeback.db" --from "$last_month" --to "$this_month" --by tenant --format csv \
+  | sed -n '2p' | cut -d, -f1)
+tenant_key=$(pnpm -s chargeback keys create --role tenant --tenant "$tenant" --name "demo tenant" --db "$DEMO/chargeback.db" 2>/dev/null)
+cat <<MSG
+
+   Dashboard + API:  http://127.0.0.1:$PORT/
+   Sign in with the admin key:            $admin_key
+   or as tenant "$tenant" (read-only):    $tenant_key
+   API example:  curl -H "Authorization: Bearer $admin_key" "http://127.0.0.1:$PORT/v1/usage?from=$last_month&to=$this_month&group_by=application"
+   OpenAPI:      http://127.0.0.1:$PORT/openapi.json      (Ctrl-C stops the server)
+
+MSG
+exec pnpm -s chargeback serve --db "$DEMO/chargeback.db" --port "$PORT" --host 127.0.0.1 --static dashboard/dist
