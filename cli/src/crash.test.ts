@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { simulate } from "@bedrock-chargeback/collector";
-import { tempDir } from "@bedrock-chargeback/collector/testing";
+import { childProcessEnv, tempDir } from "@bedrock-chargeback/collector/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCaptured } from "./testing";
 
@@ -70,7 +70,7 @@ function ingestAndKill(db: string, afterBatches: number): Promise<{ killed: bool
       ],
       {
         stdio: ["ignore", "ignore", "pipe"],
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+        env: childProcessEnv(),
       },
     );
     let seen = 0;

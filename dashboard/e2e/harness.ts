@@ -9,6 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { childProcessEnv } from "./env";
 
 export const DASHBOARD = resolve(fileURLToPath(new URL("..", import.meta.url)));
 export const ROOT = resolve(DASHBOARD, "..");
@@ -26,7 +27,7 @@ export function run(
   return new Promise((done, fail) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
+      env: childProcessEnv(opts.env),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -165,11 +166,7 @@ export async function startStack(): Promise<Stack> {
     ["cli/src/main.ts", "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", "--static", dist],
     {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        CHARGEBACK_API_LOG_REQUESTS: "false",
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-      },
+      env: childProcessEnv({ CHARGEBACK_API_LOG_REQUESTS: "false" }),
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

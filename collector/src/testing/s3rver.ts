@@ -1,6 +1,7 @@
 /** Starts s3rver (real S3 wire protocol) in a child process for a test. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { childProcessEnv } from "./env";
 import { tempDir } from "./fixtures";
 
 export type S3Stand = { endpoint: string; stop: () => Promise<void> };
@@ -8,7 +9,7 @@ export type S3Stand = { endpoint: string; stop: () => Promise<void> };
 export async function startS3rver(buckets: string[]): Promise<S3Stand> {
   const script = fileURLToPath(new URL("./s3rver-process.mjs", import.meta.url));
   const child: ChildProcess = spawn(process.execPath, [script, tempDir("s3rver-"), ...buckets], {
-    env: { ...process.env, NODE_OPTIONS: "--openssl-legacy-provider" },
+    env: childProcessEnv({ NODE_OPTIONS: "--openssl-legacy-provider" }),
     stdio: ["ignore", "pipe", "inherit"],
   });
   const port = await new Promise<number>((resolve, reject) => {

@@ -1,0 +1,4 @@
+/** The environment handed to the e2e's child processes: the parent's, plus what the child needs. */
+export function childProcessEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...extra };
+}
