@@ -156,7 +156,7 @@ async function load(
   const cold = performance.now();
   const first = await fetch(url, { headers });
   if (first.status !== 200) throw new Error(`${name}: ${first.status} ${await first.text()}`);
-  await first.arrayBuffer();
+  await first.arrayBuffer().catch(() => undefined); // the control blob is not real gzip
   const coldMs = performance.now() - cold;
   const r = await autocannon({ url, headers, connections: 10, duration: seconds });
   const f = {
@@ -202,9 +202,22 @@ async function main(): Promise<void> {
   const bare = await child(["--bare", "--port", "18790"]);
   results.push(await load("bare Hono route", "http://127.0.0.1:18790/bare", {}, seconds));
   await stop(bare);
+  const wireBytes: Record<string, number> = {};
 
   for (const cache of ["off", "on"] as const) {
     const srv = await child(["--serve", dbPath, "--port", "18791", "--cache", cache]);
+    if (cache === "on") {
+      for (const [name, path, key] of [
+        ["month", monthByTenant, admin],
+        ["series", series, tenantKey],
+      ] as const) {
+        const r = await fetch(`http://127.0.0.1:18791${path}`, {
+          headers: { authorization: `Bearer ${key}`, "accept-encoding": "gzip" },
+        });
+        wireBytes[name] = Number(r.headers.get("content-length") ?? 0);
+        await r.arrayBuffer();
+      }
+    }
     results.push(
       await load(
         `month × tenant (1,000 rows), cache ${cache}`,
@@ -224,15 +237,41 @@ async function main(): Promise<void> {
     await stop(srv);
   }
   rmSync(dir, { recursive: true, force: true });
+  // Control: a bare route sending the same number of (gzip-labelled) bytes, no work behind it.
+  const blob = await child(["--bare", "--port", "18792"]);
+  for (const [name, label] of [
+    ["month", "month × tenant"],
+    ["series", "tenant daily series"],
+  ] as const) {
+    const n = wireBytes[name] ?? 0;
+    results.push(
+      await load(
+        `bare route, same bytes as ${label} (${n} B)`,
+        `http://127.0.0.1:18792/blob/${n}`,
+        {},
+        seconds,
+      ),
+    );
+  }
+  await stop(blob);
 
   const base = results[0];
+  const control = (r: Figures) =>
+    r.name.startsWith("month")
+      ? results.find((c) => c.name.includes("same bytes as month"))
+      : r.name.startsWith("tenant daily")
+        ? results.find((c) => c.name.includes("same bytes as tenant daily"))
+        : undefined;
+  const pct = (a: number, b: number | undefined) => (b ? `${Math.round((a / b) * 100)} %` : "");
   const lines = results.map(
     (r) =>
-      `| ${r.name} | ${r.p50} | ${r.p99} | ${Math.round(r.rps)} | ${base ? `${Math.round((r.rps / base.rps) * 100)} %` : ""} |`,
+      `| ${r.name} | ${r.p50} | ${r.p99} | ${Math.round(r.rps)} | ${pct(r.rps, base?.rps)} | ${pct(r.rps, control(r)?.rps)} |`,
   );
-  const table = ["| route | p50 ms | p99 ms | req/s | vs bare |", "|---|---:|---:|---:|---:|", ...lines].join(
-    "\n",
-  );
+  const table = [
+    "| route | p50 ms | p99 ms | req/s | vs bare | vs bare, same bytes |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...lines,
+  ].join("\n");
   process.stdout.write(`\n${table}\n`);
   if (opts["write-md"]) {
     const path = fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url));

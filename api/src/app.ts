@@ -40,10 +40,11 @@ export function createApp(deps: AppDeps) {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     c.set("requestId", requestId);
+    // Set before the handler runs: touching headers afterwards would force @hono/node-server off
+    // its fast path (the response would be rebuilt and streamed).
     c.header("x-request-id", requestId);
     const started = performance.now();
     await next();
-    c.header("x-request-id", requestId);
     // Never the Authorization header, the key or the query string: path, status, key id only.
     log({
       level: c.res.status >= 500 ? "error" : "info",
@@ -72,6 +73,10 @@ export function createApp(deps: AppDeps) {
   app.get("/openapi.json", (c) => c.json(openapi));
 
   const v1 = new Hono<AppEnv>();
+  v1.use("*", async (_c, next) => {
+    cache.refresh();
+    await next();
+  });
   v1.use("*", authenticate(deps.db, cache));
   if (deps.rateLimit) v1.use("*", rateLimit(deps.rateLimit));
   v1.use("*", async (c, next) => {

@@ -26,7 +26,8 @@ export type AppDeps = {
 
 /**
  * Read results cached until the store changes: SQLite's data_version moves when another
- * connection (an ingest) commits; our own writes bump `generation`.
+ * connection (an ingest) commits; our own writes call `changed()`. `refresh()` probes the version
+ * once per request (the probe is a SQLite call, too dear to repeat per lookup).
  */
 export class StoreCache {
   private generation = 0;
@@ -44,30 +45,29 @@ export class StoreCache {
     this.dataVersion = db.$client.prepare("PRAGMA data_version").pluck();
   }
 
-  private version(): string {
+  /** Drops everything if another connection committed since the last probe. Once per request. */
+  refresh(): void {
     const v = `${String(this.dataVersion.get())}:${this.generation}`;
     if (v !== this.seen) {
       this.seen = v;
       this.entries.clear();
       this.priceBook = undefined;
     }
-    return v;
   }
 
   /** Call after any write made through this process. */
   changed(): void {
     this.generation++;
+    this.refresh();
   }
 
   prices(): PriceBook {
-    this.version();
     this.priceBook ??= PriceBook.load(this.db);
     return this.priceBook;
   }
 
   get<T>(key: string, compute: () => T): T {
     if (!this.enabled) return compute();
-    this.version();
     if (this.entries.has(key)) return this.entries.get(key) as T;
     const value = compute();
     if (this.entries.size >= this.maxEntries) {
@@ -94,17 +94,18 @@ export function cachedJson(
   const body = s.cache.get(JSON.stringify(key), () => new CachedBody(JSON.stringify(compute())));
   const headers = { "content-type": "application/json; charset=UTF-8", vary: "accept-encoding" };
   if (body.text.length >= 2048 && /\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
-    return c.body(new Uint8Array(body.gzip()), 200, { ...headers, "content-encoding": "gzip" });
+    return c.body(body.gzip(), 200, { ...headers, "content-encoding": "gzip" });
   }
   return c.body(body.text, 200, headers);
 }
 
 /** A serialized response, gzipped once on first demand (large breakdowns compress ~10×). */
 class CachedBody {
-  private zipped: Buffer | undefined;
+  private zipped: Uint8Array<ArrayBuffer> | undefined;
   constructor(readonly text: string) {}
-  gzip(): Buffer {
-    this.zipped ??= gzipSync(this.text, { level: 6 });
+  gzip(): Uint8Array<ArrayBuffer> {
+    // Copied once into a plain Uint8Array, so every hit sends the same bytes without a copy.
+    this.zipped ??= Uint8Array.from(gzipSync(this.text, { level: 6 }));
     return this.zipped;
   }
 }

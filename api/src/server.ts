@@ -57,12 +57,30 @@ export async function startServer(opts: {
   });
 }
 
-/** A bare Hono route on the same stack: the baseline bench/api.ts compares the API against. */
+/**
+ * Bare Hono routes on the same stack, the baselines bench/api.ts compares the API against:
+ * `/bare` (tiny JSON) and `/blob/:bytes` (a prebuilt gzip-labelled body of that size, the same
+ * bytes-on-the-wire as an API response, with no work behind it).
+ */
 export async function startBareServer(
   port: number,
   host = "127.0.0.1",
 ): Promise<{ close: () => Promise<void> }> {
-  const app = new Hono().get("/bare", (c) => c.json({ ok: true }));
+  const blobs = new Map<number, Uint8Array<ArrayBuffer>>();
+  const app = new Hono()
+    .get("/bare", (c) => c.json({ ok: true }))
+    .get("/blob/:bytes{[0-9]{1,8}}", (c) => {
+      const n = Number(c.req.param("bytes"));
+      let blob = blobs.get(n);
+      if (!blob) {
+        blob = new Uint8Array(new ArrayBuffer(n)).fill(97);
+        blobs.set(n, blob);
+      }
+      return c.body(blob, 200, {
+        "content-type": "application/json; charset=UTF-8",
+        "content-encoding": "gzip",
+      });
+    });
   return await new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port, hostname: host }, () =>
       resolve({ close: () => new Promise<void>((done) => server.close(() => done())) }),
