@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -174,6 +174,7 @@ async function load(
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0] ?? 0;
   const seconds = Number(opts.seconds);
   const tenants = Number(opts.tenants);
   const rowsPerHour = Number(opts["rows-per-hour"]);
@@ -284,6 +285,22 @@ async function main(): Promise<void> {
       "tenant daily series = `GET /v1/usage/timeseries?from=2026-01-01&to=2027-01-01&granularity=day` with a tenant key (tenant filter forced).",
       "",
       table,
+      "",
+      `Machine: ${cpus().length} vCPU shared with other jobs (1-min load average ${loadBefore.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at end); figures move ±50 % between runs.`,
+      '"vs bare, same bytes" compares with a bare Hono route sending an incompressible body of the same size:',
+      "autocannon's own parsing of large bodies caps both, so it isolates the API's per-request cost.",
+      "",
+      "Reading the figures:",
+      "- Cached reads (the steady state: results are cached per store version and invalidated by any write,",
+      "  including an ingest in another process) meet p99 ≤ 20 ms on both routes.",
+      "- Uncached, month × tenant misses badly: one query aggregates ~146,000 hourly rows (~0.3–0.5 s here), and",
+      "  10 concurrent clients queue behind it. Not fixed in the API: the fix is a day-grain rollup kept by the",
+      "  writer (a probe on this store: the same aggregation over a day table takes 55–80 ms instead of 360–430 ms;",
+      "  real data with steady tenants compresses up to 24×). A covering index on usage_hourly only gave ~1.5×.",
+      "- ≥ 50 % of the bare route's rps: not met. Across runs, cached month × tenant (a 1,000-row, 35 kB gzip",
+      "  body) reached 23–34 % of the same-bytes control and the series 18–64 %; against the 11-byte bare route",
+      "  6–8 % and 20–39 %. The per-request cost left is Hono routing, auth (SHA-256 + cached key), zod",
+      "  validation and the cache lookup (~60 µs in-process over a bare route).",
       "",
     ].join("\n");
     const current = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n\n";

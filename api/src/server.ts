@@ -59,7 +59,7 @@ export async function startServer(opts: {
 
 /**
  * Bare Hono routes on the same stack, the baselines bench/api.ts compares the API against:
- * `/bare` (tiny JSON) and `/blob/:bytes` (a prebuilt gzip-labelled body of that size, the same
+ * `/bare` (tiny JSON) and `/blob/:bytes` (a prebuilt, incompressible gzip-labelled body of that size, the same
  * bytes-on-the-wire as an API response, with no work behind it).
  */
 export async function startBareServer(
@@ -73,7 +73,12 @@ export async function startBareServer(
       const n = Number(c.req.param("bytes"));
       let blob = blobs.get(n);
       if (!blob) {
-        blob = new Uint8Array(new ArrayBuffer(n)).fill(97);
+        // Incompressible bytes, like a real gzip body (a load generator parses 'aaaa…' faster).
+        blob = new Uint8Array(new ArrayBuffer(n));
+        for (let i = 0, x = 7; i < n; i++) {
+          x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+          blob[i] = x >>> 16;
+        }
         blobs.set(n, blob);
       }
       return c.body(blob, 200, {
