@@ -2,11 +2,11 @@
  * Prices added through the API (origin "api") and the explicit reprice of OPEN months: usage rows
  * of open months get the price version PriceBook.find picks now; closed months are never touched.
  */
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import { type Catalog, catalogEntrySchema, expandCatalog } from "../pricing/catalog";
 import { type Price, PriceBook } from "../pricing/price-book";
 import type { Db } from "../store/db";
-import { prices } from "../store/schema";
+import { prices, usageDailyFacets, usageHourly } from "../store/schema";
 import { BillingError } from "./errors";
 import { isMonth, monthBounds, monthDays, monthsBetween } from "./months";
 import { closedMonthSet } from "./periods";
@@ -75,15 +75,6 @@ export type RepriceResult = {
   facetRowsChanged: number;
 };
 
-type HourlyKeyRow = {
-  rowid: number;
-  base_model: string;
-  scope: string;
-  region: string | null;
-  t: string;
-  price_id: number | null;
-};
-
 /**
  * Re-resolves the price version of every usage row in the OPEN months of [fromMonth, toMonth]
  * (inclusive) with the current price book. Closed months are skipped and listed.
@@ -105,12 +96,32 @@ export function repriceOpenPeriods(db: Db, range: { fromMonth: string; toMonth: 
     hourlyRowsChanged: 0,
     facetRowsChanged: 0,
   };
-  const selectHourly = client.prepare(
-    "SELECT rowid, base_model, scope, region, hour AS t, price_id FROM usage_hourly WHERE hour >= ? AND hour < ?",
-  );
-  const selectFacets = client.prepare(
-    "SELECT rowid, base_model, scope, region, day AS t, price_id FROM usage_daily_facets WHERE day >= ? AND day < ?",
-  );
+  const hourlyRows = (from: string, to: string) =>
+    db
+      .select({
+        rowid: sql<number>`rowid`,
+        baseModel: usageHourly.baseModel,
+        scope: usageHourly.scope,
+        region: usageHourly.region,
+        t: usageHourly.hour,
+        priceId: usageHourly.priceId,
+      })
+      .from(usageHourly)
+      .where(and(gte(usageHourly.hour, from), lt(usageHourly.hour, to)))
+      .all();
+  const facetRows = (from: string, to: string) =>
+    db
+      .select({
+        rowid: sql<number>`rowid`,
+        baseModel: usageDailyFacets.baseModel,
+        scope: usageDailyFacets.scope,
+        region: usageDailyFacets.region,
+        t: usageDailyFacets.day,
+        priceId: usageDailyFacets.priceId,
+      })
+      .from(usageDailyFacets)
+      .where(and(gte(usageDailyFacets.day, from), lt(usageDailyFacets.day, to)))
+      .all();
   const updateHourly = client.prepare("UPDATE usage_hourly SET price_id = ? WHERE rowid = ?");
   const updateFacet = client.prepare("UPDATE usage_daily_facets SET price_id = ? WHERE rowid = ?");
   client.transaction(() => {
@@ -124,13 +135,13 @@ export function repriceOpenPeriods(db: Db, range: { fromMonth: string; toMonth: 
       result.repricedMonths.push(month);
       const { start, end } = monthBounds(month);
       const days = monthDays(month);
-      for (const row of selectHourly.all(start, end) as HourlyKeyRow[]) {
-        const id = book.find(row.base_model, row.scope, row.region, row.t.slice(0, 10))?.id ?? null;
-        if (id !== row.price_id) result.hourlyRowsChanged += updateHourly.run(id, row.rowid).changes;
+      for (const row of hourlyRows(start, end)) {
+        const id = book.find(row.baseModel, row.scope, row.region, row.t.slice(0, 10))?.id ?? null;
+        if (id !== row.priceId) result.hourlyRowsChanged += updateHourly.run(id, row.rowid).changes;
       }
-      for (const row of selectFacets.all(days.from, days.to) as HourlyKeyRow[]) {
-        const id = book.find(row.base_model, row.scope, row.region, row.t)?.id ?? null;
-        if (id !== row.price_id) result.facetRowsChanged += updateFacet.run(id, row.rowid).changes;
+      for (const row of facetRows(days.from, days.to)) {
+        const id = book.find(row.baseModel, row.scope, row.region, row.t)?.id ?? null;
+        if (id !== row.priceId) result.facetRowsChanged += updateFacet.run(id, row.rowid).changes;
       }
     }
   })();
