@@ -59,7 +59,8 @@ async function chargeback() {
   );
   if (code !== 0) throw new Error(`ingest exited ${code}: ${out}`);
   const summary: unknown = JSON.parse(out);
-  const records = typeof summary === "object" && summary !== null && "records" in summary ? Number(summary.records) : 0;
+  const records =
+    typeof summary === "object" && summary !== null && "records" in summary ? Number(summary.records) : 0;
   const { createDb } = await import("../collector/src/store/db");
   const db = createDb(storePath);
   const groups = Number(db.$client.prepare("SELECT COUNT(*) FROM usage_hourly").pluck().get());
@@ -95,7 +96,8 @@ async function duckdb(files: string[]) {
 const files = await logFiles(corpus);
 const bytes = await compressedBytes(files);
 const started = process.hrtime.bigint();
-const result = job === "gunzip" ? await gunzipOnly(files) : job === "duckdb" ? await duckdb(files) : await chargeback();
+const result =
+  job === "gunzip" ? await gunzipOnly(files) : job === "duckdb" ? await duckdb(files) : await chargeback();
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const maxRssMB = process.resourceUsage().maxRSS / 1024;
 process.stdout.write(`${JSON.stringify({ job, seconds, maxRssMB, bytes, ...result })}\n`);

@@ -22,7 +22,14 @@ const here = new URL(".", import.meta.url).pathname;
 const corpusRoot = join(here, ".corpus");
 const runs = Number(values.runs);
 
-type JobResult = { job: string; seconds: number; maxRssMB: number; bytes: number; records: number; groups: number };
+type JobResult = {
+  job: string;
+  seconds: number;
+  maxRssMB: number;
+  bytes: number;
+  records: number;
+  groups: number;
+};
 
 async function corpus(name: string, records: number, bodies: boolean): Promise<string> {
   const out = join(corpusRoot, `${name}-${records}`);
@@ -40,11 +47,15 @@ async function corpus(name: string, records: number, bodies: boolean): Promise<s
 function runJob(job: string, dir: string): JobResult {
   const store = join(corpusRoot, `bench-${process.pid}.db`);
   for (const suffix of ["", "-wal", "-shm"]) rmSync(store + suffix, { force: true });
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(here, "ingest-job.ts"), job, dir, store], {
-    encoding: "utf8",
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(here, "ingest-job.ts"), job, dir, store],
+    {
+      encoding: "utf8",
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   for (const suffix of ["", "-wal", "-shm"]) rmSync(store + suffix, { force: true });
   if (result.status !== 0) throw new Error(`${job} failed: ${result.stderr}`);
   const line = result.stdout.trim().split("\n").pop() ?? "";
@@ -56,7 +67,8 @@ function best(job: string, dir: string): JobResult {
   let fastest: JobResult | undefined;
   for (let i = 0; i < runs; i++) {
     const r = runJob(job, dir);
-    if (!fastest || r.seconds < fastest.seconds) fastest = { ...r, maxRssMB: Math.max(r.maxRssMB, fastest?.maxRssMB ?? 0) };
+    if (!fastest || r.seconds < fastest.seconds)
+      fastest = { ...r, maxRssMB: Math.max(r.maxRssMB, fastest?.maxRssMB ?? 0) };
   }
   if (!fastest) throw new Error("no run");
   return fastest;
@@ -78,11 +90,22 @@ for (const [name, records, bodies] of [
   console.log(`\ncorpus: ${name}, ${records} records, ${(results[0]?.bytes ?? 0) / 1e6} MB gzip`);
   console.log("job         wall s   records/s     MB/s   peak RSS MB   groups");
   for (const r of results) {
-    const line = `${r.job.padEnd(10)} ${r.seconds.toFixed(2).padStart(7)} ${Math.round(r.records / r.seconds).toString().padStart(11)} ${(r.bytes / 1e6 / r.seconds).toFixed(1).padStart(8)} ${r.maxRssMB.toFixed(0).padStart(13)} ${String(r.groups).padStart(8)}`;
+    const line = `${r.job.padEnd(10)} ${r.seconds.toFixed(2).padStart(7)} ${Math.round(r.records / r.seconds)
+      .toString()
+      .padStart(
+        11,
+      )} ${(r.bytes / 1e6 / r.seconds).toFixed(1).padStart(8)} ${r.maxRssMB.toFixed(0).padStart(13)} ${String(r.groups).padStart(8)}`;
     console.log(line);
-    rows.push(`| ${name} (${records.toLocaleString("en-US")}) | ${r.job} | ${r.seconds.toFixed(2)} | ${Math.round(r.records / r.seconds).toLocaleString("en-US")} | ${(r.bytes / 1e6 / r.seconds).toFixed(1)} | ${r.maxRssMB.toFixed(0)} |`);
+    rows.push(
+      `| ${name} (${records.toLocaleString("en-US")}) | ${r.job} | ${r.seconds.toFixed(2)} | ${Math.round(r.records / r.seconds).toLocaleString("en-US")} | ${(r.bytes / 1e6 / r.seconds).toFixed(1)} | ${r.maxRssMB.toFixed(0)} |`,
+    );
   }
-  if (duck && ours) console.log(`chargeback / duckdb wall time: ${(ours.seconds / duck.seconds).toFixed(2)}× (target ≤ 1.0×); peak RSS ${ours.maxRssMB.toFixed(0)} MB (target ≤ 256 MB)`);
+  if (duck && ours)
+    console.log(
+      `chargeback / duckdb wall time: ${(ours.seconds / duck.seconds).toFixed(2)}× (target ≤ 1.0×); peak RSS ${ours.maxRssMB.toFixed(0)} MB (target ≤ 256 MB)`,
+    );
 }
-console.log("\nmarkdown rows:\n| corpus | job | wall s | records/s | MB/s (gzip) | peak RSS MB |\n|---|---|---|---|---|---|");
+console.log(
+  "\nmarkdown rows:\n| corpus | job | wall s | records/s | MB/s (gzip) | peak RSS MB |\n|---|---|---|---|---|---|",
+);
 for (const r of rows) console.log(r);

@@ -127,6 +127,10 @@ describe("normalizeRecord", () => {
         'identity: expected an object, got string "me"',
       ],
       [{ ...invocationRecord({ requestId: "x" }), input: [] }, "input: expected an object, got array"],
+      [
+        invocationRecord({ requestId: "x", metadata: { tenant_id: "a\u0001b" } }),
+        "requestMetadata.tenant_id: contains a control character Bedrock does not allow",
+      ],
     ];
     for (const [raw, reason] of cases) expect(normalizeRecord(raw)).toEqual({ kind: "reject", reason });
   });

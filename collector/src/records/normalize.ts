@@ -18,6 +18,7 @@ const MAX_MODEL_ID = 2048;
 const MAX_REQUEST_ID = 256;
 
 /** U+0000 and U+0001: outside Bedrock's metadata pattern; the rollup uses them as separators. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these two characters are exactly what is rejected.
 const CONTROL_SEPARATORS = /[\u0000\u0001]/;
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
@@ -84,7 +85,12 @@ export function normalizeRecord(raw: unknown): NormalizeResult {
     return { kind: "reject", reason: `timestamp: expected an ISO 8601 time, got ${describe(timestamp)}` };
   }
   const modelId = raw.modelId;
-  if (typeof modelId !== "string" || modelId.length === 0 || modelId.length > MAX_MODEL_ID || CONTROL_SEPARATORS.test(modelId)) {
+  if (
+    typeof modelId !== "string" ||
+    modelId.length === 0 ||
+    modelId.length > MAX_MODEL_ID ||
+    CONTROL_SEPARATORS.test(modelId)
+  ) {
     return { kind: "reject", reason: `modelId: expected a non-empty string, got ${describe(modelId)}` };
   }
   const accountId = optionalString(raw, "accountId", "accountId");
@@ -140,7 +146,10 @@ export function normalizeRecord(raw: unknown): NormalizeResult {
         };
       }
       if (CONTROL_SEPARATORS.test(value) || CONTROL_SEPARATORS.test(key)) {
-        return { kind: "reject", reason: `requestMetadata.${shownKey}: contains a control character Bedrock does not allow` };
+        return {
+          kind: "reject",
+          reason: `requestMetadata.${shownKey}: contains a control character Bedrock does not allow`,
+        };
       }
       metadata[key] = value;
     }

@@ -8,7 +8,14 @@
  */
 import { DEFAULT_METADATA_MAPPING, type MetadataMapping } from "../dimensions";
 import type { UsageRecord } from "../records/usage-record";
-import { addCounters, type Counters, dimsKeyOf, type FacetRow, type HourlyRow, type RollupDims } from "./types";
+import {
+  addCounters,
+  type Counters,
+  dimsKeyOf,
+  type FacetRow,
+  type HourlyRow,
+  type RollupDims,
+} from "./types";
 
 const SEP = "\u0001";
 const NULL = "\u0000";
@@ -39,9 +46,21 @@ export class RollupAccumulator {
     const environment = md[m.environment] ?? null;
     const team = md[m.team] ?? null;
     const key =
-      (record.accountId ?? NULL) + SEP + (record.region ?? NULL) + SEP + (tenantId ?? NULL) + SEP +
-      (applicationName ?? NULL) + SEP + (costCenter ?? NULL) + SEP + (environment ?? NULL) + SEP +
-      (team ?? NULL) + SEP + record.modelId;
+      (record.accountId ?? NULL) +
+      SEP +
+      (record.region ?? NULL) +
+      SEP +
+      (tenantId ?? NULL) +
+      SEP +
+      (applicationName ?? NULL) +
+      SEP +
+      (costCenter ?? NULL) +
+      SEP +
+      (environment ?? NULL) +
+      SEP +
+      (team ?? NULL) +
+      SEP +
+      record.modelId;
     let group = this.groups.get(key);
     if (!group) {
       const dims: RollupDims = {
@@ -95,5 +114,13 @@ function addFacet(group: Group, day: string, facet: string, value: string | null
   const key = day + SEP + facet + SEP + (value ?? NULL);
   const row = group.facets.get(key);
   if (row) addCounters(row.counters, counters);
-  else group.facets.set(key, { day, dims: group.dims, dimsKey: group.dimsKey, facet, value, counters: { ...counters } });
+  else
+    group.facets.set(key, {
+      day,
+      dims: group.dims,
+      dimsKey: group.dimsKey,
+      facet,
+      value,
+      counters: { ...counters },
+    });
 }

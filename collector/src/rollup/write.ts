@@ -62,7 +62,10 @@ function resolveCached(ctx: WriteContext, modelId: string) {
   }
   let model = cache.get(modelId);
   if (!model) {
-    model = resolveModel(modelId, { applicationProfiles: ctx.applicationProfiles, prefixes: ctx.profilePrefixes });
+    model = resolveModel(modelId, {
+      applicationProfiles: ctx.applicationProfiles,
+      prefixes: ctx.profilePrefixes,
+    });
     cache.set(modelId, model);
   }
   return model;
