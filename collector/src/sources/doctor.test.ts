@@ -132,6 +132,23 @@ describe("doctor", () => {
     });
   });
 
+  it("reads a 403 on HeadBucket as an existing bucket the least-privilege policy will not list unprefixed", async () => {
+    healthy();
+    s3.on(HeadBucketCommand).rejects(awsError("Forbidden", 403));
+    const checks = await runDoctor(apis(), {});
+    expect(checks.find((c) => c.name === "bucket")).toMatchObject({
+      status: "warn",
+      detail:
+        "HeadBucket acme-logs: Forbidden (HTTP 403): the bucket exists; listing it without a prefix is denied",
+    });
+    s3.on(HeadBucketCommand).rejects(awsError("NotFound", 404));
+    const missing = await runDoctor(apis(), {});
+    expect(missing.find((c) => c.name === "bucket")).toMatchObject({
+      status: "fail",
+      fix: "create the bucket or fix its name",
+    });
+  });
+
   it("warns when the configured log group is not where logging delivers", async () => {
     healthy();
     logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: "/other" }] });

@@ -188,17 +188,25 @@ export async function runDoctor(apis: DoctorApis, config: DoctorConfig): Promise
     } catch (error) {
       const code = statusCode(error);
       const name = awsErrorName(error);
-      add({
-        name: "bucket",
-        status: "fail",
-        detail: `HeadBucket ${bucket}: ${name}${code ? ` (HTTP ${code})` : ""}`,
-        fix:
-          code === 301 || name === "PermanentRedirect"
-            ? `the bucket is in another region: logging requires a bucket in ${region}`
-            : code === 403 || denied(error)
-              ? `${accessFix("s3:ListBucket on the bucket")}; also check the bucket policy`
+      if (code === 403 || denied(error)) {
+        // S3 answers 404 for a missing bucket; 403 means it exists but HeadBucket (an unprefixed
+        // ListBucket) is denied, which is what infra/'s least-privilege collector policy does.
+        add({
+          name: "bucket",
+          status: "warn",
+          detail: `HeadBucket ${bucket}: ${name} (HTTP 403): the bucket exists; listing it without a prefix is denied`,
+          fix: "fine if the collector may list the log prefix (infra/ CollectorPolicy grants exactly that); otherwise grant s3:ListBucket on the log prefix and check the bucket policy",
+        });
+      } else
+        add({
+          name: "bucket",
+          status: "fail",
+          detail: `HeadBucket ${bucket}: ${name}${code ? ` (HTTP ${code})` : ""}`,
+          fix:
+            code === 301 || name === "PermanentRedirect"
+              ? `the bucket is in another region: logging requires a bucket in ${region}`
               : "create the bucket or fix its name",
-      });
+        });
     }
   }
 
