@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { createApiKey, parseApiConfig, startBareServer, startServer } from "../api/src/index";
-import { addPrice, createDb, PriceBook } from "../collector/src/index";
+import { addPrice, createDb, PriceBook, rebuildDaily } from "../collector/src/index";
 
 const { values: opts } = parseArgs({
   options: {
@@ -118,6 +118,8 @@ function buildStore(path: string, tenants: number, rowsPerHour: number): { rows:
       }
     }
   })();
+  // Rows went straight into usage_hourly: derive the day table as the writer would.
+  db.$client.transaction(() => rebuildDaily(db.$client, "2026-01-01", "2027-01-01"))();
   db.$client.pragma("wal_checkpoint(TRUNCATE)");
   db.$client.close();
   return { rows, ms: performance.now() - started };

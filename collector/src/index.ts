@@ -18,6 +18,7 @@ export * from "./records/normalize";
 export type { UsageRecord } from "./records/usage-record";
 export * from "./report/usage";
 export * from "./rollup/accumulate";
+export { rebuildDaily } from "./rollup/daily";
 export * from "./rollup/types";
 export * from "./rollup/write";
 export {

@@ -2,9 +2,11 @@
  * Prices added through the API (origin "api") and the explicit reprice of OPEN months: usage rows
  * of open months get the price version PriceBook.find picks now; closed months are never touched.
  */
+
 import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import { type Catalog, catalogEntrySchema, expandCatalog } from "../pricing/catalog";
 import { type Price, PriceBook } from "../pricing/price-book";
+import { rebuildDaily } from "../rollup/daily";
 import type { Db } from "../store/db";
 import { prices, usageDailyFacets, usageHourly } from "../store/schema";
 import { BillingError } from "./errors";
@@ -139,6 +141,8 @@ export function repriceOpenPeriods(db: Db, range: { fromMonth: string; toMonth: 
         const id = book.find(row.baseModel, row.scope, row.region, row.t.slice(0, 10))?.id ?? null;
         if (id !== row.priceId) result.hourlyRowsChanged += updateHourly.run(id, row.rowid).changes;
       }
+      // usage_daily is derived from usage_hourly: bring the month's days back in step.
+      rebuildDaily(client, days.from, days.to);
       for (const row of facetRows(days.from, days.to)) {
         const id = book.find(row.baseModel, row.scope, row.region, row.t)?.id ?? null;
         if (id !== row.priceId) result.facetRowsChanged += updateFacet.run(id, row.rowid).changes;

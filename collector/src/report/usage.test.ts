@@ -3,7 +3,7 @@ import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
 import { PriceBook, syncCatalog } from "../pricing/price-book";
 import { normalizeRecord } from "../records/normalize";
 import { RollupAccumulator } from "../rollup/accumulate";
-import { addRollupRows } from "../rollup/write";
+import { addRollupRows, replaceWindow } from "../rollup/write";
 import { createDb, type Db } from "../store/db";
 import { invocationRecord } from "../testing/fixtures";
 import { buildUsageSql, queryUsage, totalOf, UsageQueryError } from "./usage";
@@ -117,6 +117,35 @@ describe("queryUsage", () => {
     );
     expect(bad({ from: "2026-10-01", to: "2026-10-02", by: ["user"], granularity: "hour" })).toThrow(
       /no hourly series/,
+    );
+  });
+
+  it("answers whole-day queries from usage_daily with exactly the hourly table's figures", () => {
+    const { db, prices } = storeWith([
+      invocationRecord({ requestId: "d1", timestamp: "2026-10-01T00:10:00Z", metadata: md("a", "u1") }),
+      invocationRecord({ requestId: "d2", timestamp: "2026-10-01T05:10:00Z", metadata: md("a", "u2") }),
+      invocationRecord({ requestId: "d3", timestamp: "2026-10-02T23:59:59Z", metadata: md("b", "u1") }),
+      invocationRecord({ requestId: "d4", timestamp: "2026-10-03T01:00:00Z", metadata: md(null, null) }),
+      invocationRecord({ requestId: "d5", timestamp: "2026-11-01T00:00:00Z", metadata: md("a", "u1") }),
+    ]);
+    const days = { from: "2026-10-01", to: "2026-12-01" };
+    const hours = { from: "2026-10-01T00:00:00Z", to: "2026-12-01T00:00:00Z" };
+    expect(buildUsageSql({ ...days, by: [] }).sql).toContain("FROM usage_daily ");
+    expect(buildUsageSql({ ...hours, by: [] }).sql).toContain("FROM usage_hourly ");
+    for (const granularity of [undefined, "day", "month"] as const) {
+      const by = ["tenant", "model"] as const;
+      expect(queryUsage(db, prices, { ...days, by, granularity })).toEqual(
+        queryUsage(db, prices, { ...hours, by, granularity }),
+      );
+    }
+    // A collector replacing a window keeps the day table in step.
+    replaceWindow(
+      { db, source: "raw", prices },
+      { fromHour: "2026-10-01T00:00:00Z", toHour: "2026-10-01T05:00:00Z", hourly: [] },
+    );
+    expect(totalOf(queryUsage(db, prices, { ...days, by: [] })).requests).toBe(4);
+    expect(queryUsage(db, prices, { ...days, by: ["tenant"] })).toEqual(
+      queryUsage(db, prices, { ...hours, by: ["tenant"] }),
     );
   });
 

@@ -57,6 +57,11 @@ function toHour(bound: string): string {
   return bound.length === 10 ? `${bound}T00:00:00Z` : bound;
 }
 
+/** The period column of a per-day table. */
+function dayTablePeriod(granularity: Granularity | undefined): string | undefined {
+  return granularity === "month" ? "substr(day, 1, 7)" : granularity === "day" ? "day" : undefined;
+}
+
 type SqlPart = { sql: string; params: (string | number)[] };
 
 /** Builds the grouped SQL. Column names come only from the whitelist; values are bound parameters. */
@@ -88,8 +93,13 @@ export function buildUsageSql(query: UsageQuery): SqlPart {
     table = "usage_daily_facets";
     where.push("facet = ?", "day >= ?", "day < ?");
     params.push(facet, query.from, query.to);
-    periodExpr =
-      query.granularity === "month" ? "substr(day, 1, 7)" : query.granularity === "day" ? "day" : undefined;
+    periodExpr = dayTablePeriod(query.granularity);
+  } else if (query.from.length === 10 && query.to.length === 10 && query.granularity !== "hour") {
+    // Whole days: the derived day table answers the same sums from ~24× fewer rows.
+    table = "usage_daily";
+    where.push("day >= ?", "day < ?");
+    params.push(query.from, query.to);
+    periodExpr = dayTablePeriod(query.granularity);
   } else {
     table = "usage_hourly";
     where.push("hour >= ?", "hour < ?");

@@ -7,6 +7,7 @@ import type { Statement } from "better-sqlite3";
 import { type ApplicationProfileMap, resolveModel } from "../models/resolve-model";
 import type { PriceBook } from "../pricing/price-book";
 import type { Db } from "../store/db";
+import { nextDay, rebuildDaily } from "./daily";
 import { dimsKeyOf, type FacetRow, type HourlyRow, type RollupDims } from "./types";
 
 export type RollupSource = "raw" | "logs-insights" | "athena";
@@ -92,14 +93,24 @@ function dimValues(ctx: WriteContext, dims: RollupDims, day: string) {
 }
 
 /** Adds rows to whatever the store holds. Call inside a transaction. */
+/** Adds rows to whatever the store holds and rebuilds usage_daily for their days. Call inside a transaction. */
 export function addRollupRows(
   ctx: WriteContext,
   hourly: Iterable<HourlyRow>,
   facets: Iterable<FacetRow>,
 ): void {
+  for (const day of writeRows(ctx, hourly, facets))
+    rebuildDaily(ctx.db.$client, day, nextDay(day), ctx.source);
+}
+
+/** Upserts the rows; returns the days of the hourly rows it wrote. */
+function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facets: Iterable<FacetRow>): Set<string> {
+  const days = new Set<string>();
   const s = statements(ctx.db);
   for (const row of hourly) {
-    const { values, priceId } = dimValues(ctx, row.dims, row.hour.slice(0, 10));
+    const day = row.hour.slice(0, 10);
+    days.add(day);
+    const { values, priceId } = dimValues(ctx, row.dims, day);
     const c = row.counters;
     s.hourly.run(
       ctx.source,
@@ -135,6 +146,7 @@ export function addRollupRows(
       priceId,
     );
   }
+  return days;
 }
 
 export type ReplaceWindow = {
@@ -161,6 +173,8 @@ export function replaceWindow(ctx: WriteContext, window: ReplaceWindow): void {
         .prepare("DELETE FROM usage_daily_facets WHERE source = ? AND day >= ? AND day < ?")
         .run(ctx.source, window.facetDays.fromDay, window.facetDays.toDay);
     }
-    addRollupRows(ctx, window.hourly, window.facetDays?.rows ?? []);
+    writeRows(ctx, window.hourly, window.facetDays?.rows ?? []);
+    const lastHour = new Date(Date.parse(window.toHour) - 3_600_000).toISOString();
+    rebuildDaily(client, window.fromHour.slice(0, 10), nextDay(lastHour.slice(0, 10)), ctx.source);
   })();
 }

@@ -81,6 +81,30 @@ export const usageHourly = sqliteTable(
 );
 
 /**
+ * usage_hourly summed per UTC day: a derived table, rebuilt from usage_hourly for exactly the
+ * days a write touched, in the same transaction (`rebuildDaily`). Whole-day breakdowns read it:
+ * a month scans ~24× fewer rows. `price_key` is price_id or 0 (unpriced), since a day can hold
+ * rows priced before and after a price was added.
+ */
+export const usageDaily = sqliteTable(
+  "usage_daily",
+  {
+    source: text("source").notNull(),
+    day: text("day").notNull(),
+    dimsKey: text("dims_key").notNull(),
+    priceKey: integer("price_key").notNull(),
+    ...dimensions,
+    ...counters,
+    priceId: integer("price_id").references(() => prices.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.source, t.day, t.dimsKey, t.priceKey] }),
+    index("usage_daily_day").on(t.day),
+    index("usage_daily_tenant_day").on(t.tenantId, t.day),
+  ],
+);
+
+/**
  * Per-day usage by one extra key beside the rollup dimensions: `user` (user_id), `identity`
  * (the caller's identity.arn) and `meta:<key>` for every other metadata key (experiment_id, …).
  * Day grain keeps high-cardinality keys cheap; reports by these keys have day resolution.
