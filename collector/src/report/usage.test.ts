@@ -110,7 +110,15 @@ describe("queryUsage", () => {
   it("refuses what it cannot answer exactly, with a reason", () => {
     const bad = (query: Parameters<typeof buildUsageSql>[0]) => () => buildUsageSql(query);
     expect(bad({ from: "2026-10-01", to: "2026-10-01", by: [] })).toThrow(UsageQueryError);
-    expect(bad({ from: "2026-10-01T05:30:00Z", to: "2026-10-02", by: [] })).toThrow(/expected YYYY-MM-DD/);
+    expect(bad({ from: "2026-10-01T05:30:00Z", to: "2026-10-02", by: [] })).toThrow(
+      /from "2026-10-01T05:30:00Z": expected a UTC day/,
+    );
+    expect(bad({ from: "2026-13-01", to: "2026-11-01", by: [] })).toThrow(
+      /from "2026-13-01": expected a UTC day/,
+    );
+    expect(bad({ from: "2026-10-01", to: "2026-02-30", by: [] })).toThrow(
+      /to "2026-02-30": expected a UTC day/,
+    );
     expect(bad({ from: "2026-10-01", to: "2026-10-02", by: ["user", "identity"] })).toThrow(/only one of/);
     expect(bad({ from: "2026-10-01T00:00:00Z", to: "2026-10-02T00:00:00Z", by: ["user"] })).toThrow(
       /kept per day/,

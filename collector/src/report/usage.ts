@@ -53,6 +53,13 @@ export class UsageQueryError extends Error {}
 
 const HOUR_OR_DAY = /^\d{4}-\d{2}-\d{2}(T\d{2}:00:00Z)?$/;
 
+/** 2026-13-01 or 2026-02-30 match the pattern but are no time at all. */
+function isCalendarTime(bound: string): boolean {
+  const hour = toHour(bound);
+  const ms = Date.parse(hour);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().replace(".000Z", "Z") === hour;
+}
+
 function toHour(bound: string): string {
   return bound.length === 10 ? `${bound}T00:00:00Z` : bound;
 }
@@ -66,11 +73,15 @@ type SqlPart = { sql: string; params: (string | number)[] };
 
 /** Builds the grouped SQL. Column names come only from the whitelist; values are bound parameters. */
 export function buildUsageSql(query: UsageQuery): SqlPart {
-  for (const bound of [query.from, query.to]) {
-    if (!HOUR_OR_DAY.test(bound))
+  for (const [name, bound] of [
+    ["from", query.from],
+    ["to", query.to],
+  ] as const) {
+    if (!HOUR_OR_DAY.test(bound) || !isCalendarTime(bound)) {
       throw new UsageQueryError(
-        `time bound ${JSON.stringify(bound)}: expected YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z`,
+        `${name} ${JSON.stringify(bound)}: expected a UTC day YYYY-MM-DD or hour YYYY-MM-DDTHH:00:00Z`,
       );
+    }
   }
   if (toHour(query.from) >= toHour(query.to)) throw new UsageQueryError("`from` must be before `to`");
   const filterDims = Object.keys(query.filters ?? {}) as Dimension[];
