@@ -32,6 +32,7 @@ import {
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";
+import { metricsArgs, publishRunMetrics } from "../metrics";
 import { loadProfileMap, syncPrices } from "../store";
 
 const intArg = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -67,6 +68,7 @@ export const collectArgsSchema = z
     watch: z.boolean().default(false),
     interval: intArg(10, 86_400).default(300),
     format: z.enum(["text", "json"]).default("text"),
+    ...metricsArgs.schema,
   })
   .superRefine((a, ctx) => {
     if (a.source === "logs-insights" && a.logGroup.length === 0) {
@@ -114,7 +116,8 @@ export const collectCommand: Command = {
     "       | --source athena [--workgroup wg] [--output-location s3://…] [--database db] [--table t] [--partition-lag-hours N]\n" +
     "       [--from YYYY-MM-DD[THH:00:00Z]] [--to …] [--lookback-hours 2] [--initial-hours 24] [--metadata-keys tenant=<key>,…]\n" +
     "       [--db <file>] [--prices <file>] [--profiles <file>] [--region r] [--endpoint url]\n" +
-    "       [--insights-price-per-gb 0.005] [--athena-price-per-tb 5] [--watch --interval <seconds>] [--format text|json]",
+    "       [--insights-price-per-gb 0.005] [--athena-price-per-tb 5] [--watch --interval <seconds>] [--format text|json]\n" +
+    `       ${metricsArgs.usage}`,
   async run(argv, io) {
     const args = parseCommandArgs(
       argv,
@@ -145,6 +148,7 @@ export const collectCommand: Command = {
         watch: { type: "boolean" },
         interval: { type: "string" },
         format: { type: "string" },
+        ...metricsArgs.options,
       },
       collectArgsSchema,
     );
@@ -196,19 +200,26 @@ export const collectCommand: Command = {
             );
       let first = true;
       const once = async () => {
-        const summary = await collectOnce(makeSource(), {
-          db,
-          prices: PriceBook.load(db),
-          profiles,
-          clock,
-          lookbackHours: args.lookbackHours,
-          initialHours: args.initialHours,
-          // --from/--to apply to the first run only; later --watch runs follow the checkpoint.
-          ...(first
-            ? { ...(args.from ? { from: args.from } : {}), ...(args.to ? { to: args.to } : {}) }
-            : {}),
-        });
+        let summary: Awaited<ReturnType<typeof collectOnce>>;
+        try {
+          summary = await collectOnce(makeSource(), {
+            db,
+            prices: PriceBook.load(db),
+            profiles,
+            clock,
+            lookbackHours: args.lookbackHours,
+            initialHours: args.initialHours,
+            // --from/--to apply to the first run only; later --watch runs follow the checkpoint.
+            ...(first
+              ? { ...(args.from ? { from: args.from } : {}), ...(args.to ? { to: args.to } : {}) }
+              : {}),
+          });
+        } catch (error) {
+          await publishRunMetrics(io, db, { ...args, region }, { failed: true });
+          throw error;
+        }
         first = false;
+        await publishRunMetrics(io, db, { ...args, region }, { failed: false });
         io.stdout(
           args.format === "json"
             ? `${JSON.stringify(summary, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`

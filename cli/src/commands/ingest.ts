@@ -13,6 +13,7 @@ import {
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";
+import { metricsArgs, publishRunMetrics } from "../metrics";
 import { loadProfileMap, syncPrices } from "../store";
 
 const argsSchema = z
@@ -36,6 +37,7 @@ const argsSchema = z
     metadataKeys: z.string().default(""),
     progress: z.boolean().default(false),
     format: z.enum(["text", "json"]).default("text"),
+    ...metricsArgs.schema,
   })
   .superRefine((a, ctx) => {
     if (a.source === "dir" && !a.path)
@@ -49,7 +51,8 @@ export const ingestCommand: Command = {
   summary: "read Bedrock invocation log objects (folder or S3) into the store, exactly once",
   usage:
     "chargeback ingest --source dir --path <folder> [--db <file>] | --source s3 --bucket <b> [--prefix <p>] [--endpoint <url>] [--region <r>]\n" +
-    "       [--prices <file>] [--profiles <file>] [--metadata-keys tenant=customer_id,…] [--batch-records N] [--dedupe-window-hours N] [--progress] [--format text|json]",
+    "       [--prices <file>] [--profiles <file>] [--metadata-keys tenant=customer_id,…] [--batch-records N] [--dedupe-window-hours N] [--progress] [--format text|json]\n" +
+    `       ${metricsArgs.usage}`,
   async run(argv, io) {
     const args = parseCommandArgs(
       argv,
@@ -68,6 +71,7 @@ export const ingestCommand: Command = {
         "metadata-keys": { type: "string" },
         progress: { type: "boolean" },
         format: { type: "string" },
+        ...metricsArgs.options,
       },
       argsSchema,
     );
@@ -96,24 +100,31 @@ export const ingestCommand: Command = {
     try {
       syncPrices(db, args.prices, io.now());
       const showProgress = args.progress || io.stderrIsTTY;
-      const summary = await ingestObjects({
-        db,
-        objects,
-        prices: PriceBook.load(db),
-        applicationProfiles: profiles,
-        mapping,
-        batchRecords: args.batchRecords,
-        dedupeWindowHours: args.dedupeWindowHours,
-        now: io.now,
-        onProgress: showProgress
-          ? (p) =>
-              io.stderr(
-                `${io.stderrIsTTY ? "\r" : ""}ingest: ${p.objectsDone} objects, ${p.objectsSkipped} already ingested, ${p.records} records, ${(p.bytesRead / 1e6).toFixed(1)} MB, ${p.committedBatches} batches committed${io.stderrIsTTY ? "" : "\n"}`,
-              )
-          : undefined,
-      });
+      let summary: IngestSummary;
+      try {
+        summary = await ingestObjects({
+          db,
+          objects,
+          prices: PriceBook.load(db),
+          applicationProfiles: profiles,
+          mapping,
+          batchRecords: args.batchRecords,
+          dedupeWindowHours: args.dedupeWindowHours,
+          now: io.now,
+          onProgress: showProgress
+            ? (p) =>
+                io.stderr(
+                  `${io.stderrIsTTY ? "\r" : ""}ingest: ${p.objectsDone} objects, ${p.objectsSkipped} already ingested, ${p.records} records, ${(p.bytesRead / 1e6).toFixed(1)} MB, ${p.committedBatches} batches committed${io.stderrIsTTY ? "" : "\n"}`,
+                )
+            : undefined,
+        });
+      } catch (error) {
+        await publishRunMetrics(io, db, { ...args, region: args.region }, { failed: true });
+        throw error;
+      }
       if (showProgress && io.stderrIsTTY) io.stderr("\n");
       io.stdout(args.format === "json" ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+      await publishRunMetrics(io, db, { ...args, region: args.region }, { failed: false });
       return summary.status === "ok" ? 0 : 3;
     } finally {
       db.$client.close();
