@@ -1,5 +1,5 @@
 /** The collectors' bookkeeping: one ingest_runs row per run (with what it cost) and checkpoints. */
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../store/db";
 import { checkpoints, ingestRuns } from "../store/schema";
 
@@ -28,8 +28,8 @@ export function finishRun(db: Db, id: number, outcome: RunOutcome, now: Date): v
       status: outcome.status,
       records: outcome.records,
       bytesScanned: Math.round(outcome.bytesScanned),
-      // Exact up to 2^53 pico-USD (≈ $9,007 per run); the column is a JS number.
-      scanCostPico: Number(outcome.scanCostPico),
+      // Bound as a BigInt: exact in the INTEGER column up to 2^63 pico-USD (≈ $9.2M per run).
+      scanCostPico: sql`${outcome.scanCostPico}`,
       dataUntil: outcome.dataUntil ?? null,
       message: outcome.message ?? null,
     })

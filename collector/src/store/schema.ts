@@ -143,7 +143,7 @@ export const ingestRuns = sqliteTable("ingest_runs", {
   duplicates: integer("duplicates").notNull().default(0),
   quarantined: integer("quarantined").notNull().default(0),
   bytesScanned: integer("bytes_scanned").notNull().default(0),
-  /** What the collection itself cost (Logs Insights / Athena scans), pico-USD. */
+  /** What the collection itself cost (Logs Insights / Athena scans), pico-USD; written as a BigInt, read with safeIntegers. */
   scanCostPico: integer("scan_cost_pico").notNull().default(0),
   /** Newest record timestamp seen by this run. */
   dataUntil: text("data_until"),
