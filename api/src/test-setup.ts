@@ -1,5 +1,6 @@
 /** Shared builders for the API tests: each test gets its own store, keys and app. */
-import { billingTesting, type Db } from "@bedrock-chargeback/collector";
+import type { Db } from "@bedrock-chargeback/collector";
+import { billingTesting } from "@bedrock-chargeback/collector/testing";
 import { createApp } from "./app";
 import type { AppDeps } from "./context";
 import { createApiKey } from "./keys";

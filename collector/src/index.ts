@@ -7,7 +7,6 @@
 
 export * from "./billing";
 export { escapeCsvField, toCsv, unescapeCsvField } from "./billing/csv";
-export * as billingTesting from "./billing/testing";
 export * from "./dimensions";
 export * from "./ingest";
 export * from "./models/resolve-model";

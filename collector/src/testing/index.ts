@@ -1,5 +1,6 @@
 /** Test helpers for other packages' tests (fixtures, s3rver). Not for production code. */
 
+export * as billingTesting from "../billing/testing";
 export { childProcessEnv } from "./env";
 export * from "./fixtures";
 export { type S3Stand, startS3rver } from "./s3rver";
