@@ -8,6 +8,7 @@ import {
   type Period as DomainPeriod,
   type RepriceResult as DomainReprice,
   formatMicros,
+  invoiceLineRecord,
   type Price,
   priceVersion,
   roundPicoToMicros,
@@ -54,23 +55,7 @@ export function period(p: DomainPeriod): T.Period {
 }
 
 function line(l: DomainLine): T.InvoiceLine {
-  return {
-    kind: l.kind,
-    usage_month: l.usageMonth,
-    application: l.application,
-    cost_center: l.costCenter,
-    model: l.model,
-    token_bucket: l.tokenBucket,
-    quantity: l.quantity,
-    unit_price_usd_per_mtok: l.unitMicros === null ? null : formatMicros(BigInt(l.unitMicros)),
-    unit_price_micro_usd_per_mtok: l.unitMicros,
-    price_id: l.priceId,
-    price_version: l.priceVersion,
-    basis_points: l.basisPoints,
-    amount_usd: formatMicros(l.amountMicros),
-    amount_micro_usd: Number(l.amountMicros),
-    description: l.description,
-  };
+  return invoiceLineRecord(l);
 }
 
 export function invoice(i: DomainInvoice): T.Invoice {

@@ -25,6 +25,30 @@ export const EXPORT_CSV_COLUMNS = [
   "description",
 ] as const;
 
+/**
+ * An invoice line as a flat snake_case record: the one mapping shared by the API's invoice views
+ * and the CSV export. Amounts are exact 6-decimal USD strings beside integer micro-USD.
+ */
+export function invoiceLineRecord(l: InvoiceLine) {
+  return {
+    kind: l.kind,
+    usage_month: l.usageMonth,
+    application: l.application,
+    cost_center: l.costCenter,
+    model: l.model,
+    token_bucket: l.tokenBucket,
+    quantity: l.quantity,
+    unit_price_usd_per_mtok: l.unitMicros === null ? null : formatMicros(BigInt(l.unitMicros)),
+    unit_price_micro_usd_per_mtok: l.unitMicros,
+    price_id: l.priceId,
+    price_version: l.priceVersion,
+    basis_points: l.basisPoints,
+    amount_usd: formatMicros(l.amountMicros),
+    amount_micro_usd: Number(l.amountMicros),
+    description: l.description,
+  };
+}
+
 /** One row per line of every invoice; amounts are exact 6-decimal USD. */
 export function invoicesToCsv(list: readonly Invoice[]): string {
   const rows = list.flatMap((inv) =>
@@ -32,18 +56,7 @@ export function invoicesToCsv(list: readonly Invoice[]): string {
       month: inv.month,
       tenant: inv.tenant,
       status: inv.status,
-      kind: l.kind,
-      usage_month: l.usageMonth,
-      application: l.application,
-      cost_center: l.costCenter,
-      model: l.model,
-      token_bucket: l.tokenBucket,
-      quantity: l.quantity,
-      unit_price_usd_per_mtok: l.unitMicros === null ? null : formatMicros(BigInt(l.unitMicros)),
-      price_version: l.priceVersion,
-      basis_points: l.basisPoints,
-      amount_usd: formatMicros(l.amountMicros),
-      description: l.description,
+      ...invoiceLineRecord(l),
     })),
   );
   return toCsv(EXPORT_CSV_COLUMNS, rows);
