@@ -25,7 +25,7 @@ export async function main({ client, print = () => undefined }: ExampleOptions =
   const bedrock = createChargebackClient({
     client,
     region: "us-east-1",
-    // What a CI runner's environment typically holds; in production omit `env` to read process.env.
+    // What a CI runner's environment typically holds; in production omit `env` to read the process environment.
     env: { APP_NAME: "code-review-bot", ENVIRONMENT: "ci", TEAM_NAME: "platform", COST_CENTER: "cc-eng-200" },
     defaultMetadata: { tenant_id: "internal-engineering" },
     policy: { mode: "warn" },
