@@ -395,6 +395,36 @@ export function createChargebackClient(options: ChargebackClientOptions = {}): C
     return checked;
   };
 
+  /**
+   * What every operation does first: the model chain (checked), the metadata after policy
+   * (which may throw in enforce mode), the usage context and the abort signal.
+   * `fromInput` reads metadata the caller put on the SDK input itself.
+   */
+  const beginCall = (
+    operation: BedrockOperation,
+    modelId: string | undefined,
+    fromInput: (primaryModelId: string) => MetadataInput | undefined,
+    callOptions: CallOptions | undefined,
+  ) => {
+    const chain = modelChain(modelId, callOptions);
+    const primary = chain[0] ?? "";
+    const metadata = resolveMetadata(operation, primary, fromInput(primary), callOptions?.metadata);
+    return {
+      chain,
+      metadata,
+      context: startContext(operation, primary, metadata),
+      abortSignal: signalFor(callOptions),
+    };
+  };
+
+  /** InvokeModel* carry metadata as the header's JSON string; its problems are reported like any other. */
+  const metadataFromHeader =
+    (operation: BedrockOperation, header: string | undefined) =>
+    (primaryModelId: string): MetadataInput | undefined =>
+      parseMetadataHeader(header, config.policy.mode, (issue) =>
+        reportIssues([issue], operation, primaryModelId),
+      );
+
   const client: ChargebackClient = {
     runtimeClient,
     config,
@@ -404,16 +434,13 @@ export function createChargebackClient(options: ChargebackClientOptions = {}): C
     },
 
     async converse(input, callOptions) {
-      const chain = modelChain(input.modelId, callOptions);
-      const metadata = resolveMetadata(
+      const { chain, metadata, context, abortSignal } = beginCall(
         "Converse",
-        chain[0] ?? "",
-        input.requestMetadata,
-        callOptions?.metadata,
+        input.modelId,
+        () => input.requestMetadata,
+        callOptions,
       );
       const { messages, system } = prepareConversation(input.messages, input.system);
-      const context = startContext("Converse", chain[0] ?? "", metadata);
-      const abortSignal = signalFor(callOptions);
       const { result, modelId } = await run(context, chain, (id) =>
         runtimeClient.send(
           new ConverseCommand({ ...input, modelId: id, messages, system, requestMetadata: metadata }),
@@ -434,16 +461,13 @@ export function createChargebackClient(options: ChargebackClientOptions = {}): C
     },
 
     async converseStream(input, callOptions) {
-      const chain = modelChain(input.modelId, callOptions);
-      const metadata = resolveMetadata(
+      const { chain, metadata, context, abortSignal } = beginCall(
         "ConverseStream",
-        chain[0] ?? "",
-        input.requestMetadata,
-        callOptions?.metadata,
+        input.modelId,
+        () => input.requestMetadata,
+        callOptions,
       );
       const { messages, system } = prepareConversation(input.messages, input.system);
-      const context = startContext("ConverseStream", chain[0] ?? "", metadata);
-      const abortSignal = signalFor(callOptions);
       const { result, modelId } = await run(context, chain, (id) =>
         runtimeClient.send(
           new ConverseStreamCommand({ ...input, modelId: id, messages, system, requestMetadata: metadata }),
@@ -483,13 +507,12 @@ export function createChargebackClient(options: ChargebackClientOptions = {}): C
     },
 
     async invokeModel(input, callOptions) {
-      const chain = modelChain(input.modelId, callOptions);
-      const fromInput = parseMetadataHeader(input.requestMetadata, config.policy.mode, (issue) =>
-        reportIssues([issue], "InvokeModel", chain[0] ?? ""),
+      const { chain, metadata, context, abortSignal } = beginCall(
+        "InvokeModel",
+        input.modelId,
+        metadataFromHeader("InvokeModel", input.requestMetadata),
+        callOptions,
       );
-      const metadata = resolveMetadata("InvokeModel", chain[0] ?? "", fromInput, callOptions?.metadata);
-      const context = startContext("InvokeModel", chain[0] ?? "", metadata);
-      const abortSignal = signalFor(callOptions);
       const captured: { headers: Record<string, string> | undefined } = { headers: undefined };
       const { result, modelId } = await run(context, chain, (id) => {
         const command = new InvokeModelCommand({
@@ -513,14 +536,13 @@ export function createChargebackClient(options: ChargebackClientOptions = {}): C
     },
 
     async invokeModelWithResponseStream(input, callOptions) {
-      const chain = modelChain(input.modelId, callOptions);
       const operation = "InvokeModelWithResponseStream";
-      const fromInput = parseMetadataHeader(input.requestMetadata, config.policy.mode, (issue) =>
-        reportIssues([issue], operation, chain[0] ?? ""),
+      const { chain, metadata, context, abortSignal } = beginCall(
+        operation,
+        input.modelId,
+        metadataFromHeader(operation, input.requestMetadata),
+        callOptions,
       );
-      const metadata = resolveMetadata(operation, chain[0] ?? "", fromInput, callOptions?.metadata);
-      const context = startContext(operation, chain[0] ?? "", metadata);
-      const abortSignal = signalFor(callOptions);
       const captured: { headers: Record<string, string> | undefined } = { headers: undefined };
       const { result, modelId } = await run(context, chain, (id) => {
         const command = new InvokeModelWithResponseStreamCommand({
