@@ -27,6 +27,14 @@ describe("money", () => {
     expect(roundMicrosToCents(12_345n)).toBe(10_000n);
     expect(roundMicrosToCents(15_000n)).toBe(20_000n);
     expect(formatMicros(-1_234_567n, 2)).toBe("-1.23");
+    // Fewer decimals round (half away from zero), never truncate: $233.859112 shows as $233.86.
+    expect(formatMicros(233_859_112n, 2)).toBe("233.86");
+    expect(formatMicros(5_000n, 2)).toBe("0.01");
+    expect(formatMicros(4_999n, 2)).toBe("0.00");
+    expect(formatMicros(-1_235_000n, 2)).toBe("-1.24");
+    expect(formatMicros(-4_999n, 2)).toBe("0.00");
+    expect(formatMicros(1_500_000n, 0)).toBe("2");
+    expect(formatMicros(12_345_678n)).toBe("12.345678");
   });
 
   it("conserves totals under any split: sum of costs = cost of sums (no float drift)", () => {

@@ -29,14 +29,20 @@ export function roundPicoToMicros(pico: bigint): bigint {
   return q;
 }
 
-/** micro-units → "12.345678" (exact decimal string). */
+/**
+ * micro-units → "12.345678" (exact decimal string). With fewer decimals it rounds half away from
+ * zero, like every other rounding here: formatMicros(233_859_112n, 2) === "233.86".
+ */
 export function formatMicros(micros: bigint, decimals = 6): string {
   const neg = micros < 0n;
   const abs = neg ? -micros : micros;
-  const whole = abs / 1_000_000n;
-  const frac = (abs % 1_000_000n).toString().padStart(6, "0").slice(0, decimals);
+  const unit = 10n ** BigInt(6 - decimals);
+  const scaled = abs / unit + (2n * (abs % unit) >= unit ? 1n : 0n);
+  const scale = 10n ** BigInt(decimals);
+  const whole = scaled / scale;
+  const frac = (scaled % scale).toString().padStart(decimals, "0");
   const text = decimals > 0 ? `${whole}.${frac}` : `${whole}`;
-  return neg ? `-${text}` : text;
+  return neg && scaled !== 0n ? `-${text}` : text;
 }
 
 /** micro-USD → a JSON number with at most 6 decimals (exact as decimal text; sums stay in BigInt). */
