@@ -59,29 +59,21 @@ export async function startServer(opts: {
 
 /**
  * Bare Hono routes on the same stack, the baselines bench/api.ts compares the API against:
- * `/bare` (tiny JSON) and `/blob/:bytes` (a prebuilt, incompressible gzip-labelled body of that size, the same
- * bytes-on-the-wire as an API response, with no work behind it).
+ * `/bare` (tiny JSON) and `/blob/:name` (a body given up front — the exact bytes an API route
+ * sent — labelled gzip JSON like the original, with no work behind it). Exact bytes matter: a load
+ * generator's cost per response depends on the content, not just its length.
  */
 export async function startBareServer(
   port: number,
   host = "127.0.0.1",
+  bodies: ReadonlyMap<string, Uint8Array<ArrayBuffer>> = new Map(),
 ): Promise<{ close: () => Promise<void> }> {
-  const blobs = new Map<number, Uint8Array<ArrayBuffer>>();
   const app = new Hono()
     .get("/bare", (c) => c.json({ ok: true }))
-    .get("/blob/:bytes{[0-9]{1,8}}", (c) => {
-      const n = Number(c.req.param("bytes"));
-      let blob = blobs.get(n);
-      if (!blob) {
-        // Incompressible bytes, like a real gzip body (a load generator parses 'aaaa…' faster).
-        blob = new Uint8Array(new ArrayBuffer(n));
-        for (let i = 0, x = 7; i < n; i++) {
-          x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
-          blob[i] = x >>> 16;
-        }
-        blobs.set(n, blob);
-      }
-      return c.body(blob, 200, {
+    .get("/blob/:name", (c) => {
+      const body = bodies.get(c.req.param("name"));
+      if (!body) return c.notFound();
+      return c.body(body, 200, {
         "content-type": "application/json; charset=UTF-8",
         "content-encoding": "gzip",
       });

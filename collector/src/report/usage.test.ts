@@ -128,7 +128,7 @@ describe("queryUsage", () => {
     );
   });
 
-  it("answers whole-day queries from usage_daily with exactly the hourly table's figures", () => {
+  it("answers whole-month and whole-day queries from the derived tables with exactly the hourly figures", () => {
     const { db, prices } = storeWith([
       invocationRecord({ requestId: "d1", timestamp: "2026-10-01T00:10:00Z", metadata: md("a", "u1") }),
       invocationRecord({ requestId: "d2", timestamp: "2026-10-01T05:10:00Z", metadata: md("a", "u2") }),
@@ -138,12 +138,24 @@ describe("queryUsage", () => {
     ]);
     const days = { from: "2026-10-01", to: "2026-12-01" };
     const hours = { from: "2026-10-01T00:00:00Z", to: "2026-12-01T00:00:00Z" };
-    expect(buildUsageSql({ ...days, by: [] }).sql).toContain("FROM usage_daily ");
+    const partMonth = { from: "2026-10-02", to: "2026-11-02" };
+    expect(buildUsageSql({ ...days, by: [] }).sql).toContain("FROM usage_monthly ");
+    expect(buildUsageSql({ ...days, by: [], granularity: "month" }).sql).toContain("FROM usage_monthly ");
+    expect(buildUsageSql({ ...days, by: [], granularity: "day" }).sql).toContain("FROM usage_daily ");
+    expect(buildUsageSql({ ...partMonth, by: [], granularity: "month" }).sql).toContain("FROM usage_daily ");
     expect(buildUsageSql({ ...hours, by: [] }).sql).toContain("FROM usage_hourly ");
     for (const granularity of [undefined, "day", "month"] as const) {
       const by = ["tenant", "model"] as const;
       expect(queryUsage(db, prices, { ...days, by, granularity })).toEqual(
         queryUsage(db, prices, { ...hours, by, granularity }),
+      );
+      expect(queryUsage(db, prices, { ...partMonth, by, granularity })).toEqual(
+        queryUsage(db, prices, {
+          from: `${partMonth.from}T00:00:00Z`,
+          to: `${partMonth.to}T00:00:00Z`,
+          by,
+          granularity,
+        }),
       );
     }
     // A collector replacing a window keeps the day table in step.

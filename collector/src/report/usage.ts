@@ -60,6 +60,10 @@ function isCalendarTime(bound: string): boolean {
   return !Number.isNaN(ms) && new Date(ms).toISOString().replace(".000Z", "Z") === hour;
 }
 
+function isMonthStart(bound: string): boolean {
+  return bound.length === 10 && bound.endsWith("-01");
+}
+
 function toHour(bound: string): string {
   return bound.length === 10 ? `${bound}T00:00:00Z` : bound;
 }
@@ -105,6 +109,16 @@ export function buildUsageSql(query: UsageQuery): SqlPart {
     where.push("facet = ?", "day >= ?", "day < ?");
     params.push(facet, query.from, query.to);
     periodExpr = dayTablePeriod(query.granularity);
+  } else if (
+    isMonthStart(query.from) &&
+    isMonthStart(query.to) &&
+    (query.granularity ?? "month") === "month"
+  ) {
+    // Whole months: the derived month table, ~30× fewer rows than the day table.
+    table = "usage_monthly";
+    where.push("month >= ?", "month < ?");
+    params.push(query.from.slice(0, 7), query.to.slice(0, 7));
+    periodExpr = query.granularity === "month" ? "month" : undefined;
   } else if (query.from.length === 10 && query.to.length === 10 && query.granularity !== "hour") {
     // Whole days: the derived day table answers the same sums from ~24× fewer rows.
     table = "usage_daily";
