@@ -159,21 +159,45 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
   let open = false;
   let inBatch = 0;
 
-  // requestIds are checked DEDUPE_CHUNK at a time: one multi-row INSERT OR IGNORE … RETURNING
-  // says which records are new (in the open transaction, like everything else in the batch).
-  const markSeenStatements = new Map<number, Statement>();
-  const markSeen = (n: number): Statement => {
-    let statement = markSeenStatements.get(n);
+  // requestIds are checked DEDUPE_CHUNK at a time, in the open transaction like everything else in
+  // the batch. Fast path: one multi-row INSERT OR IGNORE; if it inserted every row, every record is
+  // new. Otherwise (a duplicate somewhere, the rare case) the chunk is undone to its savepoint and
+  // re-run with RETURNING, which says which ones are new.
+  const seenStatements = new Map<string, Statement>();
+  const markSeen = (n: number, returning: boolean): Statement => {
+    const key = `${n}:${returning}`;
+    let statement = seenStatements.get(key);
     if (!statement) {
       statement = client.prepare(
         `INSERT OR IGNORE INTO seen_requests (hour, request_id) VALUES ${Array(n).fill("(?, ?)").join(", ")}
-         RETURNING hour, request_id`,
+         ${returning ? "RETURNING hour, request_id" : ""}`,
       );
-      markSeenStatements.set(n, statement);
+      seenStatements.set(key, statement);
     }
     return statement;
   };
+  const savepoint = client.prepare("SAVEPOINT dedupe");
+  const release = client.prepare("RELEASE dedupe");
+  const undo = client.prepare("ROLLBACK TO dedupe");
   let chunk: UsageRecord[] = [];
+
+  /** The chunk's records that were not seen before (a requestId twice in one chunk: the first). */
+  const freshOf = (params: string[]): UsageRecord[] => {
+    savepoint.run();
+    if (markSeen(chunk.length, false).run(...params).changes === chunk.length) {
+      release.run();
+      return chunk;
+    }
+    undo.run();
+    const fresh = new Set<string>();
+    for (const row of markSeen(chunk.length, true).all(...params)) {
+      if (typeof row === "object" && row !== null && "hour" in row && "request_id" in row) {
+        fresh.add(`${row.hour}|${row.request_id}`);
+      }
+    }
+    release.run();
+    return chunk.filter((r) => fresh.delete(`${r.hour}|${r.requestId}`));
+  };
 
   const dedupeChunk = () => {
     if (chunk.length === 0) return;
@@ -183,18 +207,9 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     }
     const params: string[] = [];
     for (const r of chunk) params.push(r.hour, r.requestId);
-    const fresh = new Set<string>();
-    for (const row of markSeen(chunk.length).all(...params)) {
-      if (typeof row === "object" && row !== null && "hour" in row && "request_id" in row) {
-        fresh.add(`${row.hour}|${row.request_id}`);
-      }
-    }
-    for (const record of chunk) {
-      // delete(): a requestId twice within one chunk is new only the first time.
-      if (!fresh.delete(`${record.hour}|${record.requestId}`)) {
-        summary.duplicates += 1;
-        continue;
-      }
+    const fresh = freshOf(params);
+    summary.duplicates += chunk.length - fresh.length;
+    for (const record of fresh) {
       acc.add(record);
       summary.records += 1;
       if (record.errorCode === null) summary.requests += 1;
