@@ -1,6 +1,6 @@
 /**
  * One measured job, run in its own process so its peak RSS is its own:
- *   tsx bench/ingest-job.ts <chargeback|duckdb|gunzip> <corpus dir> [store path]
+ *   tsx bench/ingest-job.ts <chargeback|duckdb|gunzip|parse|parse-2> <corpus dir> [store path]
  * Prints one JSON line: { job, seconds, maxRssMB, records, bytes, groups }.
  */
 import { createReadStream } from "node:fs";
@@ -39,6 +39,41 @@ async function gunzipOnly(files: string[]) {
     });
   }
   return { records: lines, groups: 0 };
+}
+
+/**
+ * The floor for any ingest that reads every record as JSON: read each object whole, inflate,
+ * split lines, JSON.parse each (nothing kept). On `threads` worker threads, files dealt round-robin.
+ */
+const PARSE_FLOOR = `
+const { readFileSync } = require("node:fs");
+const { gunzipSync } = require("node:zlib");
+let records = 0;
+for (const file of files) {
+  const text = gunzipSync(readFileSync(file)).toString("utf8");
+  for (let start = 0; start < text.length; ) {
+    let nl = text.indexOf("\\n", start);
+    if (nl === -1) nl = text.length;
+    if (nl > start && JSON.parse(text.slice(start, nl)).schemaType === "ModelInvocationLog") records += 1;
+    start = nl + 1;
+  }
+}
+`;
+
+async function parseFloor(files: string[], threads: number) {
+  const { Worker } = await import("node:worker_threads");
+  const counts = await Promise.all(
+    Array.from({ length: threads }, (_, t) => {
+      const mine = files.filter((_f, i) => i % threads === t);
+      const code = `const { workerData: files, parentPort } = require("node:worker_threads");${PARSE_FLOOR}parentPort.postMessage(records);`;
+      return new Promise<number>((resolve, reject) => {
+        const worker = new Worker(code, { eval: true, workerData: mine });
+        worker.once("message", resolve);
+        worker.once("error", reject);
+      });
+    }),
+  );
+  return { records: counts.reduce((a, b) => a + b, 0), groups: 0 };
 }
 
 async function chargeback() {
@@ -97,7 +132,15 @@ const files = await logFiles(corpus);
 const bytes = await compressedBytes(files);
 const started = process.hrtime.bigint();
 const result =
-  job === "gunzip" ? await gunzipOnly(files) : job === "duckdb" ? await duckdb(files) : await chargeback();
+  job === "gunzip"
+    ? await gunzipOnly(files)
+    : job === "duckdb"
+      ? await duckdb(files)
+      : job === "parse"
+        ? await parseFloor(files, 1)
+        : job === "parse-2"
+          ? await parseFloor(files, 2)
+          : await chargeback();
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const maxRssMB = process.resourceUsage().maxRSS / 1024;
 process.stdout.write(`${JSON.stringify({ job, seconds, maxRssMB, bytes, ...result })}\n`);

@@ -1,6 +1,6 @@
 /**
  * bench/ingest: `chargeback ingest` vs DuckDB (read_json + the same GROUP BY) vs a gunzip-only
- * pass, on simulator corpora (1M records without bodies; 200k with bodies). Each job runs in its
+ * pass and the JSON floor (inflate + JSON.parse of every line, on one and on two threads), on simulator corpora (1M records without bodies; 200k with bodies). Each job runs in its
  * own process; prints wall time, records/s, MB/s (compressed input) and peak RSS.
  *   pnpm bench:ingest [--records 1000000] [--bodies-records 200000] [--runs 1]
  */
@@ -84,7 +84,7 @@ for (const [name, records, bodies] of [
 ] as const) {
   if (records <= 0) continue;
   const dir = await corpus(name, records, bodies);
-  const results = ["gunzip", "duckdb", "chargeback"].map((job) => best(job, dir));
+  const results = ["gunzip", "parse", "parse-2", "duckdb", "chargeback"].map((job) => best(job, dir));
   const duck = results.find((r) => r.job === "duckdb");
   const ours = results.find((r) => r.job === "chargeback");
   console.log(`\ncorpus: ${name}, ${records} records, ${(results[0]?.bytes ?? 0) / 1e6} MB gzip`);
@@ -100,9 +100,11 @@ for (const [name, records, bodies] of [
       `| ${name} (${records.toLocaleString("en-US")}) | ${r.job} | ${r.seconds.toFixed(2)} | ${Math.round(r.records / r.seconds).toLocaleString("en-US")} | ${(r.bytes / 1e6 / r.seconds).toFixed(1)} | ${r.maxRssMB.toFixed(0)} |`,
     );
   }
-  if (duck && ours)
+  const floor = results.find((r) => r.job === "parse-2");
+  if (duck && ours && floor)
     console.log(
-      `chargeback / duckdb wall time: ${(ours.seconds / duck.seconds).toFixed(2)}× (target ≤ 1.0×); peak RSS ${ours.maxRssMB.toFixed(0)} MB (target ≤ 256 MB)`,
+      `chargeback / duckdb wall time: ${(ours.seconds / duck.seconds).toFixed(2)}× (target ≤ 1.0×); peak RSS ${ours.maxRssMB.toFixed(0)} MB (target ≤ 256 MB)\n` +
+        `node floor (read + inflate + JSON.parse only, 2 threads) / duckdb: ${(floor.seconds / duck.seconds).toFixed(2)}×`,
     );
 }
 console.log(

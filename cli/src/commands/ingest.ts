@@ -27,7 +27,7 @@ const argsSchema = z
     db: z.string().min(1).optional(),
     prices: z.string().min(1).optional(),
     profiles: z.string().min(1).optional(),
-    batchRecords: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+    batchRecords: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
     dedupeWindowHours: z.coerce
       .number()
       .int()

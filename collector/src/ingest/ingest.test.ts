@@ -151,6 +151,32 @@ describe("ingestObjects", () => {
     expect(stored).toBe(7);
   });
 
+  it("reads objects that inflate past 1 MB line by line, with the same places and reasons", async () => {
+    // Over 1 MB inflated, a read-ahead object is inflated as a stream instead of whole.
+    const lines = Array.from({ length: 4000 }, (_, i) =>
+      JSON.stringify(invocationRecord({ requestId: `L${i}` })),
+    );
+    lines[2500] = "{not json";
+    const text = `${lines.join("\n")}\n`;
+    expect(Buffer.byteLength(text)).toBeGreaterThan(1024 * 1024);
+    const root = tempDir();
+    const whole = writeRaw(root, logKey("2026-10-05T10", "large"), gzipSync(text));
+    const gz = gzipSync(lines.map((l, i) => l.replace('"L', `"T${i}-`)).join("\n"));
+    const cut = writeRaw(root, logKey("2026-10-05T11", "large-truncated"), gz.subarray(0, gz.length - 40));
+    const db = freshDb();
+    const summary = await ingestDir(db, root, 1000);
+    expect(summary.quarantine.map((q) => [q.location, q.line, q.reason])).toEqual([
+      [whole, 2501, expect.stringMatching(/^invalid JSON: /)],
+      [cut, 2501, expect.stringMatching(/^invalid JSON: /)],
+      [cut, expect.any(Number), expect.stringMatching(/^truncated gzip: the object ends after line \d+$/)],
+    ]);
+    const endedAfter = Number(/after line (\d+)$/.exec(summary.quarantine[2]?.reason ?? "")?.[1]);
+    expect(endedAfter).toBeGreaterThan(3900);
+    // Every good line of the whole object, and every whole line before the cut.
+    expect(summary.records).toBe(3999 + (endedAfter - 1));
+    expect(totals(db).requests).toBe(summary.records);
+  });
+
   it("is a no-op when run again over the same objects", async () => {
     const root = tempDir();
     writeObject(root, logKey("2026-10-05T10", "a"), [
