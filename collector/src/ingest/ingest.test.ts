@@ -177,6 +177,46 @@ describe("ingestObjects", () => {
     expect(totals(db).requests).toBe(summary.records);
   });
 
+  it("rejects a damaged object whole, whatever its gzip trailer claims", async () => {
+    const lines = Array.from({ length: 1000 }, (_, i) =>
+      JSON.stringify(invocationRecord({ requestId: `D${i}` })),
+    );
+    const gz = gzipSync(`${lines.join("\n")}\n`);
+    const badCrc = Buffer.from(gz);
+    badCrc[badCrc.length - 8] = (badCrc[badCrc.length - 8] ?? 0) ^ 1; // CRC32 of the data
+    const badLength = Buffer.from(gz);
+    badLength[badLength.length - 1] = 0x7f; // ISIZE now claims ~2 GB
+    const root = tempDir();
+    const crcKey = writeRaw(root, logKey("2026-10-05T10", "bad-crc"), badCrc);
+    const lengthKey = writeRaw(root, logKey("2026-10-05T10", "bad-length"), badLength);
+    const db = freshDb();
+    const summary = await ingestDir(db, root);
+    expect(summary.quarantine.map((q) => [q.location, q.line, q.reason])).toEqual([
+      [crcKey, null, "not gzip data: incorrect data check"],
+      [lengthKey, null, "not gzip data: incorrect length check"],
+    ]);
+    expect(summary.objectsRejected).toBe(2);
+    expect(summary.records).toBe(0);
+  });
+
+  it("stops the run when the store fails mid-object, instead of calling the object unreadable", async () => {
+    const lines = Array.from({ length: 4000 }, (_, i) =>
+      JSON.stringify(invocationRecord({ requestId: `S${i}` })),
+    );
+    const root = tempDir();
+    writeRaw(root, logKey("2026-10-05T10", "large"), gzipSync(lines.join("\n")));
+    const db = freshDb();
+    // A failure that happens once (like a full disk that is then freed): swallowed, it would let
+    // the run go on and commit around the lost batch.
+    db.$client.exec(`CREATE TABLE fail_once (armed INTEGER); INSERT INTO fail_once VALUES (1);
+      CREATE TRIGGER full BEFORE INSERT ON usage_hourly WHEN (SELECT armed FROM fail_once) = 1
+      BEGIN UPDATE fail_once SET armed = 0; SELECT RAISE(FAIL, 'database or disk is full (test)'); END`);
+    await expect(ingestDir(db, root, 500)).rejects.toThrow(/disk is full/);
+    expect(db.$client.prepare("SELECT COUNT(*) FROM ingested_objects").pluck().get()).toBe(0);
+    expect(db.$client.prepare("SELECT COUNT(*) FROM quarantine").pluck().get()).toBe(0);
+    expect(db.$client.inTransaction).toBe(false);
+  });
+
   it("is a no-op when run again over the same objects", async () => {
     const root = tempDir();
     writeObject(root, logKey("2026-10-05T10", "a"), [

@@ -76,7 +76,7 @@ export type IngestSummary = {
 const DEFAULTS = { batchRecords: 20_000, dedupeWindowHours: 168, maxLineBytes: 8 * 1024 * 1024 };
 /** Objects up to this size are read whole and gunzipped in one call; larger ones stream. */
 const SMALL_OBJECT_BYTES = 4 * 1024 * 1024;
-/** Read-ahead objects that inflate to more than this are inflated as a stream (the gzip trailer says). */
+/** Read-ahead objects that inflate to more than this are inflated as a stream instead of whole. */
 const INFLATE_WHOLE_BYTES = 1024 * 1024;
 /** Inflater output chunk when streaming (zlib's 16 KB default costs ~40 % more CPU on large objects). */
 const STREAM_CHUNK_BYTES = 64 * 1024;
@@ -275,14 +275,13 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
         if (inBatch >= batchRecords) flush();
       };
       const loaded = await preload;
-      // A read-ahead object that inflates to more than INFLATE_WHOLE_BYTES streams through the
-      // inflater from memory like a large object: one line at a time, not one whole text.
-      const result =
-        loaded === undefined
-          ? await readObject(ref, maxLineBytes, onRecord)
-          : loaded instanceof Error || inflatedSizeHint(loaded) <= INFLATE_WHOLE_BYTES
-            ? readLoadedObject(loaded, maxLineBytes, onRecord)
-            : await readObject({ ...ref, open: async () => Readable.from([loaded]) }, maxLineBytes, onRecord);
+      let result = loaded === undefined ? undefined : readLoadedObject(loaded, maxLineBytes, onRecord);
+      if (result === undefined || result === TOO_LARGE) {
+        // Not read ahead, or it inflates past INFLATE_WHOLE_BYTES: stream it through the inflater
+        // (from memory when it was read ahead), one line at a time rather than one whole text.
+        const open = loaded instanceof Buffer ? async () => Readable.from([loaded]) : ref.open;
+        result = await readObject({ ...ref, open }, maxLineBytes, onRecord);
+      }
       summary.bytesRead += result.bytes;
       progress.bytesRead = summary.bytesRead;
       summary.notInvocationLogs += result.skipped;
@@ -376,12 +375,15 @@ async function loadObject(ref: ObjectRef): Promise<Buffer | Error> {
   }
 }
 
+/** readLoadedObject's answer for an object that inflates past INFLATE_WHOLE_BYTES: nothing was read. */
+const TOO_LARGE = "too large";
+
 /** The in-memory twin of `readObject` for small objects: same lines, same reasons. */
 function readLoadedObject(
   loaded: Buffer | Error,
   maxLineBytes: number,
   onRecord: (record: UsageRecord) => void,
-): ObjectReadResult {
+): ObjectReadResult | typeof TOO_LARGE {
   const result: ObjectReadResult = { bytes: 0, skipped: 0, rejected: [] };
   if (loaded instanceof Error) {
     result.fatal = { line: null, reason: `cannot open: ${messageOf(loaded)}` };
@@ -391,16 +393,31 @@ function readLoadedObject(
   let text: Buffer;
   let truncated = false;
   try {
-    text = gunzipSync(loaded);
+    text = gunzipSync(loaded, { maxOutputLength: INFLATE_WHOLE_BYTES });
   } catch (error) {
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+    if (code === "ERR_BUFFER_TOO_LARGE") return TOO_LARGE;
     if (code !== "Z_BUF_ERROR" && !/unexpected end/i.test(messageOf(error))) {
       result.fatal = { line: null, reason: `not gzip data: ${messageOf(error)}` };
       return result;
     }
     // Truncated: keep the whole lines that did arrive.
     truncated = true;
-    text = gunzipSync(loaded, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    try {
+      text = gunzipSync(loaded, {
+        finishFlush: zlibConstants.Z_SYNC_FLUSH,
+        maxOutputLength: INFLATE_WHOLE_BYTES,
+      });
+    } catch (partial) {
+      if (
+        typeof partial === "object" &&
+        partial !== null &&
+        "code" in partial &&
+        partial.code === "ERR_BUFFER_TOO_LARGE"
+      )
+        return TOO_LARGE;
+      throw partial;
+    }
   }
   let number = 0;
   let start = 0;
@@ -453,6 +470,7 @@ async function readObject(
 ): Promise<ObjectReadResult> {
   const result: ObjectReadResult = { bytes: 0, skipped: 0, rejected: [] };
   let lastLine = 0;
+  let storeFailure: { error: unknown } | undefined;
   let raw: Readable;
   try {
     raw = await ref.open();
@@ -490,11 +508,19 @@ async function readObject(
         continue;
       }
       const normalized = normalizeRecord(parsed);
-      if (normalized.kind === "record") onRecord(normalized.record);
-      else if (normalized.kind === "skip") result.skipped += 1;
+      if (normalized.kind === "record") {
+        try {
+          onRecord(normalized.record);
+        } catch (error) {
+          storeFailure = { error };
+          throw error;
+        }
+      } else if (normalized.kind === "skip") result.skipped += 1;
       else result.rejected.push({ line: line.number, reason: normalized.reason, excerpt: line.text });
     }
   } catch (error) {
+    // The store failed (a write or commit), not the object: stop the run, which rolls back.
+    if (storeFailure) throw storeFailure.error;
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
     if (code === "Z_DATA_ERROR" && lastLine === 0) {
       result.fatal = { line: null, reason: `not gzip data: ${messageOf(error)}` };
@@ -510,14 +536,6 @@ async function readObject(
     raw.destroy();
   }
   return result;
-}
-
-/**
- * The inflated size a gzip member declares in its last 4 bytes (ISIZE, mod 2^32; RFC 1952). Only a
- * hint for choosing how to inflate: a multi-member or damaged object may inflate to anything.
- */
-function inflatedSizeHint(gz: Buffer): number {
-  return gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
 }
 
 function messageOf(error: unknown): string {

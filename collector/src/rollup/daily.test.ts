@@ -1,14 +1,21 @@
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { drizzle } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { describe, expect, it } from "vitest";
 import { addPrice, repriceOpenPeriods } from "../billing/prices";
 import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
 import { PriceBook, syncCatalog } from "../pricing/price-book";
 import { normalizeRecord } from "../records/normalize";
+import { queryUsage } from "../report/usage";
 import { createDb, type Db } from "../store/db";
-import { invocationRecord } from "../testing/fixtures";
+import { invocationRecord, tempDir } from "../testing/fixtures";
 import { RollupAccumulator } from "./accumulate";
 import { addRollupRows, replaceWindow, type WriteContext } from "./write";
 
-const KEY = "source, dims_key, price_key";
+const KEY = "source, dims_key, price_key, base_model, scope";
 const SUMS =
   "SUM(requests) r, SUM(errors) e, SUM(input_tokens) i, SUM(output_tokens) o, SUM(cache_read_tokens) cr, SUM(cache_write_tokens) cw";
 
@@ -19,7 +26,7 @@ function expectDerivedInStep(db: Db): void {
     all(`SELECT day AS t, ${KEY}, ${SUMS} FROM usage_daily GROUP BY t, ${KEY} ORDER BY t, ${KEY}`),
   ).toEqual(
     all(
-      `SELECT substr(hour, 1, 10) AS t, source, dims_key, COALESCE(price_id, 0) AS price_key, ${SUMS}
+      `SELECT substr(hour, 1, 10) AS t, source, dims_key, COALESCE(price_id, 0) AS price_key, base_model, scope, ${SUMS}
        FROM usage_hourly GROUP BY t, ${KEY} ORDER BY t, ${KEY}`,
     ),
   );
@@ -70,6 +77,50 @@ function write(ctx: WriteContext, batch: Record<string, unknown>[]): void {
 }
 
 describe("derived day and month tables", () => {
+  it("keep one logged model id apart when its resolution changed between writes", () => {
+    // An application profile ingested before its mapping existed, then after: same dims, same
+    // (absent) price, two resolutions. Each table must show both, as the hourly table does.
+    const db = createDb(":memory:");
+    const prices = PriceBook.load(db);
+    const arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123";
+    const dims = {
+      accountId: "111122223333",
+      region: "us-east-1",
+      tenantId: "t1",
+      applicationName: null,
+      costCenter: null,
+      environment: null,
+      team: null,
+      modelId: arn,
+    };
+    const counters = {
+      requests: 1,
+      errors: 0,
+      inputTokens: 10,
+      outputTokens: 5,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    };
+    const tx = (ctx: WriteContext, hour: string) =>
+      db.$client.transaction(() => addRollupRows(ctx, [{ hour, dims, counters }], []))();
+    tx({ db, source: "raw", prices }, "2026-10-01T05:00:00Z");
+    tx(
+      { db, source: "raw", prices, applicationProfiles: new Map([[arn, "acme.unpriced-v1"]]) },
+      "2026-10-02T05:00:00Z",
+    );
+    expectDerivedInStep(db);
+    const byModel = (from: string, to: string) =>
+      queryUsage(db, prices, { from, to, by: ["model", "scope"] }).map((r) => [
+        r.keys.model,
+        r.keys.scope,
+        r.requests,
+      ]);
+    const hourly = byModel("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z");
+    expect(hourly).toHaveLength(2);
+    expect(byModel("2026-10-01", "2026-11-01")).toEqual(hourly);
+    expect(byModel("2026-10-01", "2026-10-31")).toEqual(hourly);
+  });
+
   it("stay equal to the hourly table through adds, window replacements and a reprice", () => {
     const db = createDb(":memory:");
     syncCatalog(db, loadCatalog(SHIPPED_CATALOG_PATH), "catalog");
@@ -133,5 +184,50 @@ describe("derived day and month tables", () => {
     expect(monthTotal()).toBe(
       db.$client.prepare("SELECT SUM(requests) FROM usage_hourly WHERE source = 'raw'").pluck().get(),
     );
+  });
+
+  it("are derived from the hours by migration 0005 on a store written before it", () => {
+    // A store migrated to 0004 whose day row merged one model id resolved two ways (the old key).
+    const dir = tempDir();
+    const folder = join(dir, "drizzle");
+    cpSync(fileURLToPath(new URL("../../drizzle", import.meta.url)), folder, { recursive: true });
+    const journalPath = join(folder, "meta", "_journal.json");
+    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as {
+      entries: { idx: number; tag: string }[];
+    };
+    for (const e of journal.entries.filter((e) => e.idx >= 5)) rmSync(join(folder, `${e.tag}.sql`));
+    journal.entries = journal.entries.filter((e) => e.idx < 5);
+    writeFileSync(journalPath, JSON.stringify(journal));
+    const path = join(dir, "old.db");
+    const old = new Database(path);
+    migrate(drizzle(old), { migrationsFolder: folder });
+    const hourly = old.prepare(
+      `INSERT INTO usage_hourly (source, hour, dims_key, tenant_id, model_id, base_model, scope, requests, input_tokens)
+       VALUES ('raw', ?, '["t1","arn"]', 't1', 'arn', ?, ?, ?, ?)`,
+    );
+    hourly.run("2026-10-01T05:00:00Z", "arn", "unresolved", 1, 10);
+    hourly.run("2026-10-01T06:00:00Z", "acme.unpriced-v1", "in_region", 2, 20);
+    hourly.run("2026-11-03T06:00:00Z", "acme.unpriced-v1", "in_region", 4, 40);
+    old
+      .prepare(
+        `INSERT INTO usage_daily (source, day, dims_key, price_key, tenant_id, model_id, base_model, scope, requests, input_tokens)
+         VALUES ('raw', '2026-10-01', '["t1","arn"]', 0, 't1', 'arn', 'arn', 'unresolved', 3, 30),
+                ('raw', '2026-11-03', '["t1","arn"]', 0, 't1', 'arn', 'acme.unpriced-v1', 'in_region', 4, 40)`,
+      )
+      .run();
+    old.close();
+
+    const db = createDb(path);
+    expectDerivedInStep(db);
+    expect(
+      db.$client
+        .prepare("SELECT month, base_model, requests FROM usage_monthly ORDER BY month, base_model")
+        .all(),
+    ).toEqual([
+      { month: "2026-10", base_model: "acme.unpriced-v1", requests: 2 },
+      { month: "2026-10", base_model: "arn", requests: 1 },
+      { month: "2026-11", base_model: "acme.unpriced-v1", requests: 4 },
+    ]);
+    db.$client.close();
   });
 });

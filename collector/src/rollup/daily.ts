@@ -23,7 +23,7 @@ function moveIntoMonths(sign: 1 | -1, bySource: string): string {
   return `INSERT INTO usage_monthly (source, month, dims_key, price_key, ${DIMS}, ${COUNTERS}, price_id)
     SELECT source, substr(day, 1, 7), dims_key, price_key, ${DIMS}, ${signed}, price_id
     FROM usage_daily WHERE ${bySource}day >= ? AND day < ?
-    ON CONFLICT (source, month, dims_key, price_key) DO UPDATE SET ${add}`;
+    ON CONFLICT (source, month, dims_key, price_key, base_model, scope) DO UPDATE SET ${add}`;
 }
 
 /**
@@ -40,7 +40,7 @@ export function rebuildDaily(client: Database, fromDay: string, toDay: string, s
       `INSERT INTO usage_daily (source, day, dims_key, price_key, ${DIMS}, ${COUNTERS}, price_id)
        SELECT source, substr(hour, 1, 10), dims_key, COALESCE(price_id, 0), ${DIMS}, ${SUMS}, price_id
        FROM usage_hourly WHERE ${bySource}hour >= ? AND hour < ?
-       GROUP BY source, substr(hour, 1, 10), dims_key, COALESCE(price_id, 0)`,
+       GROUP BY source, substr(hour, 1, 10), dims_key, COALESCE(price_id, 0), base_model, scope`,
     )
     .run(...(source === undefined ? [] : [source]), `${fromDay}T00:00:00Z`, `${toDay}T00:00:00Z`);
   client.prepare(moveIntoMonths(1, bySource)).run(...params);

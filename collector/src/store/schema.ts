@@ -84,7 +84,9 @@ export const usageHourly = sqliteTable(
  * usage_hourly summed per UTC day: a derived table, rebuilt from usage_hourly for exactly the
  * days a write touched, in the same transaction (`rebuildDaily`). Whole-day breakdowns read it:
  * a month scans ~24× fewer rows. `price_key` is price_id or 0 (unpriced), since a day can hold
- * rows priced before and after a price was added.
+ * rows priced before and after a price was added; the resolved model and scope are in the key
+ * too, since a day can hold rows of one logged model id resolved before and after an
+ * application-profile mapping changed.
  */
 export const usageDaily = sqliteTable(
   "usage_daily",
@@ -98,7 +100,7 @@ export const usageDaily = sqliteTable(
     priceId: integer("price_id").references(() => prices.id),
   },
   (t) => [
-    primaryKey({ columns: [t.source, t.day, t.dimsKey, t.priceKey] }),
+    primaryKey({ columns: [t.source, t.day, t.dimsKey, t.priceKey, t.baseModel, t.scope] }),
     index("usage_daily_day").on(t.day),
     index("usage_daily_tenant_day").on(t.tenantId, t.day),
   ],
@@ -121,7 +123,7 @@ export const usageMonthly = sqliteTable(
     priceId: integer("price_id").references(() => prices.id),
   },
   (t) => [
-    primaryKey({ columns: [t.source, t.month, t.dimsKey, t.priceKey] }),
+    primaryKey({ columns: [t.source, t.month, t.dimsKey, t.priceKey, t.baseModel, t.scope] }),
     index("usage_monthly_month").on(t.month),
     index("usage_monthly_tenant_month").on(t.tenantId, t.month),
   ],
