@@ -177,7 +177,7 @@ describe("ingestObjects", () => {
     expect(totals(db).requests).toBe(summary.records);
   });
 
-  it("rejects a damaged object whole, whatever its gzip trailer claims", async () => {
+  it("reports damaged objects with their place and reason, by the way their trailer sends them", async () => {
     const lines = Array.from({ length: 1000 }, (_, i) =>
       JSON.stringify(invocationRecord({ requestId: `D${i}` })),
     );
@@ -185,18 +185,26 @@ describe("ingestObjects", () => {
     const badCrc = Buffer.from(gz);
     badCrc[badCrc.length - 8] = (badCrc[badCrc.length - 8] ?? 0) ^ 1; // CRC32 of the data
     const badLength = Buffer.from(gz);
-    badLength[badLength.length - 1] = 0x7f; // ISIZE now claims ~2 GB
+    badLength[badLength.length - 1] = 0x7f; // ISIZE now claims ~2 GB: streamed, stops at the check
     const root = tempDir();
     const crcKey = writeRaw(root, logKey("2026-10-05T10", "bad-crc"), badCrc);
-    const lengthKey = writeRaw(root, logKey("2026-10-05T10", "bad-length"), badLength);
+    const lengthKey = writeRaw(root, logKey("2026-10-05T11", "bad-length"), badLength);
     const db = freshDb();
     const summary = await ingestDir(db, root);
     expect(summary.quarantine.map((q) => [q.location, q.line, q.reason])).toEqual([
       [crcKey, null, "not gzip data: incorrect data check"],
-      [lengthKey, null, "not gzip data: incorrect length check"],
+      [
+        lengthKey,
+        expect.any(Number),
+        expect.stringMatching(/^read failed after line \d+: incorrect length check$/),
+      ],
     ]);
-    expect(summary.objectsRejected).toBe(2);
-    expect(summary.records).toBe(0);
+    expect(summary.objectsRejected).toBe(1);
+    // The streamed one counts the lines it read before the damage showed, and says where it stopped.
+    const readLines = Number(/after line (\d+)/.exec(summary.quarantine[1]?.reason ?? "")?.[1]);
+    expect(summary.quarantine[1]?.line).toBe(readLines + 1);
+    expect(summary.records).toBe(readLines);
+    expect(totals(db).requests).toBe(readLines);
   });
 
   it("stops the run when the store fails mid-object, instead of calling the object unreadable", async () => {

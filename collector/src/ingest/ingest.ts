@@ -275,7 +275,12 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
         if (inBatch >= batchRecords) flush();
       };
       const loaded = await preload;
-      let result = loaded === undefined ? undefined : readLoadedObject(loaded, maxLineBytes, onRecord);
+      // The gzip trailer's size (ISIZE) picks the way without inflating twice; a trailer that
+      // under-states is caught by the cap in readLoadedObject. (One that over-states, from damage in
+      // those 4 bytes, only sends a small object down the streaming path.)
+      const streamIt = loaded instanceof Buffer && inflatedSizeHint(loaded) > INFLATE_WHOLE_BYTES;
+      let result =
+        loaded === undefined || streamIt ? undefined : readLoadedObject(loaded, maxLineBytes, onRecord);
       if (result === undefined || result === TOO_LARGE) {
         // Not read ahead, or it inflates past INFLATE_WHOLE_BYTES: stream it through the inflater
         // (from memory when it was read ahead), one line at a time rather than one whole text.
@@ -536,6 +541,11 @@ async function readObject(
     raw.destroy();
   }
   return result;
+}
+
+/** The inflated size a gzip object declares in its last 4 bytes (RFC 1952 ISIZE, mod 2^32): a hint. */
+function inflatedSizeHint(gz: Buffer): number {
+  return gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
 }
 
 function messageOf(error: unknown): string {
