@@ -7,6 +7,7 @@ import { addPrice, createDb, readCsvRecords } from "@bedrock-chargeback/collecto
 import { billingTesting } from "@bedrock-chargeback/collector/testing";
 import { describe, expect, it } from "vitest";
 import { createApp } from "./app";
+import { StoreCache } from "./context";
 import { createApiKey, revokeApiKey } from "./keys";
 import { openApiDocument } from "./openapi";
 import { harness } from "./test-setup";
@@ -348,7 +349,8 @@ describe("cache", () => {
       cacheWrite: "0",
     });
     const { key, apiKey } = createApiKey(serverDb, { role: "finance" });
-    const app = createApp({ db: serverDb, now: () => new Date("2026-11-16T00:00:00Z") });
+    // Probe the store's version on every request (the default allows 100 ms of staleness).
+    const app = createApp({ db: serverDb, now: () => new Date("2026-11-16T00:00:00Z"), cacheMaxStaleMs: 0 });
     const get = (p: string) =>
       app.request(p, { headers: { authorization: `Bearer ${key}`, "accept-encoding": "gzip" } });
     const url = "/v1/usage?from=2026-10-01&to=2026-11-01";
@@ -360,6 +362,30 @@ describe("cache", () => {
     expect((await get(url)).status).toBe(401);
     other.$client.close();
     serverDb.$client.close();
+  });
+
+  it("serves a cached result for at most cacheMaxStaleMs after another process wrote", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cb-stale-"));
+    const path = join(dir, "store.db");
+    const db = createDb(path);
+    let t = 1_000;
+    const cache = new StoreCache(db, true, 100, () => t);
+    let computed = 0;
+    const read = () => cache.get("k", () => ++computed);
+    cache.refresh();
+    expect(read()).toBe(1);
+    const other = createDb(path);
+    billingTesting.addUsage(other, [{ hour: "2026-10-01T00:00:00Z", input: 1 }]);
+    t += 99;
+    cache.refresh();
+    expect(read()).toBe(1); // within the window: not probed yet
+    t += 1;
+    cache.refresh();
+    expect(read()).toBe(2); // probed: the other process's commit is seen
+    cache.changed(); // a write through this process: at once, whatever the window
+    expect(read()).toBe(3);
+    other.$client.close();
+    db.$client.close();
   });
 
   it("gzips large cached responses when the client accepts it", async () => {

@@ -31,7 +31,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** @example const app = createApp({ db: createDb(":memory:") }); await app.request("/healthz") */
 export function createApp(deps: AppDeps) {
   const now = deps.now ?? (() => new Date());
-  const cache = new StoreCache(deps.db, deps.cache ?? true);
+  const cache = new StoreCache(deps.db, deps.cache ?? true, deps.cacheMaxStaleMs);
   const s: Services = { db: deps.db, now, cache };
   const log = deps.logger ?? (() => {});
   const app = new Hono<AppEnv>();

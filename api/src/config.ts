@@ -18,6 +18,8 @@ const envSchema = z.object({
   CHARGEBACK_API_CORS_ORIGINS: z.string().default(""),
   CHARGEBACK_API_STATIC_DIR: z.string().optional(),
   CHARGEBACK_API_LOG_REQUESTS: bool.default(true),
+  /** How long a cached result may be served after another process wrote the store. */
+  CHARGEBACK_API_CACHE_MAX_STALE_MS: z.coerce.number().int().min(0).max(60_000).default(100),
 });
 
 export type ApiConfig = {
@@ -28,6 +30,7 @@ export type ApiConfig = {
   corsOrigins: string[];
   staticDir: string | undefined;
   logRequests: boolean;
+  cacheMaxStaleMs: number;
 };
 
 /** @example parseApiConfig({ CHARGEBACK_API_PORT: "9000" }).port // => 9000 */
@@ -48,6 +51,7 @@ export function parseApiConfig(env: Record<string, string | undefined>): ApiConf
       .filter((s) => s.length > 0),
     staticDir: e.CHARGEBACK_API_STATIC_DIR,
     logRequests: e.CHARGEBACK_API_LOG_REQUESTS,
+    cacheMaxStaleMs: e.CHARGEBACK_API_CACHE_MAX_STALE_MS,
   };
 }
 

@@ -30,6 +30,7 @@ export async function startServer(opts: {
     logger,
     rateLimit: config.rateLimit,
     corsOrigins: config.corsOrigins,
+    cacheMaxStaleMs: config.cacheMaxStaleMs,
     ...(config.staticDir ? { staticDir: config.staticDir } : {}),
     ...(opts.cache === undefined ? {} : { cache: opts.cache }),
   });
