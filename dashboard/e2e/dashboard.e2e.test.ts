@@ -376,18 +376,24 @@ describe("dashboard in chromium against the real API", () => {
 
     // Late records for the closed month arrive; they must bill on this month's invoices.
     await stack.ingestLate();
-    const current = await api(keys.finance, `/v1/periods/${m.thisMonth}/invoices`, isInvoiceListResponse);
-    let adjusted: InvoiceResponse | undefined;
-    for (const s of current.invoices) {
-      const inv = await api(
-        keys.finance,
-        `/v1/periods/${m.thisMonth}/invoices/${encodeURIComponent(s.tenant)}`,
-        isInvoiceResponse,
-      );
-      if (inv.lines.some((l) => l.kind === "adjustment")) {
-        adjusted = inv;
-        break;
+    const findAdjusted = async (): Promise<InvoiceResponse | undefined> => {
+      const current = await api(keys.finance, `/v1/periods/${m.thisMonth}/invoices`, isInvoiceListResponse);
+      for (const s of current.invoices) {
+        const inv = await api(
+          keys.finance,
+          `/v1/periods/${m.thisMonth}/invoices/${encodeURIComponent(s.tenant)}`,
+          isInvoiceResponse,
+        );
+        if (inv.lines.some((l) => l.kind === "adjustment")) return inv;
       }
+      return undefined;
+    };
+    // Another process wrote the store: the API may answer from its cache for up to
+    // CHARGEBACK_API_CACHE_MAX_STALE_MS (100 ms) more, so look again briefly before failing.
+    let adjusted = await findAdjusted();
+    for (let tries = 0; !adjusted && tries < 10; tries++) {
+      await new Promise((r) => setTimeout(r, 200));
+      adjusted = await findAdjusted();
     }
     if (!adjusted) throw new Error("no adjustment lines after late data");
     await page.goto(
