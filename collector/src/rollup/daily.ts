@@ -5,25 +5,14 @@
  * out of and put into the months.
  */
 import type { Database } from "better-sqlite3";
-
-const DIMS =
-  "account_id, region, tenant_id, application_name, cost_center, environment, team, model_id, base_model, scope";
-const COUNTERS = "requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens";
-const SUMS =
-  "SUM(requests), SUM(errors), SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens)";
+import { ADD_COUNTERS, COUNTER_COLUMNS, DIM_COLUMNS, NEGATED_COUNTERS, SUM_COUNTERS } from "./columns";
 
 /** Adds (sign 1) or takes out (sign -1) the selected day rows' counters from their months. */
 function moveIntoMonths(sign: 1 | -1, bySource: string): string {
-  const signed = COUNTERS.split(", ")
-    .map((c) => (sign === 1 ? c : `-${c}`))
-    .join(", ");
-  const add = COUNTERS.split(", ")
-    .map((c) => `${c} = ${c} + excluded.${c}`)
-    .join(", ");
-  return `INSERT INTO usage_monthly (source, month, dims_key, price_key, ${DIMS}, ${COUNTERS}, price_id)
-    SELECT source, substr(day, 1, 7), dims_key, price_key, ${DIMS}, ${signed}, price_id
+  return `INSERT INTO usage_monthly (source, month, dims_key, price_key, ${DIM_COLUMNS}, ${COUNTER_COLUMNS}, price_id)
+    SELECT source, substr(day, 1, 7), dims_key, price_key, ${DIM_COLUMNS}, ${sign === 1 ? COUNTER_COLUMNS : NEGATED_COUNTERS}, price_id
     FROM usage_daily WHERE ${bySource}day >= ? AND day < ?
-    ON CONFLICT (source, month, dims_key, price_key, base_model, scope) DO UPDATE SET ${add}`;
+    ON CONFLICT (source, month, dims_key, price_key, base_model, scope) DO UPDATE SET ${ADD_COUNTERS}`;
 }
 
 /**
@@ -32,32 +21,32 @@ function moveIntoMonths(sign: 1 | -1, bySource: string): string {
  */
 export function rebuildDaily(client: Database, fromDay: string, toDay: string, source?: string): void {
   const bySource = source === undefined ? "" : "source = ? AND ";
-  const params = source === undefined ? [fromDay, toDay] : [source, fromDay, toDay];
-  client.prepare(moveIntoMonths(-1, bySource)).run(...params);
-  client.prepare(`DELETE FROM usage_daily WHERE ${bySource}day >= ? AND day < ?`).run(...params);
+  const src = source === undefined ? [] : [source];
+  client.prepare(moveIntoMonths(-1, bySource)).run(...src, fromDay, toDay);
+  client.prepare(`DELETE FROM usage_daily WHERE ${bySource}day >= ? AND day < ?`).run(...src, fromDay, toDay);
   client
     .prepare(
-      `INSERT INTO usage_daily (source, day, dims_key, price_key, ${DIMS}, ${COUNTERS}, price_id)
-       SELECT source, substr(hour, 1, 10), dims_key, COALESCE(price_id, 0), ${DIMS}, ${SUMS}, price_id
+      `INSERT INTO usage_daily (source, day, dims_key, price_key, ${DIM_COLUMNS}, ${COUNTER_COLUMNS}, price_id)
+       SELECT source, substr(hour, 1, 10), dims_key, COALESCE(price_id, 0), ${DIM_COLUMNS}, ${SUM_COUNTERS}, price_id
        FROM usage_hourly WHERE ${bySource}hour >= ? AND hour < ?
        GROUP BY source, substr(hour, 1, 10), dims_key, COALESCE(price_id, 0), base_model, scope`,
     )
-    .run(...(source === undefined ? [] : [source]), `${fromDay}T00:00:00Z`, `${toDay}T00:00:00Z`);
-  client.prepare(moveIntoMonths(1, bySource)).run(...params);
+    .run(...src, `${fromDay}T00:00:00Z`, `${toDay}T00:00:00Z`);
+  client.prepare(moveIntoMonths(1, bySource)).run(...src, fromDay, toDay);
   // A month row whose days were all taken out is empty: every counted record is a request or an error.
   client
     .prepare(
       `DELETE FROM usage_monthly WHERE ${bySource}month >= ? AND month <= ? AND requests = 0 AND errors = 0
        AND input_tokens = 0 AND output_tokens = 0 AND cache_read_tokens = 0 AND cache_write_tokens = 0`,
     )
-    .run(...(source === undefined ? [] : [source]), fromDay.slice(0, 7), lastDayBefore(toDay).slice(0, 7));
+    .run(...src, fromDay.slice(0, 7), addDays(toDay, -1).slice(0, 7));
 }
 
 /** The UTC day after `day`. */
 export function nextDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return addDays(day, 1);
 }
 
-function lastDayBefore(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }

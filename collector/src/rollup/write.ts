@@ -7,6 +7,7 @@ import type { Statement } from "better-sqlite3";
 import { type ApplicationProfileMap, resolveModel } from "../models/resolve-model";
 import type { PriceBook } from "../pricing/price-book";
 import type { Db } from "../store/db";
+import { ADD_COUNTERS, COUNTER_COLUMNS, DIM_COLUMNS } from "./columns";
 import { nextDay, rebuildDaily } from "./daily";
 import { dimsKeyOf, type FacetRow, type HourlyRow, type RollupDims } from "./types";
 
@@ -19,15 +20,6 @@ export type WriteContext = {
   applicationProfiles?: ApplicationProfileMap;
   profilePrefixes?: readonly string[];
 };
-
-const COUNTER_COLUMNS =
-  "requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens";
-const DIM_COLUMNS =
-  "account_id, region, tenant_id, application_name, cost_center, environment, team, model_id, base_model, scope";
-const ADD_COUNTERS = `requests = requests + excluded.requests, errors = errors + excluded.errors,
-  input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-  cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
-  cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens`;
 
 type Statements = { hourly: Statement; facet: Statement };
 const statementCache = new WeakMap<object, Statements>();
