@@ -7,6 +7,7 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 # No test may reach beyond loopback: never let an SDK credential chain probe instance metadata.
 export AWS_EC2_METADATA_DISABLED=true
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-poppler.sh
 echo "== lint (biome)"
 pnpm exec biome check .
 echo "== typecheck"
