@@ -8,6 +8,7 @@ export * from "./csv";
 export * from "./errors";
 export * from "./exports";
 export * from "./freshness";
+export * from "./invoice-pdf";
 export * from "./invoices";
 export * from "./markups";
 export * from "./months";
