@@ -30,7 +30,7 @@ export const GLUE_COLUMNS: readonly GlueColumn[] = [
 
 export const GLUE_PARTITION_KEYS: readonly GlueColumn[] = [{ name: "datehour", type: "string" }];
 
-/** Partition projection over the `YYYY/MM/DD/HH` delivery folders (aws-facts §5). */
+/** Partition projection over the `YYYY/MM/DD/HH` delivery folders (docs/aws-facts.md §5). */
 export function projectionParameters(
   projectionStart: string,
   locationTemplate: string,

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 
-/** requestMetadata keys as Bedrock allows them (aws-facts §2). */
+/** requestMetadata keys as Bedrock allows them (docs/aws-facts.md §2). */
 export const metadataKeySchema = z
   .string()
   .regex(/^[a-zA-Z0-9\s:_@$#=/+,.-]{1,256}$/, "not a valid requestMetadata key");

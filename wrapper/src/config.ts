@@ -59,7 +59,7 @@ export const chargebackConfigSchema = z.object({
     .object({
       mode: z.enum(["adaptive", "standard", "legacy"]).default("adaptive"),
       maxAttempts: z.int().min(1).max(10).default(3),
-      /** Extra attempts after ModelTimeoutException, which the SDK does not retry (aws-facts §3). */
+      /** Extra attempts after ModelTimeoutException, which the SDK does not retry (docs/aws-facts.md §3). */
       modelTimeoutRetries: z.int().min(0).max(5).default(0),
     })
     .prefault({}),

@@ -7,7 +7,7 @@ import {
 } from "./errors";
 import { describeSensitiveKind, detectSensitiveContent, toIssueReason } from "./sensitive-data";
 
-/** AWS limits on `requestMetadata` (aws-facts §2). */
+/** AWS limits on `requestMetadata` (docs/aws-facts.md §2). */
 export const REQUEST_METADATA_LIMITS = {
   maxEntries: 16,
   maxKeyLength: 256,

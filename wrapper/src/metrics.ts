@@ -25,7 +25,7 @@ export interface CloudWatchMetricsSinkOptions {
 /**
  * Publishes `Invocations` (Count) and `InvocationDuration` (Milliseconds) per call, with dimensions
  * `ModelId` and `Status`. Tenant ids are deliberately not dimensions: they have high cardinality and
- * every dimension combination is a billed custom metric (aws-facts §6).
+ * every dimension combination is a billed custom metric (docs/aws-facts.md §6).
  *
  * @example
  * const metrics = createCloudWatchMetricsSink({ client: new CloudWatchClient({ region: "us-east-1" }) });

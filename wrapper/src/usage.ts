@@ -16,7 +16,7 @@ export type TokenSource =
   | "response-headers"
   | "unavailable";
 
-/** The four token buckets, never merged (DESIGN rule 1). */
+/** The four token buckets, never merged (docs/rules.md rule 1). */
 export interface TokenCounts {
   readonly inputTokens: number;
   readonly outputTokens: number;

@@ -1,5 +1,5 @@
 /**
- * Attribution: the usage missing tenant, application or cost center (DESIGN rule 9), and the
+ * Attribution: the usage missing tenant, application or cost center (docs/rules.md rule 9), and the
  * caller identities (identity.arn, a daily facet) behind it.
  */
 import type { Dimension } from "../dimensions";

@@ -1,5 +1,5 @@
 /**
- * Packs metric points into PutMetricData requests within the API limits (aws-facts §6):
+ * Packs metric points into PutMetricData requests within the API limits (docs/aws-facts.md §6):
  * ≤ 1000 MetricDatum per request, ≤ 150 distinct values per datum (Values/Counts), ≤ 1 MB per
  * request, ≤ 30 dimensions, finite values within ±2^360. Points with the same metric, dimensions,
  * unit and timestamp share one datum; equal values collapse into Counts.

@@ -35,7 +35,7 @@ export const BUDGET_SCOPE_DIMENSION = {
 } as const;
 export type BudgetMetricScope = keyof typeof BUDGET_SCOPE_DIMENSION;
 
-/** Dimension value for usage whose record lacked the metadata key (DESIGN rule 9). */
+/** Dimension value for usage whose record lacked the metadata key (docs/rules.md rule 9). */
 export const UNATTRIBUTED = "(unattributed)";
 /** Dimension value summing every tenant outside the top N. */
 export const OTHER_TENANTS = "(other)";

@@ -3,13 +3,13 @@
  * micro-USD here, as the money module prescribes); nothing is priced a second way.
  *
  * Cardinality is the cost driver: each name × dimension value is a custom metric at ~$0.30 a
- * month, and tenant ids are unbounded (aws-facts §6). So hourly metrics go per cost center and
+ * month, and tenant ids are unbounded (docs/aws-facts.md §6). So hourly metrics go per cost center and
  * per application (small, known sets), and per tenant only for the top N tenants by month-to-date
  * cost, the rest summed as "(other)"; missing metadata is "(unattributed)". For 40 cost centers,
  * 60 apps and N = 20: (1 + 40 + 60 + 22) × 2 metrics ≈ $74/month.
  *
  * Hourly values are gauges of the whole hour: each run re-publishes the trailing hours (late
- * data, DESIGN rule 6) with the hour start as timestamp, so consumers read them with the
+ * data, docs/rules.md rule 6) with the hour start as timestamp, so consumers read them with the
  * `Maximum` statistic over a 1-hour period. `Sum` would count each re-publish again.
  */
 import { max } from "drizzle-orm";

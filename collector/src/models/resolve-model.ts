@@ -1,5 +1,5 @@
 /**
- * Model id → base model + scope (DESIGN rule 2). Price can differ by scope, so it is kept.
+ * Model id → base model + scope (docs/rules.md rule 2). Price can differ by scope, so it is kept.
  * Application inference profile ARNs resolve through a mapping (configured, or filled from
  * GetInferenceProfile by a collector).
  */

@@ -1,7 +1,7 @@
 /**
  * Which price applies to usage: the row for (base model, scope, region or "*") with the latest
  * effective day on or before the usage day; on the same day a user override beats the catalog,
- * then the most recently added row wins. No row → unpriced (DESIGN rule 3), never zero.
+ * then the most recently added row wins. No row → unpriced (docs/rules.md rule 3), never zero.
  */
 
 import type { Db } from "../store/db";

@@ -1,6 +1,6 @@
 /**
  * Raw ModelInvocationLog JSON → UsageRecord, or the reason it cannot be one. Token counts come
- * only from the top-level counters, never from bodies (DESIGN rule 1). Hand-written checks
+ * only from the top-level counters, never from bodies (docs/rules.md rule 1). Hand-written checks
  * rather than a schema library: this runs once per record on the ingest hot path.
  */
 import type { UsageRecord } from "./usage-record";
@@ -10,7 +10,7 @@ export type NormalizeResult =
   | { kind: "skip"; reason: string }
   | { kind: "reject"; reason: string };
 
-/** Bedrock's own limits on requestMetadata (aws-facts §2); a record outside them is not genuine. */
+/** Bedrock's own limits on requestMetadata (docs/aws-facts.md §2); a record outside them is not genuine. */
 const MAX_METADATA_ENTRIES = 16;
 const MAX_METADATA_KEY = 256;
 const MAX_METADATA_VALUE = 256;

@@ -1,7 +1,7 @@
 /** One Bedrock invocation, normalized from a ModelInvocationLog record. */
 export type UsageRecord = {
   requestId: string;
-  /** The record's own timestamp; it decides the hour and month (DESIGN rule 7). */
+  /** The record's own timestamp; it decides the hour and month (docs/rules.md rule 7). */
   timestamp: string;
   /** UTC hour start `YYYY-MM-DDTHH:00:00Z`. */
   hour: string;
@@ -17,6 +17,6 @@ export type UsageRecord = {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
-  /** Present on failed calls: counted as an error, carries no tokens (DESIGN rule 8). */
+  /** Present on failed calls: counted as an error, carries no tokens (docs/rules.md rule 8). */
   errorCode: string | null;
 };

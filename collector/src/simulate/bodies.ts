@@ -8,7 +8,7 @@
 import { Rng } from "./prng";
 import type { Invocation } from "./records";
 
-/** Bodies above this many bytes go to a sidecar object (aws-facts §1.2). */
+/** Bodies above this many bytes go to a sidecar object (docs/aws-facts.md §1.2). */
 export const INLINE_BODY_LIMIT = 100 * 1024;
 const LARGE_BODY_CHARS = 112_000;
 const MAX_USER_CHARS = 70_000;

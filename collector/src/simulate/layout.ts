@@ -1,5 +1,5 @@
 /**
- * Where Bedrock puts things in the bucket (aws-facts §1.2): hour folders by delivery time,
+ * Where Bedrock puts things in the bucket (docs/aws-facts.md §1.2): hour folders by delivery time,
  * `<YYYYMMDDTHHmmssSSSZ>_<16 hex>.json.gz` objects, `data/` sidecars and the marker.
  */
 

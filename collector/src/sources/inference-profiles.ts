@@ -1,5 +1,5 @@
 /**
- * Application inference profile ARN → the model it copies (DESIGN rule 2): GetInferenceProfile,
+ * Application inference profile ARN → the model it copies (docs/rules.md rule 2): GetInferenceProfile,
  * cached in memory and in the checkpoints table (a profile's model source cannot change without
  * replacing it), falling back to a configured mapping file `{ "<arn>": "<modelId>" }`.
  */

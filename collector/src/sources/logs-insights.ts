@@ -2,7 +2,7 @@
  * Runs Logs Insights queries to completion and never truncates: StartQuery (epoch seconds),
  * poll GetQueryResults with backoff until Complete, retry Failed / Cancelled / Timeout / Unknown,
  * wait out the concurrency quota (LimitExceededException), and split any window that returns
- * `limit` rows into halves until each returns fewer (DESIGN rule 10).
+ * `limit` rows into halves until each returns fewer (docs/rules.md rule 10).
  */
 import { z } from "zod";
 import type { LogsInsightsApi } from "./aws";

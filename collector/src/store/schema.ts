@@ -6,7 +6,7 @@
 
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-/** Counters shared by every usage table. Tokens are the four buckets, never merged (DESIGN rule 1). */
+/** Counters shared by every usage table. Tokens are the four buckets, never merged (docs/rules.md rule 1). */
 const counters = {
   requests: integer("requests").notNull().default(0),
   errors: integer("errors").notNull().default(0),
@@ -64,13 +64,13 @@ export const usageHourly = sqliteTable(
   {
     /** raw | logs-insights | athena: each collector replaces only its own rows. */
     source: text("source").notNull(),
-    /** UTC hour start, `YYYY-MM-DDTHH:00:00Z`; from the record's timestamp (DESIGN rule 7). */
+    /** UTC hour start, `YYYY-MM-DDTHH:00:00Z`; from the record's timestamp (docs/rules.md rule 7). */
     hour: text("hour").notNull(),
     /** JSON of the dimension tuple; the unique key, since SQLite treats NULLs as distinct. */
     dimsKey: text("dims_key").notNull(),
     ...dimensions,
     ...counters,
-    /** The price version used; null = unpriced (DESIGN rule 3). */
+    /** The price version used; null = unpriced (docs/rules.md rule 3). */
     priceId: integer("price_id").references(() => prices.id),
   },
   (t) => [
@@ -193,7 +193,7 @@ export const ingestedObjects = sqliteTable(
 );
 
 /**
- * requestIds counted within the dedupe window (DESIGN rule 5), keyed by the record's own UTC hour
+ * requestIds counted within the dedupe window (docs/rules.md rule 5), keyed by the record's own UTC hour
  * first: a re-delivery carries the same timestamp, so it meets the same key, while inserts land
  * near the end of the B-tree (records arrive roughly in time order) and the prune is a range
  * delete. WITHOUT ROWID in migration 0003 (drizzle cannot declare it).

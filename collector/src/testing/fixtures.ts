@@ -18,7 +18,7 @@ export type RecordOverrides = {
   operation?: string;
 };
 
-/** A Bedrock ModelInvocationLog record (aws-facts §1.3), with token counts at the top level. */
+/** A Bedrock ModelInvocationLog record (docs/aws-facts.md §1.3), with token counts at the top level. */
 export function invocationRecord(o: RecordOverrides): Record<string, unknown> {
   return {
     schemaType: "ModelInvocationLog",

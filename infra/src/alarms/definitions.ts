@@ -78,7 +78,7 @@ export type BudgetInput = {
   thresholds: readonly number[];
 };
 
-/** Bedrock's own delivery metrics (aws-facts §1.2), namespace AWS/Bedrock, no dimensions. */
+/** Bedrock's own delivery metrics (docs/aws-facts.md §1.2), namespace AWS/Bedrock, no dimensions. */
 export const BEDROCK_DELIVERY_FAILURE_METRICS = {
   cloudwatch: "ModelInvocationLogsCloudWatchDeliveryFailure",
   s3: "ModelInvocationLogsS3DeliveryFailure",

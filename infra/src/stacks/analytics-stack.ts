@@ -1,5 +1,5 @@
 /**
- * History at scale (aws-facts §5): a Glue table over the S3 logs with partition projection, an
+ * History at scale (docs/aws-facts.md §5): a Glue table over the S3 logs with partition projection, an
  * Athena workgroup that enforces its result location and a per-query scan cap, and the results
  * bucket, whose objects expire.
  */

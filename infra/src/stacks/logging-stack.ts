@@ -1,8 +1,8 @@
 /**
- * Where Bedrock writes invocation logs (aws-facts §1.1): a log group plus the role Bedrock assumes
+ * Where Bedrock writes invocation logs (docs/aws-facts.md §1.1): a log group plus the role Bedrock assumes
  * to write into it, an S3 bucket with the Bedrock delivery policy, optionally a KMS key, and the
  * account/Region-wide logging configuration itself through a custom resource (there is no native
- * CloudFormation resource, aws-facts §9).
+ * CloudFormation resource, docs/aws-facts.md §9).
  */
 import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";

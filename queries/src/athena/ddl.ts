@@ -1,6 +1,6 @@
 /**
  * The Athena table over the S3 invocation logs: OpenX JSON SerDe, requestMetadata as
- * map<string,string>, partition projection on the `YYYY/MM/DD/HH` delivery folders (aws-facts §5).
+ * map<string,string>, partition projection on the `YYYY/MM/DD/HH` delivery folders (docs/aws-facts.md §5).
  * Bodies are left out on purpose (cost and PII).
  */
 import { z } from "zod";

@@ -1,6 +1,6 @@
 /**
  * The Athena rollup SQL the collector runs. Partition pruning on `datehour` (the delivery folder)
- * with slack on both sides, then the record's own timestamp decides the hour (DESIGN rule 7).
+ * with slack on both sides, then the record's own timestamp decides the hour (docs/rules.md rule 7).
  * Duplicates of a requestId count once; errors (errorCode present and non-empty) carry no tokens.
  */
 import { z } from "zod";
@@ -84,7 +84,7 @@ function dimensionSelect(keys: MetadataKeys): string {
   ].join(",\n       ");
 }
 
-/** The four token buckets, zero for failed calls (DESIGN rules 1 and 8). */
+/** The four token buckets, zero for failed calls (docs/rules.md rules 1 and 8). */
 export const ATHENA_COUNTERS = `count_if(NOT failed) AS requests,
        count_if(failed) AS errors,
        sum(IF(failed, 0, coalesce(input.inputTokenCount, 0))) AS input_tokens,

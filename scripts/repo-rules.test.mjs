@@ -1,0 +1,68 @@
+// Rules about the repository itself that a reviewer would otherwise have to remember:
+// the repo stands alone (comments cite docs/ in the repo, and those files exist), and the
+// dashboard takes API types only. Lint rules that Biome can express live in biome.json.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
+  .split("\0")
+  .filter((f) => /\.(ts|tsx|mjs|js|md|json|sh|yaml)$/.test(f) && !f.startsWith("collector/drizzle/"))
+  .filter((f) => existsSync(join(root, f)));
+const read = (f) => readFileSync(join(root, f), "utf8");
+
+/** Lines of `text` matching `pattern`, as "file:line: text". */
+function findAll(files, pattern) {
+  const hits = [];
+  for (const f of files) {
+    read(f)
+      .split("\n")
+      .forEach((line, i) => {
+        if (pattern.test(line)) hits.push(`${f}:${i + 1}: ${line.trim()}`);
+      });
+  }
+  return hits;
+}
+
+describe("the repository stands alone", () => {
+  const self = "scripts/repo-rules.test.mjs";
+  const files = tracked.filter((f) => f !== self);
+
+  it("cites no document outside the repo", () => {
+    expect(findAll(files, /\.\.\/shared\/|shared\/reference|DESIGN\.md|DESIGN rule/)).toEqual([]);
+  });
+
+  it("cites AWS facts and rules by their docs/ path", () => {
+    expect(findAll(files, /(?<!docs\/)aws-facts(?!\.md)|(?<!docs\/)billing-facts/)).toEqual([]);
+  });
+
+  it("every docs/ file a source or doc cites exists", () => {
+    const missing = [];
+    for (const f of files) {
+      for (const m of read(f).matchAll(/(?<![\w/.])docs\/[\w./-]*\w/g)) {
+        const path = m[0];
+        // "docs/adr/0005" (a link's text) names the file that starts so.
+        const found = existsSync(join(root, path)) || tracked.some((t) => t.startsWith(`${path}-`));
+        if (!found) missing.push(`${f}: ${path}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+describe("the dashboard talks to the API only", () => {
+  it("imports from @bedrock-chargeback/api are type-only", () => {
+    const dashboard = tracked.filter((f) => f.startsWith("dashboard/src/"));
+    expect(dashboard.length).toBeGreaterThan(5);
+    const valueImports = [];
+    for (const f of dashboard) {
+      for (const m of read(f).matchAll(/^import\s+(type\s+)?[^;]*?from\s+"@bedrock-chargeback\/api"/gm)) {
+        if (!m[1]) valueImports.push(`${f}: ${m[0].replace(/\s+/g, " ")}`);
+      }
+    }
+    expect(valueImports).toEqual([]);
+  });
+});
