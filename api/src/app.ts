@@ -13,7 +13,7 @@ import { cors } from "hono/cors";
 import { z } from "zod";
 import { authenticate, rateLimit } from "./auth";
 import { type AppDeps, type AppEnv, type Services, StoreCache } from "./context";
-import { ApiError, ERROR_STATUS } from "./errors";
+import { ApiError, badRequest, ERROR_STATUS } from "./errors";
 import { openApiDocument } from "./openapi";
 import { attributionRoutes } from "./routes/attribution";
 import { budgetRoutes } from "./routes/budgets";
@@ -78,6 +78,13 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   v1.use("*", authenticate(deps.db, cache));
+  // Hono parses the query into a plain object, where a `__proto__` parameter vanishes instead of
+  // reaching the validators' "unknown query parameter".
+  v1.use("*", async (c, next) => {
+    if (c.req.url.includes("__proto__") && new URL(c.req.url).searchParams.has("__proto__"))
+      throw badRequest("__proto__: unknown query parameter");
+    await next();
+  });
   if (deps.rateLimit) v1.use("*", rateLimit(deps.rateLimit));
   v1.use("*", async (c, next) => {
     await next();

@@ -17,6 +17,8 @@ type RouteCase = {
   okStatus?: number;
   /** A request that fails validation (400). */
   bad: Req;
+  /** More inputs that must be a readable 400, never a 500: out-of-range months, object internals. */
+  moreBad?: Req[];
   /** The same request naming another tenant (beta) for the acme key: 403. null = no tenant input. */
   otherTenant: ((h: Harness) => Promise<Req> | Req) | null;
   /** What the acme key may ask naming no tenant (200 when its role is allowed). */
@@ -57,6 +59,16 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: ALL,
     ok: () => get(`/v1/usage?${RANGE}&group_by=tenant,application`),
     bad: get("/v1/usage?from=2026-10-01&to=tomorrow"),
+    moreBad: [
+      ...["constructor", "__proto__", "toString", "hasOwnProperty", "tenant,valueOf"].map((d) =>
+        get(`/v1/usage?${RANGE}&group_by=${d}`),
+      ),
+      get(`/v1/usage?${RANGE}&constructor=x`),
+      get(`/v1/usage?${RANGE}&__proto__=x`),
+      get("/v1/usage?from=0001-01-01&to=2026-11-01"),
+      get("/v1/usage?from=2026-10-01&to=9999-12-31"),
+      get("/v1/usage?from=1999-12-31T23:00:00Z&to=2026-11-01"),
+    ],
     otherTenant: () => get(`/v1/usage?${RANGE}&group_by=tenant&tenant=beta`),
     ownTenant: () => get(`/v1/usage?${RANGE}&group_by=tenant,application,cost_center`),
   },
@@ -64,6 +76,12 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: ALL,
     ok: () => get(`/v1/usage/timeseries?${RANGE}&granularity=month`),
     bad: get(`/v1/usage/timeseries?${RANGE}&granularity=week`),
+    moreBad: [
+      get(`/v1/usage/timeseries?${RANGE}&group_by=__proto__`),
+      get(`/v1/usage/timeseries?${RANGE}&group_by=constructor`),
+      get(`/v1/usage/timeseries?${RANGE}&hasOwnProperty=x`),
+      get("/v1/usage/timeseries?from=0001-01-01T00:00:00Z&to=9999-12-31T23:00:00Z&granularity=month"),
+    ],
     otherTenant: () => get(`/v1/usage/timeseries?${RANGE}&tenant=acme&tenant=beta`),
     ownTenant: () => get(`/v1/usage/timeseries?${RANGE}&granularity=hour&group_by=tenant,application`),
   },
@@ -71,6 +89,11 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: ALL,
     ok: () => get(`/v1/attribution?${RANGE}`),
     bad: get("/v1/attribution?from=2026-10-01T00:00:00Z&to=2026-11-01"),
+    moreBad: [
+      get(`/v1/attribution?${RANGE}&constructor=x`),
+      get(`/v1/attribution?${RANGE}&toString=x`),
+      get("/v1/attribution?from=0001-01-01&to=9999-12-31"),
+    ],
     otherTenant: () => get(`/v1/attribution?${RANGE}&tenant=beta`),
     ownTenant: () => get(`/v1/attribution?${RANGE}&top=50`),
   },
@@ -78,6 +101,12 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: ALL,
     ok: () => get("/v1/periods"),
     bad: get("/v1/periods?from_month=2026-13"),
+    moreBad: [
+      get("/v1/periods?from_month=0001-01&to_month=9999-12"),
+      get("/v1/periods?from_month=0001-01&to_month=0002-01"),
+      get("/v1/periods?from_month=9999-01&to_month=9999-12"),
+      get("/v1/periods?from_month=1999-12"),
+    ],
     otherTenant: null,
     ownTenant: () => get("/v1/periods?from_month=2026-01&to_month=2026-12"),
   },
@@ -85,6 +114,7 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: ALL,
     ok: () => get("/v1/periods/2026-10"),
     bad: get("/v1/periods/october"),
+    moreBad: [get("/v1/periods/0001-01"), get("/v1/periods/9999-12")],
     otherTenant: null,
     ownTenant: () => get("/v1/periods/2026-10"),
   },
@@ -92,6 +122,10 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: BILLING,
     ok: () => ({ method: "POST", path: "/v1/periods/2026-10/close" }),
     bad: { method: "POST", path: "/v1/periods/2026-1/close" },
+    moreBad: [
+      { method: "POST", path: "/v1/periods/0001-01/close" },
+      { method: "POST", path: "/v1/periods/9999-12/close" },
+    ],
     otherTenant: null,
     ownTenant: () => ({ method: "POST", path: "/v1/periods/2026-10/close" }),
   },
@@ -99,6 +133,7 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: ALL,
     ok: () => get("/v1/periods/2026-10/invoices"),
     bad: get("/v1/periods/2026-00/invoices"),
+    moreBad: [get("/v1/periods/0001-01/invoices"), get("/v1/periods/9999-12/invoices")],
     otherTenant: () => get("/v1/periods/2026-10/invoices?tenant=beta"),
     ownTenant: () => get("/v1/periods/2026-10/invoices"),
   },
@@ -106,6 +141,7 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: ALL,
     ok: () => get("/v1/periods/2026-10/invoices/beta"),
     bad: get(`/v1/periods/2026-10/invoices/${"x".repeat(300)}`),
+    moreBad: [get("/v1/periods/9999-12/invoices/acme"), get("/v1/periods/0001-01/invoices/acme")],
     otherTenant: () => get("/v1/periods/2026-10/invoices/beta"),
     ownTenant: () => get("/v1/periods/2026-10/invoices/acme"),
   },
@@ -127,6 +163,11 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: BILLING,
     okStatus: 201,
     ok: () => ({
+    moreBad: [
+      get("/v1/exports/9999-12"),
+      get("/v1/exports/0001-01?format=json"),
+      get("/v1/exports/9999-12?format=focus"),
+    ],
       method: "POST",
       path: "/v1/prices",
       body: {
@@ -164,6 +205,21 @@ export const ROUTES: Record<string, RouteCase> = {
       },
     }),
   },
+    moreBad: [
+      {
+        method: "POST",
+        path: "/v1/prices",
+        body: {
+          model: "m",
+          effective_from: "9999-12-01",
+          input: "1",
+          output: "1",
+          cache_read: "1",
+          cache_write: "1",
+          reprice: true,
+        },
+      },
+    ],
   "POST /v1/prices/reprice": {
     roles: BILLING,
     ok: () => ({ method: "POST", path: "/v1/prices/reprice", body: { from: "2026-10", to: "2026-11" } }),
@@ -182,6 +238,10 @@ export const ROUTES: Record<string, RouteCase> = {
     otherTenant: () => get(`/v1/prices/unpriced?${RANGE}&tenant=beta`),
     ownTenant: () => get(`/v1/prices/unpriced?${RANGE}`),
   },
+    moreBad: [
+      { method: "POST", path: "/v1/prices/reprice", body: { from: "0001-01", to: "9999-12" } },
+      { method: "POST", path: "/v1/prices/reprice", body: { from: "9999-12", to: "9999-12" } },
+    ],
   "GET /v1/markups": {
     roles: ALL,
     ok: () => get("/v1/markups"),
@@ -193,6 +253,10 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: BILLING,
     ok: () => ({ method: "PUT", path: "/v1/markups/acme", body: { basis_points: 500 } }),
     bad: { method: "PUT", path: "/v1/markups/acme", body: { basis_points: 1.5 } },
+    moreBad: [
+      get("/v1/prices/unpriced?from=0001-01-01&to=9999-12-31"),
+      get("/v1/prices/unpriced?from=2026-10-01&to=9999-12-31T23:00:00Z"),
+    ],
     otherTenant: () => ({ method: "PUT", path: "/v1/markups/beta", body: { basis_points: -100 } }),
     ownTenant: () => ({ method: "PUT", path: "/v1/markups/acme", body: { basis_points: -100 } }),
   },
@@ -364,6 +428,19 @@ describe.each(Object.entries(ROUTES))("%s", (_name, rc) => {
   it("403 for roles that may not call it", async () => {
     const h = harness();
     const denied = (["finance", "tenant"] as const).filter((r) => !rc.roles.includes(r));
+  it.runIf(rc.moreBad !== undefined)(
+    "400, never 500, on out-of-range months and object internals",
+    async () => {
+      const h = harness();
+      for (const req of rc.moreBad ?? []) {
+        const res = await send(h, req, h.keys.admin);
+        expect(res.status, `${req.method} ${req.path}`).toBe(400);
+        const body = await expectError(res, 400, "bad_request");
+        expect(JSON.stringify(body), req.path).toMatch(/expected|unknown/);
+      }
+    },
+  );
+
     for (const role of denied) {
       await expectError(
         await send(h, await rc.ok(h), role === "finance" ? h.keys.finance : h.keys.acme),

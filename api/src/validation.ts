@@ -1,5 +1,5 @@
 /** zod at the edge: validation failures become 400 `bad_request` with a readable message. */
-import { type Dimension, parseDimension } from "@bedrock-chargeback/collector";
+import { type Dimension, parseDimension, parseDimensionList } from "@bedrock-chargeback/collector";
 import { zValidator } from "@hono/zod-validator";
 import type { ValidationTargets } from "hono";
 import { z } from "zod";
@@ -18,10 +18,8 @@ export function validate<T extends keyof ValidationTargets, S extends z.ZodType>
   });
 }
 
-export const HOUR_OR_DAY = /^\d{4}-\d{2}-\d{2}(T\d{2}:00:00Z)?$/;
-export const timeBound = z.string().regex(HOUR_OR_DAY, "expected YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z");
-export const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected a UTC day YYYY-MM-DD");
-export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "expected a month YYYY-MM");
+/** Days, hours and months: one parser for the API and the CLI (collector/src/user-input.ts). */
+export { daySchema, monthSchema, timeBoundSchema as timeBound } from "@bedrock-chargeback/collector";
 export const usdSchema = z
   .string()
   .regex(/^\d{1,12}(\.\d{1,6})?$/, 'expected a USD amount like "1000.00" (≤ 6 decimals)');
@@ -59,20 +57,8 @@ export function extractFilters(
 }
 
 export function parseGroupBy(value: string | undefined, ctx: z.RefinementCtx): Dimension[] {
-  const out: Dimension[] = [];
-  for (const name of (value ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)) {
-    const dim = parseDimension(name);
-    if (!dim) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["group_by"],
-        message: `unknown dimension ${JSON.stringify(name)} (tenant, application, cost_center, environment, team, model, region, account, model_id, scope, user, identity, meta:<key>)`,
-      });
-    } else if (!out.includes(dim)) out.push(dim);
-  }
-  if (out.length > 6) ctx.addIssue({ code: "custom", path: ["group_by"], message: "at most 6 dimensions" });
-  return out;
+  const parsed = parseDimensionList(value ?? "");
+  if (parsed.ok) return parsed.value;
+  ctx.addIssue({ code: "custom", path: ["group_by"], message: parsed.message });
+  return [];
 }

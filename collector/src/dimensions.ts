@@ -1,6 +1,6 @@
 /**
  * The rollup dimensions and where their values come from. The metadata key → dimension mapping
- * is the default from DESIGN.md and can be replaced through configuration.
+ * is the default from docs/cli-contract.md and can be replaced through configuration.
  */
 
 /** Dimensions every hourly rollup row carries. */
@@ -63,7 +63,8 @@ const META_KEY = /^meta:[A-Za-z0-9 _.:/=+@#$,-]{1,256}$/;
 
 /** Parses a dimension name as given by a user (CLI `--by`, API `groupBy`). */
 export function parseDimension(name: string): Dimension | undefined {
-  if (name in DIMENSION_COLUMNS) return name as keyof typeof DIMENSION_COLUMNS;
+  // Object.hasOwn, never `in`: "constructor" or "__proto__" are in every object.
+  if (Object.hasOwn(DIMENSION_COLUMNS, name)) return name as keyof typeof DIMENSION_COLUMNS;
   if ((FACET_DIMENSIONS as readonly string[]).includes(name)) return name as FacetDimension;
   if (META_KEY.test(name)) return name as MetaDimension;
   return undefined;
@@ -86,7 +87,7 @@ export function parseMetadataMapping(spec: string): MetadataMapping {
     const [dimension = "", key = "", ...rest] = part.split("=");
     if (rest.length > 0 || !key)
       throw new Error(`expected dimension=metadata_key, got ${JSON.stringify(part)}`);
-    if (!(dimension in mapping)) {
+    if (!Object.hasOwn(mapping, dimension)) {
       throw new Error(
         `unknown dimension ${JSON.stringify(dimension)}; one of ${Object.keys(mapping).join(", ")}`,
       );

@@ -34,3 +34,4 @@ export {
 export { createDb, type Db } from "./store/db";
 export * as schema from "./store/schema";
 export * as apiSchema from "./store/schema-api";
+export * from "./user-input";

@@ -76,6 +76,21 @@ describe("chargeback periods", () => {
     const focus = await runCaptured(["periods", "export", "2026-09", "--format", "focus", "--db", db]);
     expect(focus.stdout.split("\r\n")[0]).toContain("BilledCost");
   });
+
+  it("refuses months outside 2000-01..9998-12 with exit 2 and a readable message", async () => {
+    const db = await store();
+    for (const args of [
+      ["periods", "close", "0001-01"],
+      ["periods", "close", "9999-12"],
+      ["periods", "export", "9999-12"],
+      ["periods", "list", "--from-month", "0001-01", "--to-month", "9999-12"],
+      ["prices", "reprice", "--from", "0001-01", "--to", "9999-12"],
+    ]) {
+      const out = await runCaptured([...args, "--db", db]);
+      expect(out.code, args.join(" ")).toBe(2);
+      expect(out.stderr, args.join(" ")).toMatch(/expected a month from 2000-01 to 9998-12/);
+    }
+  });
 });
 
 describe("chargeback prices", () => {

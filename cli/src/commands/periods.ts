@@ -7,6 +7,7 @@ import {
   invoicesToFocusCsv,
   listPeriods,
   monthOf,
+  monthSchema,
   PriceBook,
 } from "@bedrock-chargeback/collector";
 import { z } from "zod";
@@ -14,7 +15,7 @@ import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";
 import { openExistingStore } from "../store";
 
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "expected YYYY-MM");
+const month = monthSchema;
 const listSchema = z.object({
   db: z.string().min(1).optional(),
   fromMonth: month.optional(),
@@ -30,7 +31,10 @@ const exportSchema = z.object({
 function monthArg(rest: string[]): [string, string[]] {
   const [m, ...flags] = rest;
   const parsed = month.safeParse(m);
-  if (!parsed.success) throw new UsageError(`month: expected YYYY-MM, got ${JSON.stringify(m ?? "")}`);
+  if (!parsed.success)
+    throw new UsageError(
+      `month ${JSON.stringify(m ?? "")}: ${parsed.error.issues[0]?.message ?? "expected YYYY-MM"}`,
+    );
   return [parsed.data, flags];
 }
 

@@ -1,8 +1,10 @@
 import {
   addPrice,
   BillingError,
+  daySchema,
   formatMicros,
   listPrices,
+  monthSchema,
   PriceBook,
   priceVersion,
   queryUsage,
@@ -13,8 +15,8 @@ import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";
 import { openExistingStore } from "../store";
 
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "expected YYYY-MM");
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD (UTC)");
+const month = monthSchema;
+const day = daySchema;
 const scope = z.enum(["in_region", "geographic", "global"]);
 
 const listSchema = z.object({

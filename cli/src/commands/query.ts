@@ -3,6 +3,7 @@
  * the Athena DDL) — printed with --print for pasting into the console, or run against Logs
  * Insights / Athena with the rows printed. Never truncates silently.
  */
+import { parseTimeBound } from "@bedrock-chargeback/collector";
 import {
   AthenaSession,
   athenaApi,
@@ -63,11 +64,9 @@ type Args = z.infer<typeof argsSchema>;
 
 /** `YYYY-MM-DD` or an hour → `YYYY-MM-DDTHH:00:00Z`. */
 function hourOf(value: string, flag: string): string {
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/.test(text) || Number.isNaN(Date.parse(text))) {
-    throw new UsageError(`${flag} ${JSON.stringify(value)}: expected YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z`);
-  }
-  return text;
+  const parsed = parseTimeBound(value);
+  if (!parsed.ok) throw new UsageError(`${flag} ${JSON.stringify(value)}: ${parsed.message}`);
+  return value.length === 10 ? `${value}T00:00:00Z` : value;
 }
 
 function windowOf(args: Args, now: Date): { from: string; to: string } {

@@ -122,10 +122,18 @@ describe("chargeback report", () => {
     const cases: [string[], RegExp][] = [
       [
         ["--from", "2026-13-01", "--to", "2026-11-01"],
-        /--from: not a calendar date|--from: expected YYYY-MM-DD/,
+        /--from: expected a UTC day YYYY-MM-DD \(not a calendar date\)/,
       ],
       [["--from", "2026-11-01", "--to", "2026-10-01"], /--to: must be after --from/],
       [["--from", "2026-10-01", "--to", "2026-11-01", "--by", "planet"], /--by: unknown dimension "planet"/],
+      ...["constructor", "__proto__", "toString", "hasOwnProperty", "tenant,valueOf"].map(
+        (d): [string[], RegExp] => [
+          ["--from", "2026-10-01", "--to", "2026-11-01", "--by", d],
+          /--by: unknown dimension "(constructor|__proto__|toString|hasOwnProperty|valueOf)"/,
+        ],
+      ),
+      [["--from", "0001-01-01", "--to", "2026-11-01"], /--from: expected a time from 2000-01-01/],
+      [["--from", "2026-10-01", "--to", "9999-12-31"], /--to: expected a time from 2000-01-01/],
       [["--from", "2026-10-01", "--to", "2026-11-01", "--format", "xml"], /--format: /],
       [["--from", "2026-10-01", "--to", "2026-11-01", "--by", "user,identity"], /only one of user, identity/],
     ];

@@ -1,8 +1,9 @@
 import {
   type Dimension,
+  daySchema,
   formatMicros,
   PriceBook,
-  parseDimension,
+  parseDimensionList,
   queryUsage,
   roundPicoToMicros,
   toCsv,
@@ -14,27 +15,18 @@ import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";
 import { openExistingStore } from "../store";
 
-const day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD (UTC)")
-  .refine(
-    (d) =>
-      !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
-    "not a calendar date",
-  );
-
 const argsSchema = z
   .object({
     db: z.string().min(1).optional(),
-    from: day,
-    to: day,
+    from: daySchema,
+    to: daySchema,
     by: z.string().default(""),
     format: z.enum(["json", "csv", "table"]).default("table"),
     source: z.enum(["raw", "logs-insights", "athena"]).optional(),
   })
   .refine((a) => a.from < a.to, { path: ["to"], message: "must be after --from (--to is exclusive)" });
 
-/** One report line in the CLI contract's shape (DESIGN.md). */
+/** One report line in the CLI contract's shape (docs/cli-contract.md). */
 export type ReportLine = Record<string, string | number | null>;
 
 export function toReportLines(rows: UsageRow[], by: readonly Dimension[]): ReportLine[] {
@@ -73,16 +65,9 @@ export const reportCommand: Command = {
       },
       argsSchema,
     );
-    const by: Dimension[] = [];
-    for (const name of args.by
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean)) {
-      const dim = parseDimension(name);
-      if (!dim) throw new UsageError(`--by: unknown dimension ${JSON.stringify(name)}`);
-      if (by.includes(dim)) throw new UsageError(`--by: ${name} given twice`);
-      by.push(dim);
-    }
+    const parsedBy = parseDimensionList(args.by);
+    if (!parsedBy.ok) throw new UsageError(`--by: ${parsedBy.message}`);
+    const by = parsedBy.value;
     const db = openExistingStore(args.db ?? io.config.dbPath);
     try {
       let rows: UsageRow[];

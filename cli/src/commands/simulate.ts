@@ -3,20 +3,12 @@
  * lines) and its ground truth into a folder, for the demo, tests and benchmarks.
  */
 import { readdir } from "node:fs/promises";
-import { type SimulationSummary, simulate } from "@bedrock-chargeback/collector";
+import { daySchema, type SimulationSummary, simulate } from "@bedrock-chargeback/collector";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";
 
 const MAX_RECORDS = 50_000_000;
-
-const daySchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD")
-  .refine((day) => {
-    const ms = Date.parse(`${day}T00:00:00Z`);
-    return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day;
-  }, "not a calendar date");
 
 const argsSchema = z.object({
   out: z.string({ error: "required" }).min(1, "required"),

@@ -1,9 +1,9 @@
 /** Calendar months (UTC) as `YYYY-MM`: the billing period unit. */
+import { MONTH_PATTERN as MONTH, parseMonth } from "../user-input";
 
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
-
+/** A month in the supported range (user-input.ts), so the arithmetic below stays `YYYY-MM`. */
 export function isMonth(value: string): boolean {
-  return MONTH.test(value);
+  return parseMonth(value).ok;
 }
 
 /** `2026-10` → `2026-11`. */

@@ -8,6 +8,7 @@ import { costPico } from "../pricing/money";
 import type { PriceBook } from "../pricing/price-book";
 import type { RollupSource } from "../rollup/write";
 import type { Db } from "../store/db";
+import { parseTimeBound } from "../user-input";
 
 export type Granularity = "hour" | "day" | "month";
 
@@ -51,15 +52,6 @@ export type UsageRow = UsageTotals & {
 
 export class UsageQueryError extends Error {}
 
-const HOUR_OR_DAY = /^\d{4}-\d{2}-\d{2}(T\d{2}:00:00Z)?$/;
-
-/** 2026-13-01 or 2026-02-30 match the pattern but are no time at all. */
-function isCalendarTime(bound: string): boolean {
-  const hour = toHour(bound);
-  const ms = Date.parse(hour);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().replace(".000Z", "Z") === hour;
-}
-
 function isMonthStart(bound: string): boolean {
   return bound.length === 10 && bound.endsWith("-01");
 }
@@ -81,11 +73,8 @@ export function buildUsageSql(query: UsageQuery): SqlPart {
     ["from", query.from],
     ["to", query.to],
   ] as const) {
-    if (!HOUR_OR_DAY.test(bound) || !isCalendarTime(bound)) {
-      throw new UsageQueryError(
-        `${name} ${JSON.stringify(bound)}: expected a UTC day YYYY-MM-DD or hour YYYY-MM-DDTHH:00:00Z`,
-      );
-    }
+    const parsed = parseTimeBound(bound);
+    if (!parsed.ok) throw new UsageQueryError(`${name} ${JSON.stringify(bound)}: ${parsed.message}`);
   }
   if (toHour(query.from) >= toHour(query.to)) throw new UsageQueryError("`from` must be before `to`");
   const filterDims = Object.keys(query.filters ?? {}) as Dimension[];
