@@ -1,11 +1,14 @@
 /**
  * The same simulated corpus, rolled up three ways — the raw path over the objects, Logs Insights
- * and Athena over mocked responses computed from the same records — must give identical
- * queryUsage answers, to the token and the pico-dollar.
+ * and Athena over mocked AWS clients whose answers come from executing the very query text the
+ * collector sends (Logs Insights QL by an evaluator, the Athena SQL on DuckDB) — must give
+ * identical queryUsage answers, to the token and the pico-dollar. Mutating the query text must
+ * make the comparison fail, with the expected numbers: that is what proves the queries.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import {
   AthenaClient,
   GetQueryResultsCommand as AthenaResults,
@@ -19,12 +22,12 @@ import {
   StartQueryCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dimension } from "../dimensions";
 import { createDirSource, ingestObjects } from "../ingest";
 import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
 import { PriceBook, syncCatalog } from "../pricing/price-book";
-import { queryUsage, totalOf, type UsageQuery } from "../report/usage";
+import { queryUsage, totalOf, type UsageQuery, type UsageRow } from "../report/usage";
 import type { RollupSource } from "../rollup/write";
 import { SIMULATED_APPLICATION_PROFILES, simulate } from "../simulate";
 import { createDb, type Db } from "../store/db";
@@ -34,7 +37,17 @@ import { manualClock } from "./clock";
 import { athenaSource, collectOnce, logsInsightsSource } from "./collect";
 import { InferenceProfileResolver } from "./inference-profiles";
 import { DEFAULT_INSIGHTS_OPTIONS, InsightsSession } from "./logs-insights";
-import { athenaPage, type CorpusLine, evaluateAthena, evaluateInsights, readCorpus } from "./test-engines";
+import {
+  athenaPage,
+  type CorpusLine,
+  createDuckAthena,
+  type DuckAthena,
+  evaluateInsightsQuery,
+  type InsightsEvent,
+  insightsEvents,
+  logObjectPaths,
+  readCorpus,
+} from "./test-engines";
 
 const FROM = "2026-03-02";
 const TO = "2026-03-05";
@@ -42,6 +55,11 @@ const TO = "2026-03-05";
 let db: Db;
 let corpus: CorpusLine[];
 let uniqueEvents: Record<string, unknown>[];
+let events: InsightsEvent[];
+let duck: DuckAthena;
+/** Applied to each query text before the engines run it (the mutation tests set these). */
+let mutateInsights: (query: string) => string = (q) => q;
+let mutateAthena: (sql: string) => string = (s) => s;
 let insightsSplits = 0;
 let insightsLimit = 0;
 let insightsSummary: Awaited<ReturnType<typeof collectOnce>>;
@@ -68,11 +86,13 @@ beforeAll(async () => {
   });
   expect(summary.records).toBe(4000);
   corpus = await readCorpus(out);
+  duck = await createDuckAthena(await logObjectPaths(out));
   const seen = new Set<unknown>();
   uniqueEvents = corpus
     .map((l) => l.record)
     .filter((r) => r.schemaType === "ModelInvocationLog" && !seen.has(r.requestId) && seen.add(r.requestId));
   expect(corpus.length).toBeGreaterThan(uniqueEvents.length); // the corpus re-delivers some records
+  events = insightsEvents(uniqueEvents);
 
   db = createDb(":memory:");
   syncCatalog(db, loadCatalog(SHIPPED_CATALOG_PATH), "catalog", new Date("2026-01-01T00:00:00Z"));
@@ -88,7 +108,7 @@ beforeAll(async () => {
       t < Date.parse(`${TO}T00:00:00Z`) / 1000;
       t += 3600
     ) {
-      max = Math.max(max, evaluateInsights(uniqueEvents, query, t, t + 3599, Number.MAX_SAFE_INTEGER).length);
+      max = Math.max(max, evaluateInsightsQuery(query, events, t, t + 3599, Number.MAX_SAFE_INTEGER).length);
     }
     return max;
   };
@@ -101,7 +121,13 @@ beforeAll(async () => {
     const id = `q${started.size + 1}`;
     started.set(
       id,
-      evaluateInsights(uniqueEvents, input.queryString, input.startTime, input.endTime, input.limit),
+      evaluateInsightsQuery(
+        mutateInsights(String(input.queryString)),
+        events,
+        Number(input.startTime),
+        Number(input.endTime),
+        Number(input.limit),
+      ),
     );
     return { queryId: id };
   });
@@ -121,9 +147,9 @@ beforeAll(async () => {
 
   const athena = mockClient(AthenaClient);
   const executions = new Map<string, (string | null)[][]>();
-  athena.on(StartQueryExecutionCommand).callsFake((input) => {
+  athena.on(StartQueryExecutionCommand).callsFake(async (input) => {
     const id = `e${executions.size + 1}`;
-    executions.set(id, evaluateAthena(corpus, String(input.QueryString)));
+    executions.set(id, await duck.run(mutateAthena(String(input.QueryString))));
     return { QueryExecutionId: id };
   });
   athena.on(GetQueryExecutionCommand).callsFake(() => ({
@@ -146,21 +172,35 @@ beforeAll(async () => {
     return { models: profileModels(target) };
   });
 
+  insightsSummary = await collectInto(db, "logs-insights");
+  athenaSummary = await collectInto(db, "athena");
+}, 180_000);
+
+afterAll(() => duck?.close());
+
+/** One collector run of `source` over [FROM, TO) into `target` (a store with the catalog synced). */
+async function collectInto(target: Db, source: "logs-insights" | "athena") {
   const clock = manualClock("2026-03-06T00:30:00Z");
   const resolver = new InferenceProfileResolver({
     api: bedrockControlApi(new BedrockClient({ region: "us-east-1" })),
-    db,
+    db: target,
   });
-  const common = { db, prices, profiles: resolver, clock, from: FROM, to: TO };
-  const insights = new InsightsSession(
-    logsInsightsApi(new CloudWatchLogsClient({ region: "us-east-1" })),
-    { ...DEFAULT_INSIGHTS_OPTIONS, logGroupNames: ["bedrock-invocations"], limit: insightsLimit },
+  const common = {
+    db: target,
+    prices: PriceBook.load(target),
+    profiles: resolver,
     clock,
-  );
-  insightsSummary = await collectOnce(
-    logsInsightsSource(insights, { onSplit: () => insightsSplits++ }),
-    common,
-  );
+    from: FROM,
+    to: TO,
+  };
+  if (source === "logs-insights") {
+    const insights = new InsightsSession(
+      logsInsightsApi(new CloudWatchLogsClient({ region: "us-east-1" })),
+      { ...DEFAULT_INSIGHTS_OPTIONS, logGroupNames: ["bedrock-invocations"], limit: insightsLimit },
+      clock,
+    );
+    return collectOnce(logsInsightsSource(insights, { onSplit: () => insightsSplits++ }), common);
+  }
   const athenaSession = new AthenaSession(
     athenaApi(new AthenaClient({ region: "us-east-1" })),
     {
@@ -171,14 +211,11 @@ beforeAll(async () => {
     },
     clock,
   );
-  athenaSummary = await collectOnce(
-    athenaSource(athenaSession, { table: "bedrock_invocation_logs" }),
-    common,
-  );
-}, 180_000);
+  return collectOnce(athenaSource(athenaSession, { table: "bedrock_invocation_logs" }), common);
+}
 
-function usage(source: RollupSource, query: Omit<UsageQuery, "sources">) {
-  return queryUsage(db, PriceBook.load(db), { ...query, sources: [source] });
+function usage(source: RollupSource, query: Omit<UsageQuery, "sources">, store: Db = db) {
+  return queryUsage(store, PriceBook.load(store), { ...query, sources: [source] });
 }
 
 const BREAKDOWNS: { by: Dimension[]; granularity?: UsageQuery["granularity"] }[] = [
@@ -225,6 +262,11 @@ describe("differential: raw objects vs Logs Insights vs Athena", () => {
     });
   }
 
+  it("the comparison the mutation tests read finds no difference", () => {
+    expect(differences(db, "logs-insights")).toEqual([]);
+    expect(differences(db, "athena")).toEqual([]);
+  });
+
   it("re-running a collector over the same window replaces, never adds", async () => {
     const before = usage("athena", { from: FROM, to: TO, by: [] });
     const clock = manualClock("2026-03-06T00:30:00Z");
@@ -243,5 +285,149 @@ describe("differential: raw objects vs Logs Insights vs Athena", () => {
       to: TO,
     });
     expect(usage("athena", { from: FROM, to: TO, by: [] })).toEqual(before);
+  });
+});
+
+const COUNTERS = [
+  "requests",
+  "errors",
+  "inputTokens",
+  "outputTokens",
+  "cacheReadTokens",
+  "cacheWriteTokens",
+  "costPico",
+] as const;
+
+/**
+ * The differential comparison: for each breakdown whose answer from `source` (in `store`) is not
+ * the raw path's, the totals that differ (`[by] field: raw N, source M`), or that the rows do.
+ */
+function differences(store: Db, source: "logs-insights" | "athena"): string[] {
+  const out: string[] = [];
+  for (const b of BREAKDOWNS) {
+    const query = { from: FROM, to: TO, by: b.by, ...(b.granularity ? { granularity: b.granularity } : {}) };
+    const raw: UsageRow[] = usage("raw", query);
+    const got: UsageRow[] = usage(source, query, store);
+    if (isDeepStrictEqual(raw, got)) continue;
+    const label = `[${b.by.join(",")}]${b.granularity ? `/${b.granularity}` : ""}`;
+    const [r, g] = [totalOf(raw), totalOf(got)];
+    const fields = COUNTERS.filter((f) => r[f] !== g[f]);
+    out.push(...fields.map((f) => `${label} ${f}: raw ${r[f]}, ${source} ${g[f]}`));
+    if (fields.length === 0) out.push(`${label}: rows differ`);
+  }
+  return out;
+}
+
+/** Replaces `from` with `to` in a query, failing when the text does not contain `from`. */
+function mutation(from: string, to: string): (text: string) => string {
+  return (text) => {
+    if (!text.includes(from)) throw new Error(`mutation did not match the query: ${from}`);
+    return text.replaceAll(from, to);
+  };
+}
+
+/** Collects `source` with `mutate` applied to every query text, into a fresh store. */
+async function collectMutated(source: "logs-insights" | "athena", mutate: (text: string) => string) {
+  const store = createDb(":memory:");
+  syncCatalog(store, loadCatalog(SHIPPED_CATALOG_PATH), "catalog", new Date("2026-01-01T00:00:00Z"));
+  if (source === "athena") mutateAthena = mutate;
+  else mutateInsights = mutate;
+  try {
+    await collectInto(store, source);
+  } finally {
+    mutateAthena = (q) => q;
+    mutateInsights = (q) => q;
+  }
+  return differences(store, source);
+}
+
+/** Sums over the unique records with a timestamp in [FROM, TO), read straight from the JSON lines. */
+function corpusTotals(lines: readonly Record<string, unknown>[]) {
+  const t = { requests: 0, errors: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  const lo = Date.parse(`${FROM}T00:00:00Z`);
+  const hi = Date.parse(`${TO}T00:00:00Z`);
+  for (const r of lines) {
+    const ms = Date.parse(String(r.timestamp));
+    if (r.schemaType !== "ModelInvocationLog" || ms < lo || ms >= hi) continue;
+    const failed = typeof r.errorCode === "string" && r.errorCode !== "";
+    const input =
+      typeof r.input === "object" && r.input !== null ? new Map(Object.entries(r.input)) : new Map();
+    if (failed) t.errors++;
+    else {
+      t.requests++;
+      t.cacheReadTokens += Number(input.get("cacheReadInputTokenCount") ?? 0);
+      t.cacheWriteTokens += Number(input.get("cacheWriteInputTokenCount") ?? 0);
+    }
+  }
+  return t;
+}
+
+describe("mutations of the query text are caught by the differential comparison", () => {
+  it("Athena: the cache-write field summed into cache_read_tokens", async () => {
+    const truth = corpusTotals(uniqueEvents);
+    expect(truth.cacheWriteTokens).not.toBe(truth.cacheReadTokens);
+    const found = await collectMutated(
+      "athena",
+      mutation(
+        "coalesce(input.cacheReadInputTokenCount, 0))) AS cache_read_tokens",
+        "coalesce(input.cacheWriteInputTokenCount, 0))) AS cache_read_tokens",
+      ),
+    );
+    expect(found).toContain(
+      `[] cacheReadTokens: raw ${truth.cacheReadTokens}, athena ${truth.cacheWriteTokens}`,
+    );
+  });
+
+  it("Athena: count(*) as requests (errors counted as requests)", async () => {
+    const truth = corpusTotals(uniqueEvents);
+    expect(truth.errors).toBeGreaterThan(0);
+    const found = await collectMutated(
+      "athena",
+      mutation("count_if(NOT failed) AS requests", "count(*) AS requests"),
+    );
+    expect(found).toContain(`[] requests: raw ${truth.requests}, athena ${truth.requests + truth.errors}`);
+  });
+
+  it("Athena: the requestId dedupe turned off", async () => {
+    const truth = corpusTotals(uniqueEvents);
+    // Every copy the query's partitions hold (datehour from FROM − 1 h to TO + 3 h), re-deliveries included.
+    const scanned = corpus
+      .filter((l) => l.datehour >= "2026/03/01/23" && l.datehour <= "2026/03/05/03")
+      .map((l) => l.record);
+    const copies = corpusTotals(scanned);
+    expect(copies.requests).toBeGreaterThan(truth.requests);
+    const found = await collectMutated("athena", mutation("WHERE copy = 1", "WHERE copy >= 1"));
+    expect(found).toContain(`[] requests: raw ${truth.requests}, athena ${copies.requests}`);
+  });
+
+  it("Logs Insights: the stats line's cache sums swapped", async () => {
+    const truth = corpusTotals(uniqueEvents);
+    const swap = (q: string) =>
+      mutation(
+        "sum(input.cacheWriteInputTokenCount) as cache_write_tokens",
+        "sum(input.cacheReadInputTokenCount) as cache_write_tokens",
+      )(
+        mutation(
+          "sum(input.cacheReadInputTokenCount) as cache_read_tokens",
+          "sum(input.cacheWriteInputTokenCount) as cache_read_tokens",
+        )(q),
+      );
+    const found = await collectMutated("logs-insights", swap);
+    expect(found).toContain(
+      `[] cacheReadTokens: raw ${truth.cacheReadTokens}, logs-insights ${truth.cacheWriteTokens}`,
+    );
+    expect(found).toContain(
+      `[] cacheWriteTokens: raw ${truth.cacheWriteTokens}, logs-insights ${truth.cacheReadTokens}`,
+    );
+  });
+
+  it("Logs Insights: errors counted with count(*) (every record an error)", async () => {
+    const truth = corpusTotals(uniqueEvents);
+    const found = await collectMutated(
+      "logs-insights",
+      mutation("count(errorCode) as errors", "count(*) as errors"),
+    );
+    expect(found).toContain(`[] requests: raw ${truth.requests}, logs-insights 0`);
+    expect(found).toContain(`[] errors: raw ${truth.errors}, logs-insights ${truth.requests + truth.errors}`);
   });
 });

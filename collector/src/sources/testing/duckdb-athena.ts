@@ -207,10 +207,7 @@ export function athenaPage(rows: readonly (string | null)[][], offset: number, m
   const slice = rows.slice(offset, offset + maxResults);
   const next = offset + maxResults < rows.length ? String(offset + maxResults) : undefined;
   return {
-    ResultSet: {
-      Rows: slice.map((r) => ({ Data: r.map((v) => (v === null ? {} : { VarCharValue: v })) })),
-      ResultSetMetadata: { ColumnInfo: (rows[0] ?? []).map((name) => ({ Name: String(name) })) },
-    },
+    ResultSet: { Rows: slice.map((r) => ({ Data: r.map((v) => (v === null ? {} : { VarCharValue: v })) })) },
     ...(next ? { NextToken: next } : {}),
   };
 }

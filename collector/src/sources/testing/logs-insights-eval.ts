@@ -309,7 +309,7 @@ class Parser {
       }
       return { kind: "field", name: t.name };
     }
-    throw new InsightsSyntaxError(`unexpected ${t.kind === "op" ? t.text : t.kind} at token ${this.pos - 1}`);
+    throw new InsightsSyntaxError(`unexpected token at ${this.pos - 1}`);
   }
 }
 
@@ -508,7 +508,9 @@ export function evaluateInsightsQuery(
     else if (c.kind === "fields") {
       for (const r of rows) {
         const values = c.items.map((item) => evaluate(item.expr, r));
-        c.items.forEach((item, i) => r.fields.set(item.name, values[i]));
+        c.items.forEach((item, i) => {
+          r.fields.set(item.name, values[i]);
+        });
       }
       for (const item of c.items) if (!columns.includes(item.name)) columns.push(item.name);
     } else if (c.kind === "stats") {
@@ -522,7 +524,9 @@ export function evaluateInsightsQuery(
       }
       rows = [...groups.values()].map((g) => {
         const fields = new Map<string, unknown>();
-        c.by.forEach((b, i) => fields.set(b.name, g.keys[i]));
+        c.by.forEach((b, i) => {
+          fields.set(b.name, g.keys[i]);
+        });
         for (const a of c.aggs) fields.set(a.name, aggregate(a.expr, g.rows));
         return { fields };
       });
