@@ -1,26 +1,47 @@
 /**
- * The raw-object ingest: objects → lines → records → hourly rollups, exactly once (DESIGN rule 5).
+ * The raw-object ingest: objects → lines → records → hourly rollups, exactly once (docs/rules.md rule 5,
+ * docs/adr/0003-exactly-once.md).
  *
  * - An object is recorded in `ingested_objects` in the same transaction as its last records, so a
  *   finished object is never read twice.
  * - Every record's requestId goes into `seen_requests` in the transaction that counts it, so a
  *   record delivered twice (or re-read after a crash mid-object) counts once.
  * - A crash loses only the uncommitted batch, which the next run reads again.
+ * - A read that failed is not a read: an object that could not be opened or fetched is retried
+ *   (when the failure may pass) and otherwise left out of the ledger for the next run, and reported.
+ *   Only content that was read and judged bad is quarantined.
  * Memory is bounded by `batchRecords` and one line (`maxLineBytes`), whatever the object sizes.
  */
-import { Readable } from "node:stream";
-import { createGunzip, gunzipSync, constants as zlibConstants } from "node:zlib";
 import type { Statement } from "better-sqlite3";
 import { DEFAULT_METADATA_MAPPING, type MetadataMapping } from "../dimensions";
 import type { ApplicationProfileMap } from "../models/resolve-model";
 import type { PriceBook } from "../pricing/price-book";
-import { normalizeRecord } from "../records/normalize";
 import type { UsageRecord } from "../records/usage-record";
 import { RollupAccumulator } from "../rollup/accumulate";
 import { addRollupRows, type WriteContext } from "../rollup/write";
 import type { Db } from "../store/db";
-import { readLines } from "./lines";
-import type { ObjectRef, ObjectSource } from "./object-source";
+import { isListingProblem, type ObjectRef, type ObjectSource } from "./object-source";
+import {
+  INFLATE_WHOLE_BYTES,
+  inflatedSizeHint,
+  type ObjectReadResult,
+  ReadFailure,
+  readLoadedObject,
+  readObject,
+  readWhole,
+  streamOf,
+  TOO_LARGE,
+} from "./read-object";
+import {
+  DEFAULT_RETRY,
+  describeFailure,
+  isTransientError,
+  RetriesExhausted,
+  type RetryPolicy,
+  withRetry,
+} from "./retry";
+import { lockIngest } from "./run-lock";
+import { describeStoreFailure } from "./store-failure";
 
 export type IngestOptions = {
   db: Db;
@@ -34,6 +55,8 @@ export type IngestOptions = {
   /** How long a requestId is remembered, in hours of record time before the newest record. */
   dedupeWindowHours?: number;
   maxLineBytes?: number;
+  /** For object reads that fail in a way that may pass; default `DEFAULT_RETRY` (4 tries, ≤ ~2 s). */
+  retry?: RetryPolicy;
   onProgress?: (progress: IngestProgress) => void;
   now?: () => Date;
 };
@@ -48,22 +71,36 @@ export type IngestProgress = {
 
 export type QuarantineEntry = { key: string; location: string; line: number | null; reason: string };
 
+/** A read or listing that failed: where, why (the last failure), after how many tries. */
+export type ReadProblem = { location: string; reason: string; attempts: number };
+
 export type IngestSummary = {
   runId: number;
-  status: "ok" | "partial";
+  /** ok; partial: some input quarantined; incomplete: some objects or places could not be read. */
+  status: "ok" | "partial" | "incomplete";
   objectsListed: number;
   objectsIngested: number;
   /** Already in the ledger from an earlier run. */
   objectsSkipped: number;
-  /** Nothing in them could be read (not gzip, empty …). */
+  /** Read, and nothing in them is usable (not gzip, empty …): quarantined and ledgered. */
   objectsRejected: number;
+  /** Could not be opened or fetched, even after retries: not ledgered, read again next run. */
+  objectsUnread: number;
+  /** The first unread objects. */
+  unread: (ReadProblem & { key: string })[];
+  /** Places that could not be listed: objects under them were not seen (listing incomplete). */
+  unlisted: ReadProblem[];
+  /** Reads and listings that failed and succeeded on a later try (attempts = tries used). */
+  retried: ReadProblem[];
   /** Unique records counted by this run (requests + errors). */
   records: number;
   requests: number;
   errors: number;
   duplicates: number;
-  /** Records whose schemaType is not ModelInvocationLog. */
+  /** Records with another schemaType than ModelInvocationLog (skipped, not quarantined). */
   notInvocationLogs: number;
+  /** Where they were, per object and reason (the first ones). */
+  skipped: { location: string; reason: string; count: number }[];
   quarantined: number;
   /** The first quarantine entries (all are in the store's `quarantine` table). */
   quarantine: QuarantineEntry[];
@@ -76,40 +113,68 @@ export type IngestSummary = {
 const DEFAULTS = { batchRecords: 20_000, dedupeWindowHours: 168, maxLineBytes: 8 * 1024 * 1024 };
 /** Objects up to this size are read whole and gunzipped in one call; larger ones stream. */
 const SMALL_OBJECT_BYTES = 4 * 1024 * 1024;
-/** Read-ahead objects that inflate to more than this are inflated as a stream instead of whole. */
-const INFLATE_WHOLE_BYTES = 1024 * 1024;
-/** Inflater output chunk when streaming (zlib's 16 KB default costs ~40 % more CPU on large objects). */
-const STREAM_CHUNK_BYTES = 64 * 1024;
 /** Compressed bytes read ahead at most, whatever the object count. */
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /** How many small objects are read ahead while the current one is parsed. */
 const READ_AHEAD = 16;
 /** requestIds checked per statement. */
 const DEDUPE_CHUNK = 256;
-const QUARANTINE_IN_SUMMARY = 50;
+/** Entries kept in each list of the summary (counts are always whole). */
+const LISTED_IN_SUMMARY = 50;
 const EXCERPT_CHARS = 200;
 
 type PendingObject = { ref: ObjectRef; records: number; status: "ok" | "partial" | "rejected" };
+/** A read-ahead object: its bytes, or the tries that failed. */
+type Loaded = Buffer | RetriesExhausted;
 
+/**
+ * Ingests every object the source lists that the ledger does not hold. One run per store at a
+ * time (`lockIngest`); a run that throws is marked `failed` with its reason.
+ * @example await ingestObjects({ db, objects: await createDirSource("logs/"), prices: PriceBook.load(db) })
+ */
 export async function ingestObjects(options: IngestOptions): Promise<IngestSummary> {
+  const client = options.db.$client;
+  const now = options.now ?? (() => new Date());
+  const lock = lockIngest(client);
+  try {
+    // Holding the lock, any run still marked 'running' was killed: say so rather than leave it
+    // looking alive.
+    client
+      .prepare("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running' AND source = 'raw'")
+      .run();
+    const runId = Number(
+      client
+        .prepare(
+          "INSERT INTO ingest_runs (source, location, started_at, status) VALUES ('raw', ?, ?, 'running')",
+        )
+        .run(options.objects.location, now().toISOString()).lastInsertRowid,
+    );
+    try {
+      return await runIngest(options, runId, now);
+    } catch (error) {
+      if (client.inTransaction) client.prepare("ROLLBACK").run();
+      const failure = describeStoreFailure(error, client.name);
+      try {
+        client
+          .prepare("UPDATE ingest_runs SET finished_at = ?, status = 'failed', message = ? WHERE id = ?")
+          .run(now().toISOString(), failure.message, runId);
+      } catch {
+        // The store cannot take even this (a full disk): the next run marks it 'interrupted'.
+      }
+      throw failure;
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+async function runIngest(options: IngestOptions, runId: number, now: () => Date): Promise<IngestSummary> {
   const { db, objects, prices } = options;
   const client = db.$client;
-  const now = options.now ?? (() => new Date());
   const batchRecords = options.batchRecords ?? DEFAULTS.batchRecords;
   const maxLineBytes = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
   const windowHours = options.dedupeWindowHours ?? DEFAULTS.dedupeWindowHours;
-
-  // A run that was killed left its row 'running'; say so rather than leave it looking alive.
-  client
-    .prepare("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running' AND source = 'raw'")
-    .run();
-  const runId = Number(
-    client
-      .prepare(
-        "INSERT INTO ingest_runs (source, location, started_at, status) VALUES ('raw', ?, ?, 'running')",
-      )
-      .run(objects.location, now().toISOString()).lastInsertRowid,
-  );
+  const retry = options.retry ?? DEFAULT_RETRY;
 
   const ctx: WriteContext = {
     db,
@@ -126,8 +191,12 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     `INSERT INTO ingested_objects (source, key, size, etag, status, records, run_id, ingested_at)
      VALUES ('objects', ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // Once per place: an object left unread (or cut off by a crash) after some of its lines were
+  // quarantined is read again by a later run, which finds the same lines.
   const quarantineRow = client.prepare(
-    "INSERT INTO quarantine (run_id, source, key, line, reason, excerpt, created_at) VALUES (?, 'objects', ?, ?, ?, ?, ?)",
+    `INSERT INTO quarantine (run_id, source, key, line, reason, excerpt, created_at)
+     SELECT ?, 'objects', ?, ?, ?, ?, ? WHERE NOT EXISTS
+       (SELECT 1 FROM quarantine WHERE source = 'objects' AND key = ? AND line IS ? AND reason = ?)`,
   );
 
   const summary: IngestSummary = {
@@ -137,11 +206,16 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     objectsIngested: 0,
     objectsSkipped: 0,
     objectsRejected: 0,
+    objectsUnread: 0,
+    unread: [],
+    unlisted: [],
+    retried: [],
     records: 0,
     requests: 0,
     errors: 0,
     duplicates: 0,
     notInvocationLogs: 0,
+    skipped: [],
     quarantined: 0,
     quarantine: [],
     unpricedModels: [],
@@ -155,6 +229,9 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     records: 0,
     bytesRead: 0,
     committedBatches: 0,
+  };
+  const listIn = <T>(list: T[], entry: T) => {
+    if (list.length < LISTED_IN_SUMMARY) list.push(entry);
   };
   let pendingObjects: PendingObject[] = [];
   let pendingQuarantine: (QuarantineEntry & { excerpt: string | null })[] = [];
@@ -242,7 +319,8 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     }
     addRollupRows(ctx, acc.hourlyRows(), acc.facetRows());
     const at = now().toISOString();
-    for (const q of pendingQuarantine) quarantineRow.run(runId, q.key, q.line, q.reason, q.excerpt, at);
+    for (const q of pendingQuarantine)
+      quarantineRow.run(runId, q.key, q.line, q.reason, q.excerpt, at, q.key, q.line, q.reason);
     for (const p of pendingObjects)
       ledger.run(p.ref.key, p.ref.size, p.ref.etag ?? null, p.status, p.records, runId, at);
     commit.run();
@@ -259,11 +337,69 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
   const quarantine = (ref: ObjectRef, line: number | null, reason: string, excerpt: string | null) => {
     summary.quarantined += 1;
     const entry = { key: ref.key, location: ref.location, line, reason };
-    if (summary.quarantine.length < QUARANTINE_IN_SUMMARY) summary.quarantine.push(entry);
+    listIn(summary.quarantine, entry);
     pendingQuarantine.push({ ...entry, excerpt: excerpt === null ? null : excerpt.slice(0, EXCERPT_CHARS) });
   };
 
-  const processObject = async (ref: ObjectRef, preload: Promise<Buffer | Error> | undefined) => {
+  /** Tries per place that needed more than one, with the last failure: for the summary. */
+  const retries = new Map<string, { tries: number; reason: string }>();
+  const onRetryOf = (ref: ObjectRef) => (error: unknown, attempt: number) => {
+    retries.set(ref.location, { tries: attempt + 1, reason: describeFailure(sourceErrorOf(error)) });
+  };
+
+  /** Reads a small object whole, retrying failures that may pass (runs ahead, while others parse). */
+  const loadObject = async (ref: ObjectRef): Promise<Loaded> => {
+    try {
+      return await withRetry(() => readWhole(ref), retry, { onRetry: onRetryOf(ref) });
+    } catch (error) {
+      return error instanceof RetriesExhausted ? error : new RetriesExhausted(1, error);
+    }
+  };
+
+  /**
+   * Streams an object, retrying failures that may pass. A retry reads from the start again (gzip
+   * cannot resume) and passes over the lines an earlier try already handled, so none counts twice.
+   */
+  const streamObject = async (
+    ref: ObjectRef,
+    onRecord: (record: UsageRecord) => void,
+  ): Promise<ObjectReadResult | RetriesExhausted> => {
+    const all: ObjectReadResult = { bytes: 0, lines: 0, lastLine: 0, skipped: new Map(), rejected: [] };
+    try {
+      await withRetry(
+        async () => {
+          const result = await readObject(ref, maxLineBytes, onRecord, all.lastLine);
+          all.bytes += result.bytes;
+          all.lines += result.lines;
+          all.lastLine = Math.max(all.lastLine, result.lastLine);
+          for (const [reason, n] of result.skipped)
+            all.skipped.set(reason, (all.skipped.get(reason) ?? 0) + n);
+          all.rejected.push(...result.rejected);
+          all.fatal = result.fatal;
+          if (result.readFailure) throw result.readFailure;
+        },
+        retry,
+        { retryable: (e) => e instanceof ReadFailure && isTransientError(e.cause), onRetry: onRetryOf(ref) },
+      );
+    } catch (error) {
+      // Only the source's failures are retried or left for later; a store failure stops the run.
+      if (error instanceof RetriesExhausted && error.cause instanceof ReadFailure) return error;
+      throw error instanceof RetriesExhausted ? error.cause : error;
+    }
+    return all;
+  };
+
+  const leaveUnread = (ref: ObjectRef, failure: RetriesExhausted) => {
+    summary.objectsUnread += 1;
+    listIn(summary.unread, {
+      key: ref.key,
+      location: ref.location,
+      reason: describeFailure(sourceErrorOf(failure.cause)),
+      attempts: failure.attempts,
+    });
+  };
+
+  const processObject = async (ref: ObjectRef, preload: Promise<Loaded> | undefined) => {
     const pending: PendingObject = { ref, records: 0, status: "ok" };
     if (ref.size === 0) {
       quarantine(ref, null, "empty object (0 bytes)", null);
@@ -275,25 +411,41 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
         if (inBatch >= batchRecords) flush();
       };
       const loaded = await preload;
+      if (loaded instanceof RetriesExhausted) return leaveUnread(ref, loaded);
       // The gzip trailer's size (ISIZE) picks the way without inflating twice; a trailer that
       // under-states is caught by the cap in readLoadedObject. (One that over-states, from damage in
       // those 4 bytes, only sends a small object down the streaming path.)
-      const streamIt = loaded instanceof Buffer && inflatedSizeHint(loaded) > INFLATE_WHOLE_BYTES;
+      const streamIt = loaded !== undefined && inflatedSizeHint(loaded) > INFLATE_WHOLE_BYTES;
       let result =
         loaded === undefined || streamIt ? undefined : readLoadedObject(loaded, maxLineBytes, onRecord);
       if (result === undefined || result === TOO_LARGE) {
         // Not read ahead, or it inflates past INFLATE_WHOLE_BYTES: stream it through the inflater
         // (from memory when it was read ahead), one line at a time rather than one whole text.
-        const open = loaded instanceof Buffer ? async () => Readable.from([loaded]) : ref.open;
-        result = await readObject({ ...ref, open }, maxLineBytes, onRecord);
+        const streamed = await streamObject(
+          loaded === undefined ? ref : { ...ref, open: streamOf(loaded) },
+          onRecord,
+        );
+        if (streamed instanceof RetriesExhausted) return leaveUnread(ref, streamed);
+        result = streamed;
+      }
+      if (retries.has(ref.location)) {
+        const tried = retries.get(ref.location);
+        if (tried)
+          listIn(summary.retried, { location: ref.location, reason: tried.reason, attempts: tried.tries });
       }
       summary.bytesRead += result.bytes;
       progress.bytesRead = summary.bytesRead;
-      summary.notInvocationLogs += result.skipped;
+      for (const [reason, n] of result.skipped) {
+        summary.notInvocationLogs += n;
+        listIn(summary.skipped, { location: ref.location, reason, count: n });
+      }
       for (const bad of result.rejected) quarantine(ref, bad.line, bad.reason, bad.excerpt);
       if (result.fatal) {
         quarantine(ref, result.fatal.line, result.fatal.reason, null);
         pending.status = pending.records === 0 && result.rejected.length === 0 ? "rejected" : "partial";
+      } else if (result.lines === 0) {
+        quarantine(ref, null, "empty object (valid gzip, no lines)", null);
+        pending.status = "rejected";
       } else if (result.rejected.length > 0) {
         pending.status = "partial";
       }
@@ -304,33 +456,34 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     progress.objectsDone += 1;
   };
 
-  try {
-    // Small objects are fetched READ_AHEAD at a time so I/O overlaps parsing; order is kept.
-    const window: { ref: ObjectRef; preload: Promise<Buffer | Error> | undefined }[] = [];
-    let windowBytes = 0;
-    for await (const ref of objects.list()) {
-      summary.objectsListed += 1;
-      if (isLedgered.get(ref.key) !== undefined) {
-        summary.objectsSkipped += 1;
-        progress.objectsSkipped += 1;
-        continue;
-      }
-      const small = ref.size > 0 && ref.size <= SMALL_OBJECT_BYTES;
-      window.push({ ref, preload: small ? loadObject(ref) : undefined });
-      windowBytes += small ? ref.size : 0;
-      while (window.length >= READ_AHEAD || windowBytes > READ_AHEAD_BYTES) {
-        const next = window.shift();
-        if (!next) break;
-        windowBytes -= next.preload ? next.ref.size : 0;
-        await processObject(next.ref, next.preload);
-      }
+  // Small objects are fetched READ_AHEAD at a time so I/O overlaps parsing; order is kept.
+  const window: { ref: ObjectRef; preload: Promise<Loaded> | undefined }[] = [];
+  let windowBytes = 0;
+  for await (const item of objects.list()) {
+    if (isListingProblem(item)) {
+      const problem = { location: item.place, reason: item.reason, attempts: item.attempts };
+      listIn(item.listed ? summary.retried : summary.unlisted, problem);
+      continue;
     }
-    for (const next of window) await processObject(next.ref, next.preload);
-    flush();
-  } catch (error) {
-    if (open) client.prepare("ROLLBACK").run();
-    throw error;
+    const ref = item;
+    summary.objectsListed += 1;
+    if (isLedgered.get(ref.key) !== undefined) {
+      summary.objectsSkipped += 1;
+      progress.objectsSkipped += 1;
+      continue;
+    }
+    const small = ref.size > 0 && ref.size <= SMALL_OBJECT_BYTES;
+    window.push({ ref, preload: small ? loadObject(ref) : undefined });
+    windowBytes += small ? ref.size : 0;
+    while (window.length >= READ_AHEAD || windowBytes > READ_AHEAD_BYTES) {
+      const next = window.shift();
+      if (!next) break;
+      windowBytes -= next.preload ? next.ref.size : 0;
+      await processObject(next.ref, next.preload);
+    }
   }
+  for (const next of window) await processObject(next.ref, next.preload);
+  flush();
 
   // Remember requestIds only for the dedupe window before the newest record (documented bound).
   const newest = client.prepare("SELECT MAX(hour) FROM seen_requests").pluck().get();
@@ -340,11 +493,12 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
   }
 
   summary.unpricedModels = unpricedModelsOfRun(db, summary);
-  summary.status = summary.quarantined > 0 ? "partial" : "ok";
+  const incomplete = summary.objectsUnread > 0 || summary.unlisted.length > 0;
+  summary.status = incomplete ? "incomplete" : summary.quarantined > 0 ? "partial" : "ok";
   client
     .prepare(
       `UPDATE ingest_runs SET finished_at = ?, status = ?, objects = ?, objects_skipped = ?, records = ?,
-       duplicates = ?, quarantined = ?, bytes_scanned = ?, data_until = ? WHERE id = ?`,
+       duplicates = ?, quarantined = ?, bytes_scanned = ?, data_until = ?, message = ? WHERE id = ?`,
     )
     .run(
       now().toISOString(),
@@ -356,203 +510,28 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
       summary.quarantined,
       summary.bytesRead,
       summary.dataUntil,
+      incomplete ? incompleteMessage(summary) : null,
       runId,
     );
   return summary;
 }
 
-type ObjectReadResult = {
-  bytes: number;
-  skipped: number;
-  rejected: { line: number; reason: string; excerpt: string }[];
-  fatal?: { line: number | null; reason: string };
-};
-
-async function loadObject(ref: ObjectRef): Promise<Buffer | Error> {
-  try {
-    if (ref.readAll) return await ref.readAll();
-    const chunks: Buffer[] = [];
-    for await (const chunk of await ref.open())
-      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-    return Buffer.concat(chunks);
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
-  }
+/** What the source said, without the ReadFailure wrapper. */
+function sourceErrorOf(error: unknown): unknown {
+  return error instanceof ReadFailure ? error.cause : error;
 }
 
-/** readLoadedObject's answer for an object that inflates past INFLATE_WHOLE_BYTES: nothing was read. */
-const TOO_LARGE = "too large";
-
-/** The in-memory twin of `readObject` for small objects: same lines, same reasons. */
-function readLoadedObject(
-  loaded: Buffer | Error,
-  maxLineBytes: number,
-  onRecord: (record: UsageRecord) => void,
-): ObjectReadResult | typeof TOO_LARGE {
-  const result: ObjectReadResult = { bytes: 0, skipped: 0, rejected: [] };
-  if (loaded instanceof Error) {
-    result.fatal = { line: null, reason: `cannot open: ${messageOf(loaded)}` };
-    return result;
-  }
-  result.bytes = loaded.length;
-  let text: Buffer;
-  let truncated = false;
-  try {
-    text = gunzipSync(loaded, { maxOutputLength: INFLATE_WHOLE_BYTES });
-  } catch (error) {
-    const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-    if (code === "ERR_BUFFER_TOO_LARGE") return TOO_LARGE;
-    if (code !== "Z_BUF_ERROR" && !/unexpected end/i.test(messageOf(error))) {
-      result.fatal = { line: null, reason: `not gzip data: ${messageOf(error)}` };
-      return result;
-    }
-    // Truncated: keep the whole lines that did arrive.
-    truncated = true;
-    try {
-      text = gunzipSync(loaded, {
-        finishFlush: zlibConstants.Z_SYNC_FLUSH,
-        maxOutputLength: INFLATE_WHOLE_BYTES,
-      });
-    } catch (partial) {
-      if (
-        typeof partial === "object" &&
-        partial !== null &&
-        "code" in partial &&
-        partial.code === "ERR_BUFFER_TOO_LARGE"
-      )
-        return TOO_LARGE;
-      throw partial;
-    }
-  }
-  let number = 0;
-  let start = 0;
-  for (;;) {
-    const nl = text.indexOf(10, start);
-    if (nl === -1 && (truncated || start >= text.length)) break;
-    const end = nl === -1 ? text.length : nl;
-    number += 1;
-    if (end - start > maxLineBytes) {
-      result.rejected.push({
-        line: number,
-        reason: `line of ${end - start} bytes exceeds the ${maxLineBytes}-byte limit`,
-        excerpt: "",
-      });
-    } else {
-      handleLine(text.toString("utf8", start, end), number, result, onRecord);
-    }
-    if (nl === -1) break;
-    start = nl + 1;
-  }
-  if (truncated)
-    result.fatal = { line: number + 1, reason: `truncated gzip: the object ends after line ${number}` };
-  return result;
+/** The run record's sentence for what was left for the next run. */
+function incompleteMessage(s: IngestSummary): string {
+  const parts: string[] = [];
+  if (s.objectsUnread > 0)
+    parts.push(`${s.objectsUnread} object(s) could not be read and were left for the next run`);
+  if (s.unlisted.length > 0)
+    parts.push(`listing incomplete: ${s.unlisted.map((u) => `${u.location}: ${u.reason}`).join("; ")}`);
+  return parts.join("; ");
 }
 
-function handleLine(
-  text: string,
-  number: number,
-  result: ObjectReadResult,
-  onRecord: (r: UsageRecord) => void,
-): void {
-  if (text.trim().length === 0) return;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    result.rejected.push({ line: number, reason: `invalid JSON: ${messageOf(error)}`, excerpt: text });
-    return;
-  }
-  const normalized = normalizeRecord(parsed);
-  if (normalized.kind === "record") onRecord(normalized.record);
-  else if (normalized.kind === "skip") result.skipped += 1;
-  else result.rejected.push({ line: number, reason: normalized.reason, excerpt: text });
-}
-
-async function readObject(
-  ref: ObjectRef,
-  maxLineBytes: number,
-  onRecord: (record: UsageRecord) => void,
-): Promise<ObjectReadResult> {
-  const result: ObjectReadResult = { bytes: 0, skipped: 0, rejected: [] };
-  let lastLine = 0;
-  let storeFailure: { error: unknown } | undefined;
-  let raw: Readable;
-  try {
-    raw = await ref.open();
-  } catch (error) {
-    result.fatal = { line: null, reason: `cannot open: ${messageOf(error)}` };
-    return result;
-  }
-  raw.on("data", (chunk: Buffer) => {
-    result.bytes += chunk.length;
-  });
-  const gunzip = createGunzip({ chunkSize: STREAM_CHUNK_BYTES });
-  raw.on("error", (error) => gunzip.destroy(error));
-  raw.pipe(gunzip);
-  try {
-    for await (const line of readLines(gunzip, maxLineBytes)) {
-      lastLine = line.number;
-      if ("tooLong" in line) {
-        result.rejected.push({
-          line: line.number,
-          reason: `line of ${line.tooLong} bytes exceeds the ${maxLineBytes}-byte limit`,
-          excerpt: "",
-        });
-        continue;
-      }
-      if (line.text.trim().length === 0) continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line.text);
-      } catch (error) {
-        result.rejected.push({
-          line: line.number,
-          reason: `invalid JSON: ${messageOf(error)}`,
-          excerpt: line.text,
-        });
-        continue;
-      }
-      const normalized = normalizeRecord(parsed);
-      if (normalized.kind === "record") {
-        try {
-          onRecord(normalized.record);
-        } catch (error) {
-          storeFailure = { error };
-          throw error;
-        }
-      } else if (normalized.kind === "skip") result.skipped += 1;
-      else result.rejected.push({ line: line.number, reason: normalized.reason, excerpt: line.text });
-    }
-  } catch (error) {
-    // The store failed (a write or commit), not the object: stop the run, which rolls back.
-    if (storeFailure) throw storeFailure.error;
-    const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-    if (code === "Z_DATA_ERROR" && lastLine === 0) {
-      result.fatal = { line: null, reason: `not gzip data: ${messageOf(error)}` };
-    } else if (code === "Z_BUF_ERROR" || /unexpected end/i.test(messageOf(error))) {
-      result.fatal = { line: lastLine + 1, reason: `truncated gzip: the object ends after line ${lastLine}` };
-    } else {
-      result.fatal = {
-        line: lastLine + 1,
-        reason: `read failed after line ${lastLine}: ${messageOf(error)}`,
-      };
-    }
-  } finally {
-    raw.destroy();
-  }
-  return result;
-}
-
-/** The inflated size a gzip object declares in its last 4 bytes (RFC 1952 ISIZE, mod 2^32): a hint. */
-function inflatedSizeHint(gz: Buffer): number {
-  return gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Models this run touched that have usage but no price (DESIGN rule 3: never silent). */
+/** Models this run touched that have usage but no price (docs/rules.md rule 3: never silent). */
 function unpricedModelsOfRun(db: Db, summary: IngestSummary): { model: string; requests: number }[] {
   if (summary.dataFrom === null || summary.dataUntil === null) return [];
   const rows = db.$client

@@ -8,18 +8,33 @@ export type ObjectRef = {
   location: string;
   size: number;
   etag?: string;
+  /**
+   * Opens the object's bytes. A rejection or a stream error means the bytes could not be
+   * *read* (permission, network, a body cut short), never that they are bad: the ingest retries
+   * or leaves the object for the next run (docs/adr/0003-exactly-once.md).
+   */
   open: () => Promise<Readable>;
   /** Reads the whole object (used for small objects, with read-ahead). Defaults to draining `open()`. */
   readAll?: () => Promise<Buffer>;
 };
 
-/** Lists log objects in a stable order. */
+/**
+ * A place the source could not list (a folder it may not read, an S3 page that kept failing), or
+ * one it listed only after retries (`listed: true`). Objects under an unlisted place were not seen.
+ */
+export type ListingProblem = { place: string; reason: string; attempts: number; listed: boolean };
+
+/** Lists log objects in a stable order, with the places it could not list among them. */
 export type ObjectSource = {
   kind: "dir" | "s3";
   /** What the user pointed at, for run records and messages. */
   location: string;
-  list: () => AsyncIterable<ObjectRef>;
+  list: () => AsyncIterable<ObjectRef | ListingProblem>;
 };
+
+export function isListingProblem(item: ObjectRef | ListingProblem): item is ListingProblem {
+  return "place" in item;
+}
 
 /**
  * Whether a key is a log object to ingest: `*.json.gz`, not a large-body sidecar under `data/`

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, isTransientError, messageOf, RetriesExhausted, withRetry } from "./retry";
+import { backoffDelay, describeFailure, isTransientError, RetriesExhausted, withRetry } from "./retry";
 
 const instant = { attempts: 4, baseDelayMs: 100, maxDelayMs: 250, random: () => 1 };
 
@@ -97,10 +97,10 @@ describe("isTransientError", () => {
   });
 });
 
-describe("messageOf", () => {
+describe("describeFailure", () => {
   it("names the AWS error and its HTTP status, and the Node code", () => {
-    expect(messageOf(awsError("SlowDown", 503))).toBe("SlowDown from S3 (HTTP 503)");
-    expect(messageOf(nodeError("ECONNRESET", "aborted"))).toBe("aborted [ECONNRESET]");
-    expect(messageOf(new RetriesExhausted(3, nodeError("EPIPE", "write EPIPE")))).toBe("write EPIPE");
+    expect(describeFailure(awsError("SlowDown", 503))).toBe("SlowDown from S3 (HTTP 503)");
+    expect(describeFailure(nodeError("ECONNRESET", "aborted"))).toBe("aborted [ECONNRESET]");
+    expect(describeFailure(new RetriesExhausted(3, nodeError("EPIPE", "write EPIPE")))).toBe("write EPIPE");
   });
 });

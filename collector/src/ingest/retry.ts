@@ -31,7 +31,7 @@ export class RetriesExhausted extends Error {
     readonly attempts: number,
     override readonly cause: unknown,
   ) {
-    super(messageOf(cause), { cause });
+    super(describeFailure(cause), { cause });
     this.name = "RetriesExhausted";
   }
 }
@@ -128,8 +128,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A failure in one line: name, message, HTTP status and Node code where they add something. */
-export function messageOf(error: unknown): string {
-  if (error instanceof RetriesExhausted) return messageOf(error.cause);
+export function describeFailure(error: unknown): string {
+  if (error instanceof RetriesExhausted) return describeFailure(error.cause);
   if (!(error instanceof Error)) return String(error);
   const named =
     error.name !== "Error" && !error.message.includes(error.name)
