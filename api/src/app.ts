@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { BillingError } from "@bedrock-chargeback/collector";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { z } from "zod";
 import { authenticate, rateLimit } from "./auth";
@@ -28,6 +29,27 @@ import { validate } from "./validation";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * On every response (JSON, errors, 404s, the dashboard's files). Set before the handler runs, like
+ * x-request-id, instead of by hono/secure-headers, which edits the finished response and would take
+ * @hono/node-server off its fast path. The CSP fits the built dashboard: scripts and styles from
+ * the same origin (React sets inline `style` through the DOM, which CSP allows), blob: for exports.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy":
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
+    "form-action 'self'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+  // Responses carry billing data and keys: never stored by a browser or a proxy.
+  "cache-control": "no-store",
+};
+
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+
 /** @example const app = createApp({ db: createDb(":memory:") }); await app.request("/healthz") */
 export function createApp(deps: AppDeps) {
   const now = deps.now ?? (() => new Date());
@@ -43,6 +65,7 @@ export function createApp(deps: AppDeps) {
     // Set before the handler runs: touching headers afterwards would force @hono/node-server off
     // its fast path (the response would be rebuilt and streamed).
     c.header("x-request-id", requestId);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
     const started = performance.now();
     await next();
     // Never the Authorization header, the key or the query string: path, status, key id only.
@@ -57,6 +80,18 @@ export function createApp(deps: AppDeps) {
       keyId: c.get("apiKey")?.id ?? null,
     });
   });
+  // Every route: a declared length over the limit is refused unread; a streamed body is read only
+  // up to the limit.
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new ApiError("payload_too_large", `request body larger than ${maxBodyBytes} bytes`);
+      },
+    }),
+  );
   if (deps.corsOrigins && deps.corsOrigins.length > 0) {
     app.use(
       "/v1/*",

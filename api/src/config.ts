@@ -15,6 +15,16 @@ const envSchema = z.object({
   /** Bucket size: how many requests a key may burst. */
   CHARGEBACK_API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
   /** Comma-separated allowed origins; empty = CORS off. */
+  /** Handler milliseconds that cost one more token (slow queries drain the bucket); 0 = off. */
+  CHARGEBACK_API_RATE_LIMIT_COST_MS: z.coerce.number().min(0).default(25),
+  /** Largest request body accepted (bytes); larger is 413 before it is read. */
+  CHARGEBACK_API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Bytes of cached responses (serialized text + gzip) kept; least recently used go first. */
+  CHARGEBACK_API_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(64 * 1_048_576),
   CHARGEBACK_API_CORS_ORIGINS: z.string().default(""),
   CHARGEBACK_API_STATIC_DIR: z.string().optional(),
   CHARGEBACK_API_LOG_REQUESTS: bool.default(true),
@@ -26,7 +36,9 @@ export type ApiConfig = {
   dbPath: string;
   port: number;
   host: string;
-  rateLimit: { rps: number; burst: number };
+  rateLimit: { rps: number; burst: number; costMs: number };
+  maxBodyBytes: number;
+  cacheMaxBytes: number;
   corsOrigins: string[];
   staticDir: string | undefined;
   logRequests: boolean;
@@ -45,7 +57,13 @@ export function parseApiConfig(env: Record<string, string | undefined>): ApiConf
     dbPath: e.CHARGEBACK_DB,
     port: e.CHARGEBACK_API_PORT,
     host: e.CHARGEBACK_API_HOST,
-    rateLimit: { rps: e.CHARGEBACK_API_RATE_LIMIT_RPS, burst: e.CHARGEBACK_API_RATE_LIMIT_BURST },
+    rateLimit: {
+      rps: e.CHARGEBACK_API_RATE_LIMIT_RPS,
+      burst: e.CHARGEBACK_API_RATE_LIMIT_BURST,
+      costMs: e.CHARGEBACK_API_RATE_LIMIT_COST_MS,
+    },
+    maxBodyBytes: e.CHARGEBACK_API_MAX_BODY_BYTES,
+    cacheMaxBytes: e.CHARGEBACK_API_CACHE_MAX_BYTES,
     corsOrigins: e.CHARGEBACK_API_CORS_ORIGINS.split(",")
       .map((s) => s.trim())
       .filter((s) => s.length > 0),

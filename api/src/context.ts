@@ -12,8 +12,15 @@ export type Logger = (entry: Record<string, unknown>) => void;
 
 export type AppDeps = {
   db: Db;
-  /** Per-key token bucket; omit or rps 0 to disable. */
-  rateLimit?: { rps: number; burst: number };
+  /**
+   * Per-key token bucket; omit or rps 0 to disable. `costMs`: every that many milliseconds a
+   * request spent in the handler cost one more token (default 25; 0 = one token per request).
+   */
+  rateLimit?: { rps: number; burst: number; costMs?: number };
+  /** Largest request body (bytes); larger is 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Bytes of cached responses kept (serialized text + gzip), least recently used evicted. Default 64 MiB. */
+  cacheMaxBytes?: number;
   /** Structured log sink (one JSON object per event); default: none. */
   logger?: Logger;
   now?: () => Date;

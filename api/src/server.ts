@@ -28,6 +28,8 @@ export async function startServer(opts: {
   const app = createApp({
     db,
     logger,
+    maxBodyBytes: config.maxBodyBytes,
+    cacheMaxBytes: config.cacheMaxBytes,
     rateLimit: config.rateLimit,
     corsOrigins: config.corsOrigins,
     cacheMaxStaleMs: config.cacheMaxStaleMs,

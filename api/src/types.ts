@@ -13,6 +13,7 @@ export type ErrorCode =
   | "forbidden"
   | "not_found"
   | "conflict"
+  | "payload_too_large"
   | "rate_limited"
   | "internal";
 export type ErrorResponse = { error: { code: ErrorCode; message: string; requestId: string } };
