@@ -2,5 +2,6 @@
 
 export * as billingTesting from "../billing/testing";
 export { childProcessEnv } from "./env";
+export { type Fault, type FaultProxy, type FaultRule, startFaultProxy } from "./fault-proxy";
 export * from "./fixtures";
 export { type S3Stand, startS3rver } from "./s3rver";
