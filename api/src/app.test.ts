@@ -409,7 +409,8 @@ describe("public routes", () => {
     );
     const served = h.app.routes.filter((r) => r.method !== "ALL");
     for (const r of served) {
-      const path = r.path.replace(/:(\w+)/g, "{$1}");
+      // `:tenant{[^/]+\.pdf}` (a param with a suffix) is documented as `{tenant}.pdf`.
+      const path = r.path.replace(/\{\[\^\/\]\+\\\.(\w+)\}/g, ".$1").replace(/:(\w+)/g, "{$1}");
       expect(doc.paths[path]?.[r.method.toLowerCase()], `${r.method} ${r.path}`).toBeDefined();
     }
     const documented = Object.entries(openApiDocument().paths ?? {}).length;

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { BillingError } from "@bedrock-chargeback/collector";
+import { BillingError, DEFAULT_INVOICE_CONFIG } from "@bedrock-chargeback/collector";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -132,7 +132,7 @@ export function createApp(deps: AppDeps) {
   });
   v1.route("/usage", usageRoutes(s));
   v1.route("/attribution", attributionRoutes(s));
-  v1.route("/periods", periodRoutes(s));
+  v1.route("/periods", periodRoutes(s, deps.invoiceConfig ?? DEFAULT_INVOICE_CONFIG));
   v1.route("/exports", exportRoutes(s));
   v1.route("/prices", priceRoutes(s));
   v1.route("/markups", markupRoutes(s));

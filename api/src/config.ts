@@ -2,6 +2,7 @@
  * The API's configuration, parsed once at start-up. Nothing else reads process.env: the server
  * and tests receive an ApiConfig object.
  */
+import { DEFAULT_INVOICE_CONFIG, type InvoiceConfig, readInvoiceConfig } from "@bedrock-chargeback/collector";
 import { z } from "zod";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -14,7 +15,6 @@ const envSchema = z.object({
   CHARGEBACK_API_RATE_LIMIT_RPS: z.coerce.number().min(0).default(20),
   /** Bucket size: how many requests a key may burst. */
   CHARGEBACK_API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
-  /** Comma-separated allowed origins; empty = CORS off. */
   /** Handler milliseconds that cost one more token (slow queries drain the bucket); 0 = off. */
   CHARGEBACK_API_RATE_LIMIT_COST_MS: z.coerce.number().min(0).default(25),
   /** Largest request body accepted (bytes); larger is 413 before it is read. */
@@ -25,11 +25,14 @@ const envSchema = z.object({
     .int()
     .min(0)
     .default(64 * 1_048_576),
+  /** Comma-separated allowed origins; empty = CORS off. */
   CHARGEBACK_API_CORS_ORIGINS: z.string().default(""),
   CHARGEBACK_API_STATIC_DIR: z.string().optional(),
   CHARGEBACK_API_LOG_REQUESTS: bool.default(true),
   /** How long a cached result may be served after another process wrote the store. */
   CHARGEBACK_API_CACHE_MAX_STALE_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+  /** JSON file naming the invoice issuer and recipients (docs: api/API.md, "PDF invoices"). */
+  CHARGEBACK_INVOICE_CONFIG: z.string().min(1).optional(),
 });
 
 export type ApiConfig = {
@@ -43,6 +46,7 @@ export type ApiConfig = {
   staticDir: string | undefined;
   logRequests: boolean;
   cacheMaxStaleMs: number;
+  invoiceConfig: InvoiceConfig;
 };
 
 /** @example parseApiConfig({ CHARGEBACK_API_PORT: "9000" }).port // => 9000 */
@@ -70,6 +74,10 @@ export function parseApiConfig(env: Record<string, string | undefined>): ApiConf
     staticDir: e.CHARGEBACK_API_STATIC_DIR,
     logRequests: e.CHARGEBACK_API_LOG_REQUESTS,
     cacheMaxStaleMs: e.CHARGEBACK_API_CACHE_MAX_STALE_MS,
+    // Read and checked here, so a bad file stops start-up instead of the first invoice.
+    invoiceConfig: e.CHARGEBACK_INVOICE_CONFIG
+      ? readInvoiceConfig(e.CHARGEBACK_INVOICE_CONFIG)
+      : DEFAULT_INVOICE_CONFIG,
   };
 }
 

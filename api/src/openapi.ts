@@ -118,6 +118,21 @@ export const ROUTE_DOCS: RouteDoc[] = [
   },
   {
     method: "get",
+    path: "/v1/periods/{month}/invoices/{tenant}.pdf",
+    summary: "One tenant's invoice as a PDF document (DRAFT while the month is open, FINAL once closed)",
+    roles: ALL,
+    response: "application/pdf",
+  },
+  {
+    method: "get",
+    path: "/v1/periods/{month}/invoices.zip",
+    summary: "Every tenant's PDF invoice of a month in one zip (a tenant key: its own)",
+    roles: ALL,
+    query: [{ name: "tenant", description: "one tenant (a tenant key: its own)" }],
+    response: "application/zip",
+  },
+  {
+    method: "get",
     path: "/v1/exports/{month}",
     summary: "Billing export (CSV, JSON or FOCUS CSV)",
     roles: ALL,

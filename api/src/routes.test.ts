@@ -145,6 +145,20 @@ export const ROUTES: Record<string, RouteCase> = {
     otherTenant: () => get("/v1/periods/2026-10/invoices/beta"),
     ownTenant: () => get("/v1/periods/2026-10/invoices/acme"),
   },
+  "GET /v1/periods/:month/invoices/:tenant{[^/]+\\.pdf}": {
+    roles: ALL,
+    ok: () => get("/v1/periods/2026-10/invoices/beta.pdf"),
+    bad: get("/v1/periods/2026-13/invoices/acme.pdf"),
+    otherTenant: () => get("/v1/periods/2026-10/invoices/beta.pdf"),
+    ownTenant: () => get("/v1/periods/2026-10/invoices/acme.pdf"),
+  },
+  "GET /v1/periods/:month/invoices.zip": {
+    roles: ALL,
+    ok: () => get("/v1/periods/2026-10/invoices.zip"),
+    bad: get("/v1/periods/2026-10/invoices.zip?tenant="),
+    otherTenant: () => get("/v1/periods/2026-10/invoices.zip?tenant=beta"),
+    ownTenant: () => get("/v1/periods/2026-10/invoices.zip"),
+  },
   "GET /v1/exports/:month": {
     roles: ALL,
     ok: () => get("/v1/exports/2026-10?format=json"),

@@ -33,6 +33,7 @@ export async function startServer(opts: {
     rateLimit: config.rateLimit,
     corsOrigins: config.corsOrigins,
     cacheMaxStaleMs: config.cacheMaxStaleMs,
+    invoiceConfig: config.invoiceConfig,
     ...(config.staticDir ? { staticDir: config.staticDir } : {}),
     ...(opts.cache === undefined ? {} : { cache: opts.cache }),
   });

@@ -17,6 +17,7 @@ import { invoiceLineRecord } from "./exports";
 import type { Invoice } from "./invoices";
 
 const require = createRequire(import.meta.url);
+// Fonts by path: pdfkit caches a font per path within a document (the constructor's is reused).
 const FONT_REGULAR = require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans.ttf");
 const FONT_BOLD = require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf");
 
@@ -187,7 +188,6 @@ export async function renderInvoicePdf(
       ModDate: issued,
     },
   });
-  doc.registerFont("regular", FONT_REGULAR);
   doc.registerFont("bold", FONT_BOLD);
   const chunks: Uint8Array[] = [];
   doc.on("data", (c: Uint8Array) => chunks.push(c));
@@ -210,7 +210,7 @@ export async function renderInvoicePdf(
   }
   doc.font("bold").fontSize(11).fillColor(INK);
   text(config.issuer.name, left, y, { width: 260 });
-  doc.font("regular").fontSize(8.5).fillColor(MUTED);
+  doc.font(FONT_REGULAR).fontSize(8.5).fillColor(MUTED);
   for (const l of partyLines(config.issuer)) text(l, left, doc.y, { width: 260 });
   const issuerBottom = doc.y;
 
@@ -220,7 +220,7 @@ export async function renderInvoicePdf(
   text("INVOICE", rx, doc.page.margins.top, { width: 220, align: "right" });
   doc.fontSize(10).fillColor(draft ? "#b45309" : "#047857");
   text(draft ? "DRAFT" : "FINAL", rx, doc.y + 2, { width: 220, align: "right" });
-  doc.font("regular").fontSize(8.5).fillColor(INK);
+  doc.font(FONT_REGULAR).fontSize(8.5).fillColor(INK);
   const meta: [string, string][] = [
     ["Invoice number", number],
     ["Period", `${inv.month} (${inv.periodStart.slice(0, 10)} to ${lastDay(inv.periodEnd)}, UTC)`],
@@ -244,7 +244,7 @@ export async function renderInvoicePdf(
   text("BILL TO", left, y);
   doc.font("bold").fontSize(10.5).fillColor(INK);
   text(recipient.name, left, doc.y + 1, { width: 300 });
-  doc.font("regular").fontSize(8.5).fillColor(MUTED);
+  doc.font(FONT_REGULAR).fontSize(8.5).fillColor(MUTED);
   for (const l of partyLines(recipient)) text(l, left, doc.y, { width: 300 });
   text(`Tenant id: ${inv.tenant}`, left, doc.y, { width: 300 });
   y = doc.y + 14;
@@ -280,7 +280,7 @@ export async function renderInvoicePdf(
     ensure(40);
     doc.font("bold").fontSize(9.5).fillColor(INK);
     text(title, left, y);
-    doc.font("regular").fontSize(7.5).fillColor(MUTED);
+    doc.font(FONT_REGULAR).fontSize(7.5).fillColor(MUTED);
     text(note, left, doc.y, { width });
     y = doc.y + 4;
     header();
@@ -301,13 +301,13 @@ export async function renderInvoicePdf(
     ]
       .filter((s): s is string => s !== null)
       .join(" · ");
-    doc.font("regular").fontSize(8);
+    doc.font(FONT_REGULAR).fontSize(8);
     const h =
       Math.max(...cells.map((c, i) => doc.heightOfString(c, { width: (COLUMNS[i]?.width ?? 60) - 4 }))) +
       (detail ? doc.fontSize(6.5).heightOfString(detail, { width }) : 0) +
       5;
     ensure(h);
-    doc.font("regular").fontSize(8).fillColor(INK);
+    doc.font(FONT_REGULAR).fontSize(8).fillColor(INK);
     let x = left;
     let lowest = y;
     cells.forEach((c, i) => {
@@ -338,7 +338,7 @@ export async function renderInvoicePdf(
     "Per application × model × token bucket, at the dated price version named under each line.",
   );
   if (usage.length === 0) {
-    doc.font("regular").fontSize(8).fillColor(MUTED);
+    doc.font(FONT_REGULAR).fontSize(8).fillColor(MUTED);
     text("No priced usage in this period.", left, y);
     y = doc.y + 6;
   }
@@ -358,7 +358,7 @@ export async function renderInvoicePdf(
   const tx = left + width - 340;
   const totalRow = (label: string, value: string, bold = false) => {
     doc
-      .font(bold ? "bold" : "regular")
+      .font(bold ? "bold" : FONT_REGULAR)
       .fontSize(bold ? 10 : 8.5)
       .fillColor(INK);
     text(label, tx, y, { width: 250, align: "left" });
@@ -384,7 +384,7 @@ export async function renderInvoicePdf(
   doc.font("bold").fontSize(8.5).fillColor(INK);
   text("Unpriced usage (not billed above)", left, y);
   doc
-    .font("regular")
+    .font(FONT_REGULAR)
     .fontSize(8)
     .fillColor(inv.unpriced.requests > 0 ? "#b91c1c" : MUTED);
   text(
@@ -410,7 +410,7 @@ export async function renderInvoicePdf(
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
     const fy = doc.page.height - doc.page.margins.bottom - 10;
-    doc.font("regular").fontSize(7).fillColor(MUTED);
+    doc.font(FONT_REGULAR).fontSize(7).fillColor(MUTED);
     doc.text(
       `${number} · ${inv.tenant} · ${inv.month} · ${draft ? "DRAFT" : "FINAL"} · page ${i - range.start + 1} of ${range.count}`,
       left,

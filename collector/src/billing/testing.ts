@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { unzipSync } from "fflate";
 import { PriceBook } from "../pricing/price-book";
 import type { Counters, FacetRow, HourlyRow } from "../rollup/types";
 import { addRollupRows } from "../rollup/write";
@@ -167,4 +168,9 @@ export function invoicePdfMismatches(text: string, inv: InvoiceJsonLike): string
   ]);
   for (const [what, re] of must) if (!re.test(text)) out.push(`${what}: no match for ${re}`);
   return out;
+}
+
+/** The files of a zip (tests of the invoice zip). */
+export function unzipFiles(zip: Uint8Array): Record<string, Uint8Array> {
+  return unzipSync(zip);
 }
