@@ -8,7 +8,8 @@ import { parseCsv, readCsvRecords } from "./csv";
 import { invoicesToCsv, invoicesToFocusCsv } from "./exports";
 import { getInvoice, getInvoices, markupAmount } from "./invoices";
 import { setMarkup } from "./markups";
-import { closePeriod, getPeriod } from "./periods";
+import { getPeriod } from "./period-status";
+import { closePeriod } from "./periods";
 import { addPrice, repriceOpenPeriods } from "./prices";
 import { addUsage, TEST_MODEL, testDb, UNPRICED_MODEL } from "./testing";
 

@@ -12,5 +12,6 @@ export * from "./invoice-pdf";
 export * from "./invoices";
 export * from "./markups";
 export * from "./months";
+export * from "./period-status";
 export * from "./periods";
 export * from "./prices";

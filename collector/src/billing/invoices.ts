@@ -15,7 +15,7 @@ import { queryUsage } from "../report/usage";
 import type { Db } from "../store/db";
 import { invoiceLines, invoices, tenantMarkups } from "../store/schema-api";
 import { monthBounds, monthDays, previousMonth } from "./months";
-import { closedMonthSet, getPeriod, type PeriodStatus } from "./periods";
+import { closedMonthSet, getPeriod, type PeriodStatus } from "./period-status";
 
 export const TOKEN_BUCKETS = ["input", "output", "cache_read", "cache_write"] as const;
 export type TokenBucket = (typeof TOKEN_BUCKETS)[number];

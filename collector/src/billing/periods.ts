@@ -2,68 +2,13 @@
  * Billing periods: calendar months (UTC), open until closed. Closing freezes every tenant's invoice
  * as a snapshot (invoices, invoice_lines); a closed month is never recomputed or repriced.
  */
-import { eq, inArray } from "drizzle-orm";
 import type { PriceBook } from "../pricing/price-book";
 import type { Db } from "../store/db";
 import { billingPeriods } from "../store/schema";
 import { BillingError } from "./errors";
 import { computeInvoices, saveSnapshots } from "./invoices";
-import { isMonth, monthBounds, monthsBetween } from "./months";
-
-export type PeriodStatus = "open" | "closed";
-export type Period = {
-  month: string;
-  status: PeriodStatus;
-  closedAt: string | null;
-  closedBy: string | null;
-};
-
-export function closedMonthSet(db: Db): Set<string> {
-  return new Set(
-    db
-      .select({ month: billingPeriods.month })
-      .from(billingPeriods)
-      .where(eq(billingPeriods.status, "closed"))
-      .all()
-      .map((r) => r.month),
-  );
-}
-
-function assertMonth(month: string): void {
-  if (!isMonth(month))
-    throw new BillingError("bad_request", `month: expected YYYY-MM, got ${JSON.stringify(month)}`);
-}
-
-export function getPeriod(db: Db, month: string): Period {
-  assertMonth(month);
-  const row = db.select().from(billingPeriods).where(eq(billingPeriods.month, month)).get();
-  return row?.status === "closed"
-    ? { month, status: "closed", closedAt: row.closedAt, closedBy: row.closedBy }
-    : { month, status: "open", closedAt: null, closedBy: null };
-}
-
-/** Every month from `from` to `to` (inclusive) with its status. */
-export function listPeriods(db: Db, from: string, to: string): Period[] {
-  assertMonth(from);
-  assertMonth(to);
-  if (from > to) throw new BillingError("bad_request", "from_month must not be after to_month");
-  const months = monthsBetween(from, to);
-  if (months.length > 240) throw new BillingError("bad_request", "at most 240 months at a time");
-  const rows = new Map(
-    db
-      .select()
-      .from(billingPeriods)
-      .where(inArray(billingPeriods.month, months))
-      .all()
-      .map((r) => [r.month, r]),
-  );
-  return months.map((month) => {
-    const r = rows.get(month);
-    return r?.status === "closed"
-      ? { month, status: "closed", closedAt: r.closedAt, closedBy: r.closedBy }
-      : { month, status: "open", closedAt: null, closedBy: null };
-  });
-}
+import { monthBounds } from "./months";
+import { assertMonth, getPeriod, type Period } from "./period-status";
 
 export type CloseResult = { period: Period; invoices: number; totalMicros: bigint };
 

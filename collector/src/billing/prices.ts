@@ -11,7 +11,7 @@ import type { Db } from "../store/db";
 import { prices, usageDailyFacets, usageHourly } from "../store/schema";
 import { BillingError } from "./errors";
 import { isMonth, monthBounds, monthDays, monthsBetween } from "./months";
-import { closedMonthSet } from "./periods";
+import { closedMonthSet } from "./period-status";
 
 export type NewPrice = {
   model: string;
