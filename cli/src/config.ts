@@ -10,6 +10,8 @@ const configSchema = z.object({
   AWS_DEFAULT_REGION: z.string().optional(),
   CHARGEBACK_AWS_ENDPOINT: z.string().url().optional(),
   CHARGEBACK_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** Invoice issuer and recipients (JSON file), for `periods export --format pdf|zip`. */
+  CHARGEBACK_INVOICE_CONFIG: z.string().min(1).optional(),
 });
 
 export type AppConfig = {
@@ -18,6 +20,8 @@ export type AppConfig = {
   /** Overrides every AWS client's endpoint (stand-ins, VPC endpoints). */
   awsEndpoint: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** Read by the commands that print invoices, so a bad file stops only them. */
+  invoiceConfigPath: string | undefined;
 };
 
 export function parseConfig(env: Record<string, string | undefined>): AppConfig {
@@ -32,6 +36,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
     awsEndpoint: e.CHARGEBACK_AWS_ENDPOINT,
     logLevel: e.CHARGEBACK_LOG_LEVEL,
+    invoiceConfigPath: e.CHARGEBACK_INVOICE_CONFIG,
   };
 }
 

@@ -2,7 +2,8 @@
 import type { AppConfig } from "./config";
 
 export type Io = {
-  stdout: (text: string) => void;
+  /** Text, or bytes for binary output (PDF, zip). */
+  stdout: (data: string | Uint8Array) => void;
   stderr: (text: string) => void;
   /** Whether stderr is a terminal (progress output only then, unless asked for). */
   stderrIsTTY: boolean;

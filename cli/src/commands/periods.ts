@@ -1,14 +1,18 @@
 import {
   BillingError,
   closePeriod,
+  DEFAULT_INVOICE_CONFIG,
   formatMicros,
   getInvoices,
+  invoicesPdfZip,
   invoicesToCsv,
   invoicesToFocusCsv,
   listPeriods,
   monthOf,
   monthSchema,
   PriceBook,
+  readInvoiceConfig,
+  renderInvoicePdf,
 } from "@bedrock-chargeback/collector";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
@@ -25,7 +29,8 @@ const closeSchema = z.object({ db: z.string().min(1).optional(), by: z.string().
 const exportSchema = z.object({
   db: z.string().min(1).optional(),
   tenant: z.string().min(1).optional(),
-  format: z.enum(["csv", "json", "focus"]).default("csv"),
+  format: z.enum(["csv", "json", "focus", "pdf", "zip"]).default("csv"),
+  invoiceConfig: z.string().min(1).optional(),
 });
 
 function monthArg(rest: string[]): [string, string[]] {
@@ -40,11 +45,13 @@ function monthArg(rest: string[]): [string, string[]] {
 
 export const periodsCommand: Command = {
   name: "periods",
-  summary: "billing periods: list, close a month, export invoices (CSV, JSON, FOCUS)",
+  summary: "billing periods: list, close a month, export invoices (CSV, JSON, FOCUS, PDF, zip of PDFs)",
   usage:
     "chargeback periods list [--from-month YYYY-MM] [--to-month YYYY-MM] [--db <file>]\n" +
     "       chargeback periods close <YYYY-MM> [--by <name>] [--db <file>]\n" +
-    "       chargeback periods export <YYYY-MM> [--tenant <id>] [--format csv|json|focus] [--db <file>]",
+    "       chargeback periods export <YYYY-MM> [--tenant <id>] [--format csv|json|focus] [--db <file>]\n" +
+    "       chargeback periods export <YYYY-MM> --tenant <id> --format pdf [--invoice-config <file>] > invoice.pdf\n" +
+    "       chargeback periods export <YYYY-MM> [--tenant <id>] --format zip [--invoice-config <file>] > invoices.zip",
   async run(argv, io) {
     const [sub, ...rest] = argv;
     const s = { type: "string" } as const;
@@ -83,11 +90,30 @@ export const periodsCommand: Command = {
     }
     if (sub === "export") {
       const [m, flags] = monthArg(rest);
-      const a = parseCommandArgs(flags, { db: s, tenant: s, format: s }, exportSchema);
+      const a = parseCommandArgs(flags, { db: s, tenant: s, format: s, "invoice-config": s }, exportSchema);
+      if (a.format === "pdf" && a.tenant === undefined)
+        throw new UsageError("--format pdf is one tenant's invoice: add --tenant <id> (or use --format zip)");
+      // Read before the store is opened: a bad file is a usage error, not a half-written export.
+      const configPath = a.invoiceConfig ?? io.config.invoiceConfigPath;
+      let invoiceConfig = DEFAULT_INVOICE_CONFIG;
+      if ((a.format === "pdf" || a.format === "zip") && configPath !== undefined) {
+        try {
+          invoiceConfig = readInvoiceConfig(configPath);
+        } catch (error) {
+          throw new UsageError(error instanceof Error ? error.message : String(error));
+        }
+      }
       const db = openExistingStore(a.db ?? io.config.dbPath);
       try {
         const list = getInvoices(db, PriceBook.load(db), m, a.tenant);
-        if (a.format === "csv") io.stdout(invoicesToCsv(list));
+        if (a.format === "pdf" || a.format === "zip") {
+          const [one] = list;
+          const bytes =
+            a.format === "pdf" && one
+              ? await renderInvoicePdf(one, invoiceConfig, { now: io.now() })
+              : await invoicesPdfZip(list, invoiceConfig, { now: io.now() });
+          io.stdout(bytes);
+        } else if (a.format === "csv") io.stdout(invoicesToCsv(list));
         else if (a.format === "focus") io.stdout(invoicesToFocusCsv(list));
         else
           io.stdout(
