@@ -11,6 +11,7 @@ export * from "./dimensions";
 export * from "./ingest";
 export * from "./models/resolve-model";
 export * from "./pricing/catalog";
+export * from "./pricing/cost";
 export * from "./pricing/money";
 export * from "./pricing/price-book";
 export * from "./records/normalize";

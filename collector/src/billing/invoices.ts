@@ -9,7 +9,8 @@
  * Token counts come from `queryUsage`, the one place tokens meet prices.
  */
 import { and, eq, inArray } from "drizzle-orm";
-import { costPico, roundPicoToMicros } from "../pricing/money";
+import { type PricedBucket, priceCounters, TOKEN_BUCKETS, type TokenBucket } from "../pricing/cost";
+import { roundPicoToMicros } from "../pricing/money";
 import { type Price, type PriceBook, priceVersion } from "../pricing/price-book";
 import { queryUsage } from "../report/usage";
 import type { Db } from "../store/db";
@@ -17,8 +18,6 @@ import { invoiceLines, invoices, tenantMarkups } from "../store/schema-api";
 import { monthBounds, monthDays, previousMonth } from "./months";
 import { closedMonthSet, getPeriod, type PeriodStatus } from "./period-status";
 
-export const TOKEN_BUCKETS = ["input", "output", "cache_read", "cache_write"] as const;
-export type TokenBucket = (typeof TOKEN_BUCKETS)[number];
 export type InvoiceLineKind = "usage" | "adjustment" | "markup";
 
 export type InvoiceLine = {
@@ -59,19 +58,6 @@ export type Invoice = {
   closedBy: string | null;
 };
 
-const BUCKET_FIELDS: Record<
-  TokenBucket,
-  {
-    tokens: "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens";
-    micros: "inputMicros" | "outputMicros" | "cacheReadMicros" | "cacheWriteMicros";
-  }
-> = {
-  input: { tokens: "inputTokens", micros: "inputMicros" },
-  output: { tokens: "outputTokens", micros: "outputMicros" },
-  cache_read: { tokens: "cacheReadTokens", micros: "cacheReadMicros" },
-  cache_write: { tokens: "cacheWriteTokens", micros: "cacheWriteMicros" },
-};
-
 type TenantStats = {
   requests: number;
   errors: number;
@@ -95,9 +81,7 @@ function usageLine(
   month: string,
   keys: Record<string, string | null>,
   price: Price,
-  bucket: TokenBucket,
-  quantity: number,
-  pico: bigint,
+  { bucket, quantity, unitMicros, pico }: PricedBucket,
 ): InvoiceLine {
   const base = {
     application: keys.application ?? null,
@@ -110,7 +94,7 @@ function usageLine(
     usageMonth: month,
     ...base,
     quantity,
-    unitMicros: price[BUCKET_FIELDS[bucket].micros],
+    unitMicros,
     priceId: price.id,
     priceVersion: priceVersion(price),
     priceRegion: price.region,
@@ -146,17 +130,9 @@ function liveMonth(db: Db, prices: PriceBook, month: string, tenant?: string): L
     const price = priceId === null || priceId === undefined ? undefined : prices.get(Number(priceId));
     if (!price) continue;
     const list = lines.get(t) ?? [];
-    let pico = 0n;
-    for (const bucket of TOKEN_BUCKETS) {
-      const quantity = row[BUCKET_FIELDS[bucket].tokens];
-      if (quantity === 0) continue;
-      const linePico = costPico(quantity, price[BUCKET_FIELDS[bucket].micros]);
-      pico += linePico;
-      list.push(usageLine(month, row.keys, price, bucket, quantity, linePico));
-    }
-    // The per-bucket split must add up to queryUsage's exact cost of the group.
-    if (pico !== row.costPico)
-      throw new Error(`invoice lines (${pico}) disagree with usage cost (${row.costPico})`);
+    // The same pricing as queryUsage's cost of this group, so the lines add up to it.
+    for (const priced of priceCounters(row, price).buckets)
+      list.push(usageLine(month, row.keys, price, priced));
     lines.set(t, list);
   }
   return { lines, stats };
