@@ -2,6 +2,7 @@
  * The rollup dimensions and where their values come from. The metadata key → dimension mapping
  * is the default from docs/cli-contract.md and can be replaced through configuration.
  */
+import { DEFAULT_METADATA_KEYS, type MetadataKeys } from "@bedrock-chargeback/queries";
 
 /** Dimensions every hourly rollup row carries. */
 export const ROLLUP_DIMENSIONS = [
@@ -25,24 +26,9 @@ export type MetaDimension = `meta:${string}`;
 /** `price_id` groups by price version (invoice lines need one price per line). */
 export type Dimension = RollupDimension | FacetDimension | MetaDimension | "model_id" | "scope" | "price_id";
 
-/** Which `requestMetadata` key feeds which dimension. */
-export type MetadataMapping = {
-  tenant: string;
-  application: string;
-  cost_center: string;
-  environment: string;
-  team: string;
-  user: string;
-};
-
-export const DEFAULT_METADATA_MAPPING: MetadataMapping = {
-  tenant: "tenant_id",
-  application: "application_name",
-  cost_center: "cost_center",
-  environment: "environment",
-  team: "team",
-  user: "user_id",
-};
+/** Which `requestMetadata` key feeds which dimension: one default, shared with the query builders. */
+export type MetadataMapping = MetadataKeys;
+export const DEFAULT_METADATA_MAPPING: MetadataMapping = DEFAULT_METADATA_KEYS;
 
 /** Store column for each rollup dimension (usage_hourly and usage_daily_facets share them). */
 export const DIMENSION_COLUMNS = {

@@ -9,7 +9,7 @@ export const metadataKeySchema = z
   .string()
   .regex(/^[a-zA-Z0-9\s:_@$#=/+,.-]{1,256}$/, "not a valid requestMetadata key");
 
-/** Which requestMetadata key feeds which dimension (collector/src/dimensions.ts has the same default). */
+/** Which requestMetadata key feeds which dimension. The one default: the collector uses it too. */
 export const metadataKeysSchema = z.object({
   tenant: metadataKeySchema,
   application: metadataKeySchema,
