@@ -1,5 +1,6 @@
 /** Opening the store from the CLI, with the errors a user can act on. */
-import { existsSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import {
   type Catalog,
   createDb,
@@ -10,12 +11,27 @@ import {
 } from "@bedrock-chargeback/collector";
 import { UsageError } from "./io";
 
-/** Opens an existing store; reading commands never create an empty one by accident. */
+/**
+ * Opens an existing store; reading commands never create an empty one by accident. A store this
+ * user cannot write (file mode 0444, a read-only folder) is opened read-only, so reports and the
+ * API's reads work; a write then fails, and a store that needs a migration is refused plainly.
+ */
 export function openExistingStore(path: string): Db {
   if (path !== ":memory:" && !existsSync(path)) {
     throw new UsageError(`--db ${path}: no such store (run \`chargeback ingest … --db ${path}\` first)`);
   }
-  return createDb(path);
+  return createDb(path, { readonly: path !== ":memory:" && !isWritable(path) });
+}
+
+/** Whether this user may write the store and create its `-wal`/`-shm` files beside it. */
+function isWritable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    accessSync(dirname(path), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Brings the shipped catalog and an optional user price file into the store's price table. */

@@ -35,6 +35,8 @@ const argsSchema = z
       .max(24 * 366)
       .default(168),
     metadataKeys: z.string().default(""),
+    readAttempts: z.coerce.number().int().min(1).max(20).default(4),
+    retryDelayMs: z.coerce.number().int().min(0).max(60_000).default(250),
     progress: z.boolean().default(false),
     format: z.enum(["text", "json"]).default("text"),
     ...metricsArgs.schema,
@@ -52,6 +54,8 @@ export const ingestCommand: Command = {
   usage:
     "chargeback ingest --source dir --path <folder> [--db <file>] | --source s3 --bucket <b> [--prefix <p>] [--endpoint <url>] [--region <r>]\n" +
     "       [--prices <file>] [--profiles <file>] [--metadata-keys tenant=customer_id,…] [--batch-records N] [--dedupe-window-hours N] [--progress] [--format text|json]\n" +
+    "       [--read-attempts N (4)] [--retry-delay-ms N (250; the n-th retry waits up to N·2^(n-1) ms, at most 5 s)]\n" +
+    "       exit: 0 ok, 1 failed or incomplete (objects left unread or listing incomplete: run again), 3 some input quarantined\n" +
     `       ${metricsArgs.usage}`,
   async run(argv, io) {
     const args = parseCommandArgs(
@@ -69,12 +73,15 @@ export const ingestCommand: Command = {
         "batch-records": { type: "string" },
         "dedupe-window-hours": { type: "string" },
         "metadata-keys": { type: "string" },
+        "read-attempts": { type: "string" },
+        "retry-delay-ms": { type: "string" },
         progress: { type: "boolean" },
         format: { type: "string" },
         ...metricsArgs.options,
       },
       argsSchema,
     );
+    const retry = { attempts: args.readAttempts, baseDelayMs: args.retryDelayMs, maxDelayMs: 5_000 };
     let objects: ObjectSource;
     if (args.source === "dir") {
       try {
@@ -87,7 +94,7 @@ export const ingestCommand: Command = {
       if (!region) throw new UsageError("--region (or AWS_REGION) is required with --source s3");
       const endpoint = args.endpoint ?? io.config.awsEndpoint;
       const client = await createS3Client({ region, endpoint });
-      objects = createS3Source({ client, bucket: args.bucket ?? "", prefix: args.prefix });
+      objects = createS3Source({ client, bucket: args.bucket ?? "", prefix: args.prefix, retry });
     }
     const profiles = loadProfileMap(args.profiles);
     let mapping: MetadataMapping;
@@ -110,6 +117,7 @@ export const ingestCommand: Command = {
           mapping,
           batchRecords: args.batchRecords,
           dedupeWindowHours: args.dedupeWindowHours,
+          retry,
           now: io.now,
           onProgress: showProgress
             ? (p) =>
@@ -125,6 +133,12 @@ export const ingestCommand: Command = {
       if (showProgress && io.stderrIsTTY) io.stderr("\n");
       io.stdout(args.format === "json" ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
       await publishRunMetrics(io, db, { ...args, region: args.region }, { failed: false });
+      if (summary.status === "incomplete") {
+        io.stderr(
+          `error: ingest incomplete: ${summary.objectsUnread} object(s) could not be read${summary.unlisted.length > 0 ? " and the listing is incomplete" : ""}; they are not in the ledger, so the next run reads them\n`,
+        );
+        return 1;
+      }
       return summary.status === "ok" ? 0 : 3;
     } finally {
       db.$client.close();
@@ -132,14 +146,40 @@ export const ingestCommand: Command = {
   },
 };
 
+const STATUS_LINE = {
+  ok: "ok",
+  partial: "finished with quarantined input",
+  incomplete: "INCOMPLETE: some objects could not be read; run again to finish",
+} as const;
+
 function formatSummary(s: IngestSummary): string {
   const lines = [
-    `ingest run ${s.runId}: ${s.status === "ok" ? "ok" : "finished with quarantined input"}`,
-    `  objects:     ${s.objectsListed} listed, ${s.objectsIngested} ingested, ${s.objectsSkipped} already ingested, ${s.objectsRejected} unreadable`,
+    `ingest run ${s.runId}: ${STATUS_LINE[s.status]}`,
+    `  objects:     ${s.objectsListed} listed, ${s.objectsIngested} ingested, ${s.objectsSkipped} already ingested, ${s.objectsRejected} rejected (read, nothing usable), ${s.objectsUnread} left unread for the next run`,
     `  records:     ${s.records} counted (${s.requests} requests, ${s.errors} errors), ${s.duplicates} duplicate deliveries ignored${s.notInvocationLogs > 0 ? `, ${s.notInvocationLogs} not ModelInvocationLog (skipped)` : ""}`,
     `  data:        ${s.dataFrom ?? "-"} .. ${s.dataUntil ?? "-"}, ${(s.bytesRead / 1e6).toFixed(1)} MB read`,
-    `  quarantined: ${s.quarantined}`,
   ];
+  if (s.unlisted.length > 0) {
+    lines.push(
+      `  LISTING INCOMPLETE: ${s.unlisted.length} place(s) could not be listed; objects there were not seen:`,
+    );
+    for (const u of s.unlisted)
+      lines.push(`    ${u.location}: ${u.reason}${u.attempts > 1 ? ` (${u.attempts} tries)` : ""}`);
+  }
+  if (s.objectsUnread > 0) {
+    lines.push(
+      `  UNREAD:      ${s.objectsUnread} object(s) could not be read (not in the ledger; the next run reads them):`,
+    );
+    for (const u of s.unread)
+      lines.push(`    ${u.location}: ${u.reason} (${u.attempts} ${u.attempts === 1 ? "try" : "tries"})`);
+    if (s.objectsUnread > s.unread.length) lines.push(`    … ${s.objectsUnread - s.unread.length} more`);
+  }
+  if (s.retried.length > 0) {
+    lines.push(`  retried:     ${s.retried.length} read(s) or listing page(s) failed and then succeeded:`);
+    for (const r of s.retried) lines.push(`    ${r.location}: ${r.reason} (${r.attempts} tries)`);
+  }
+  for (const k of s.skipped) lines.push(`  skipped:     ${k.location}: ${k.count} line(s): ${k.reason}`);
+  lines.push(`  quarantined: ${s.quarantined}`);
   for (const q of s.quarantine)
     lines.push(`    ${q.location}${q.line === null ? "" : `:${q.line}`}: ${q.reason}`);
   if (s.quarantined > s.quarantine.length)

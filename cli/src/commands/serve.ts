@@ -58,6 +58,10 @@ export const serveCommand: Command = {
     if (args.static && !existsSync(args.static))
       throw new UsageError(`--static ${args.static}: no such folder`);
     const db = openExistingStore(args.db ?? io.config.dbPath);
+    if (db.$client.readonly)
+      io.stderr(
+        `note: the store ${args.db ?? io.config.dbPath} is read-only here: the API serves reads; writes (keys, budgets, periods) fail\n`,
+      );
     const server = await startServer({
       config: {
         ...config,

@@ -121,9 +121,11 @@ export type S3ClientOptions = { region: string; endpoint?: string };
 
 /**
  * A real S3 client from the standard credential chain; `endpoint` for stand-ins (path-style).
+ * The SDK's own retries are off: the ingest retries listings and whole object reads (a body cut
+ * short too, which the SDK cannot), under one policy (`RetryPolicy`), instead of tries × tries.
  * The SDK is imported only here, so the core of the collector loads without it.
  */
 export async function createS3Client({ region, endpoint }: S3ClientOptions): Promise<S3Client> {
   const { S3Client } = await import("@aws-sdk/client-s3");
-  return new S3Client({ region, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+  return new S3Client({ region, maxAttempts: 1, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
 }

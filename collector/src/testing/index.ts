@@ -4,4 +4,5 @@ export * as billingTesting from "../billing/testing";
 export { childProcessEnv } from "./env";
 export { type Fault, type FaultProxy, type FaultRule, startFaultProxy } from "./fault-proxy";
 export * from "./fixtures";
-export { type S3Stand, startS3rver } from "./s3rver";
+export { putObjects, type S3Stand, startS3rver } from "./s3rver";
+export { addUsageThroughRollup, ingestRecords, usageInputRecords } from "./usage-records";

@@ -40,3 +40,21 @@ export async function startS3rver(buckets: string[]): Promise<S3Stand> {
       }),
   };
 }
+
+/** Puts objects into an s3rver bucket (for tests in packages without the S3 SDK). */
+export async function putObjects(
+  endpoint: string,
+  bucket: string,
+  objects: readonly { key: string; body: Buffer }[],
+): Promise<void> {
+  const { PutObjectCommand, S3Client } = await import("@aws-sdk/client-s3");
+  const client = new S3Client({
+    region: "us-east-1",
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  });
+  for (const { key, body } of objects)
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  client.destroy();
+}
