@@ -53,6 +53,23 @@ describe("the repository stands alone", () => {
   });
 });
 
+describe("one error-code style", () => {
+  it("every *ErrorCode union (API, wrapper, collector) is snake_case", () => {
+    const unions = [];
+    for (const f of tracked.filter((t) => /\.tsx?$/.test(t))) {
+      for (const m of read(f).matchAll(/export type (\w*ErrorCode) =([^;]*);/g)) unions.push([f, m[1], m[2]]);
+    }
+    expect(unions.length).toBeGreaterThanOrEqual(4);
+    const bad = [];
+    for (const [f, name, body] of unions) {
+      for (const [, code] of body.matchAll(/"([^"]*)"/g)) {
+        if (!/^[a-z]+(_[a-z]+)*$/.test(code)) bad.push(`${f}: ${name} "${code}"`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
+
 describe("the dashboard talks to the API only", () => {
   it("imports from @bedrock-chargeback/api are type-only", () => {
     const dashboard = tracked.filter((f) => f.startsWith("dashboard/src/"));

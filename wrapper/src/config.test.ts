@@ -72,7 +72,7 @@ describe("parseChargebackConfig", () => {
       expect.unreachable();
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      expect(error.code).toBe("CONFIG_INVALID");
+      expect(error.code).toBe("config_invalid");
       expect([...error.paths].sort()).toEqual([
         "policy.mode",
         "policy.userIdHmacKey",

@@ -9,11 +9,11 @@
 
 /** Stable machine-readable error codes. */
 export type ChargebackErrorCode =
-  | "CONFIG_INVALID"
-  | "CREDENTIALS_UNAVAILABLE"
-  | "METADATA_POLICY_VIOLATION"
-  | "CONVERSATION_INVALID"
-  | "MODEL_ID_INVALID";
+  | "config_invalid"
+  | "credentials_unavailable"
+  | "metadata_policy_violation"
+  | "conversation_invalid"
+  | "model_id_invalid";
 
 /**
  * Base class of every error the wrapper throws itself.
@@ -50,7 +50,7 @@ export class ConfigError extends ChargebackError {
   readonly paths: readonly string[];
 
   constructor(message: string, paths: readonly string[] = [], options: { cause?: unknown } = {}) {
-    super("CONFIG_INVALID", message, { retryable: false, cause: options.cause });
+    super("config_invalid", message, { retryable: false, cause: options.cause });
     this.paths = paths;
   }
 }
@@ -63,7 +63,7 @@ export class ConfigError extends ChargebackError {
  */
 export class CredentialsError extends ChargebackError {
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super("CREDENTIALS_UNAVAILABLE", message, { retryable: false, cause: options.cause });
+    super("credentials_unavailable", message, { retryable: false, cause: options.cause });
   }
 }
 
@@ -115,7 +115,7 @@ export class MetadataPolicyError extends ChargebackError {
 
   constructor(issues: readonly MetadataIssue[]) {
     const lines = issues.map((issue) => `- ${issue.message}`).join("\n");
-    super("METADATA_POLICY_VIOLATION", `request metadata rejected (${issues.length} issue(s)):\n${lines}`);
+    super("metadata_policy_violation", `request metadata rejected (${issues.length} issue(s)):\n${lines}`);
     this.issues = issues;
   }
 }
@@ -147,7 +147,7 @@ export class ConversationError extends ChargebackError {
 
   constructor(issues: readonly ConversationIssue[]) {
     const lines = issues.map((issue) => `- ${issue.message}`).join("\n");
-    super("CONVERSATION_INVALID", `conversation rejected before calling Bedrock:\n${lines}`);
+    super("conversation_invalid", `conversation rejected before calling Bedrock:\n${lines}`);
     this.issues = issues;
   }
 }
@@ -166,7 +166,7 @@ export class ModelIdError extends ChargebackError {
   constructor(modelId: string, reason: string, suggestions: readonly string[]) {
     const hint =
       suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : "";
-    super("MODEL_ID_INVALID", `model id "${modelId}" ${reason}.${hint}`);
+    super("model_id_invalid", `model id "${modelId}" ${reason}.${hint}`);
     this.modelId = modelId;
     this.suggestions = suggestions;
   }

@@ -75,7 +75,7 @@ describe("enforce mode", () => {
     const error = rejection(() =>
       applyMetadataPolicy([{ application_name: "app", tenant_id: "" }], policy("enforce")),
     );
-    expect(error.code).toBe("METADATA_POLICY_VIOLATION");
+    expect(error.code).toBe("metadata_policy_violation");
     expect(error.retryable).toBe(false);
     expect(error.issues.map((i) => [i.key, i.reason])).toEqual([
       ["tenant_id", "missing_required_key"],

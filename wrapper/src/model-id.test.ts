@@ -100,7 +100,7 @@ describe("assertModelId", () => {
       expect.unreachable();
     } catch (error) {
       if (!(error instanceof ModelIdError)) throw error;
-      expect(error.code).toBe("MODEL_ID_INVALID");
+      expect(error.code).toBe("model_id_invalid");
       expect(error.suggestions[0]).toBe("anthropic.claude-sonnet-4-20250514-v1:0");
       expect(error.message).toMatch(/^model id "claude-sonnet-4" is not a Bedrock model id/);
       expect(error.message).toContain('Did you mean "anthropic.claude-sonnet-4-20250514-v1:0"');

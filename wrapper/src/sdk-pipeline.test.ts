@@ -252,7 +252,7 @@ describe("resilience through the SDK", () => {
     );
     await expect(call).rejects.toBeInstanceOf(CredentialsError);
     await expect(call).rejects.toThrow(/AWS_PROFILE/);
-    await expect(call).rejects.toMatchObject({ code: "CREDENTIALS_UNAVAILABLE", retryable: false });
+    await expect(call).rejects.toMatchObject({ code: "credentials_unavailable", retryable: false });
     expect(http.requests).toHaveLength(0);
   });
 

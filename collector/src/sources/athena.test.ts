@@ -147,7 +147,7 @@ describe("Athena query runner", () => {
       }),
     );
     await expect(session().s.run("SELECT 1", "rollup 2026-01-15")).rejects.toMatchObject({
-      code: "QueryFailed",
+      code: "query_failed",
       retryable: false,
       message:
         "Athena query rollup 2026-01-15 (e9) FAILED: TABLE_NOT_FOUND: line 1:15: Table awsdatacatalog.bedrock_logs.x does not exist",
@@ -199,7 +199,7 @@ describe("Athena query runner", () => {
   it("fails at once on InvalidRequestException (bad SQL)", async () => {
     athena.on(StartQueryExecutionCommand).rejects(awsError("InvalidRequestException"));
     await expect(session().s.run("SELEC", "x")).rejects.toMatchObject({
-      code: "MalformedQuery",
+      code: "malformed_query",
       retryable: false,
     });
   });

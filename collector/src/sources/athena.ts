@@ -90,12 +90,12 @@ export class AthenaSession {
           return { pages: await this.pages(id), bytesScanned: done.bytes, queryExecutionId: id };
         lastReason = `${done.state}: ${done.reason}`;
         if (done.state === "CANCELLED" || !done.retryable) {
-          throw new SourceError("QueryFailed", `Athena query ${label} (${id}) ${lastReason}`, false);
+          throw new SourceError("query_failed", `Athena query ${label} (${id}) ${lastReason}`, false);
         }
         await this.clock.sleep(backoffMs(attempt, this.options.pollInitialMs, this.options.pollMaxMs));
       }
       throw new SourceError(
-        "QueryFailed",
+        "query_failed",
         `Athena query ${label} failed ${this.options.maxAttempts} times; last ${lastReason}`,
         true,
       );
@@ -115,7 +115,7 @@ export class AthenaSession {
         });
         const id = z.string().min(1).safeParse(out.QueryExecutionId);
         if (!id.success)
-          throw new SourceError("BadResponse", "StartQueryExecution returned no QueryExecutionId", false);
+          throw new SourceError("bad_response", "StartQueryExecution returned no QueryExecutionId", false);
         return id.data;
       } catch (error) {
         // TooManyRequestsException: the active-query quota (running + queued) is full.
@@ -140,7 +140,7 @@ export class AthenaSession {
       const parsed = executionSchema.safeParse(raw);
       if (!parsed.success)
         throw new SourceError(
-          "BadResponse",
+          "bad_response",
           `GetQueryExecution ${id}: ${parsed.error.issues[0]?.message}`,
           false,
         );
@@ -158,7 +158,7 @@ export class AthenaSession {
       };
     }
     throw new SourceError(
-      "QueryFailed",
+      "query_failed",
       `Athena query ${label} (${id}) still not finished after ${this.options.maxPolls} polls`,
       true,
     );

@@ -133,7 +133,7 @@ describe("collectOnce", () => {
 
   it("records a failed run (with what it scanned) and rethrows", async () => {
     const s = setup("2026-01-15T10:20:00Z");
-    const error = new SourceError("WindowLimit", "window too big", false);
+    const error = new SourceError("window_limit", "window too big", false);
     await expect(collectOnce(fakeSource(1, [], error), s)).rejects.toBe(error);
     const [run] = s.db.select().from(ingestRuns).all();
     expect(run).toMatchObject({ status: "failed", message: "window too big", bytesScanned: 2_000_000_000 });

@@ -1,14 +1,14 @@
 /** Errors of the Logs Insights / Athena collectors: data, with whether a retry can help. */
 
 export type SourceErrorCode =
-  | "QueryFailed"
-  | "WindowLimit"
-  | "AccessDenied"
-  | "MalformedQuery"
-  | "NotFound"
-  | "Throttled"
-  | "BadResponse"
-  | "Aws";
+  | "query_failed"
+  | "window_limit"
+  | "access_denied"
+  | "malformed_query"
+  | "not_found"
+  | "throttled"
+  | "bad_response"
+  | "aws_error";
 
 export class SourceError extends Error {
   constructor(
@@ -46,18 +46,18 @@ export function toSourceError(error: unknown, what: string): SourceError {
   if (error instanceof SourceError) return error;
   const name = awsErrorName(error);
   const text = `${what}: ${name}: ${error instanceof Error ? error.message : String(error)}`;
-  if (THROTTLED.has(name)) return new SourceError("Throttled", text, true);
+  if (THROTTLED.has(name)) return new SourceError("throttled", text, true);
   if (name === "AccessDeniedException" || name === "AccessDenied" || name === "UnauthorizedOperation") {
-    return new SourceError("AccessDenied", text, false);
+    return new SourceError("access_denied", text, false);
   }
   if (
     name === "MalformedQueryException" ||
     name === "InvalidRequestException" ||
     name === "InvalidParameterException"
   ) {
-    return new SourceError("MalformedQuery", text, false);
+    return new SourceError("malformed_query", text, false);
   }
   if (name === "ResourceNotFoundException" || name === "MetadataException")
-    return new SourceError("NotFound", text, false);
-  return new SourceError("Aws", text, false);
+    return new SourceError("not_found", text, false);
+  return new SourceError("aws_error", text, false);
 }

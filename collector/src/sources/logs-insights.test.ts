@@ -82,7 +82,7 @@ describe("Logs Insights query runner", () => {
       const error = await s.run("q", day).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SourceError);
       expect(error).toMatchObject({
-        code: "QueryFailed",
+        code: "query_failed",
         message: `Logs Insights query for 2026-01-15T00:00:00.000Z–2026-01-16T00:00:00.000Z ended ${status} 3 times`,
       });
       expect(logs).toHaveReceivedCommandTimes(StartQueryCommand, 3);
@@ -105,19 +105,19 @@ describe("Logs Insights query runner", () => {
   it("gives up on the concurrency quota after maxStartRetries", async () => {
     logs.on(StartQueryCommand).rejects(awsError("LimitExceededException"));
     const { s } = session({ maxStartRetries: 2 });
-    await expect(s.run("q", day)).rejects.toMatchObject({ code: "Throttled", retryable: true });
+    await expect(s.run("q", day)).rejects.toMatchObject({ code: "throttled", retryable: true });
     expect(logs).toHaveReceivedCommandTimes(StartQueryCommand, 3);
   });
 
   it("fails at once on MalformedQueryException and AccessDenied (not retryable)", async () => {
     logs.on(StartQueryCommand).rejects(awsError("MalformedQueryException"));
     await expect(session().s.run("q", day)).rejects.toMatchObject({
-      code: "MalformedQuery",
+      code: "malformed_query",
       retryable: false,
     });
     logs.reset();
     logs.on(StartQueryCommand).rejects(awsError("AccessDeniedException"));
-    await expect(session().s.run("q", day)).rejects.toMatchObject({ code: "AccessDenied", retryable: false });
+    await expect(session().s.run("q", day)).rejects.toMatchObject({ code: "access_denied", retryable: false });
     expect(logs).toHaveReceivedCommandTimes(StartQueryCommand, 1);
   });
 
@@ -144,7 +144,7 @@ describe("Logs Insights query runner", () => {
     logs
       .on(GetQueryResultsCommand)
       .resolves({ status: "Complete", results: [[{ field: "k", value: 3 }]] } as never);
-    await expect(session().s.run("q", day)).rejects.toMatchObject({ code: "BadResponse" });
+    await expect(session().s.run("q", day)).rejects.toMatchObject({ code: "bad_response" });
   });
 
   it("caps concurrent queries", async () => {
@@ -196,7 +196,7 @@ describe("window split on the row limit", () => {
     logs.on(GetQueryResultsCommand).resolves({ status: "Complete", results: rows(10) });
     const { s } = session({ limit: 10 });
     await expect(s.runSplitting("q", { startMs: T0, endMs: T0 + 2 * H })).rejects.toMatchObject({
-      code: "WindowLimit",
+      code: "window_limit",
       message: expect.stringContaining(
         "window 2026-01-15T00:00:00.000Z–2026-01-15T01:00:00.000Z returned 10 rows, the limit, even at one hour",
       ),

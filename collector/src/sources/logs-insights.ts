@@ -106,7 +106,7 @@ export class InsightsSession {
         await this.clock.sleep(backoffMs(attempt, this.options.pollInitialMs, this.options.pollMaxMs));
       }
       throw new SourceError(
-        "QueryFailed",
+        "query_failed",
         `Logs Insights query for ${describeWindow(window)} ended ${lastStatus} ${this.options.maxAttempts} times`,
         true,
       );
@@ -125,7 +125,7 @@ export class InsightsSession {
           limit: this.options.limit,
         });
         const queryId = z.string().min(1).safeParse(out.queryId);
-        if (!queryId.success) throw new SourceError("BadResponse", "StartQuery returned no queryId", false);
+        if (!queryId.success) throw new SourceError("bad_response", "StartQuery returned no queryId", false);
         return queryId.data;
       } catch (error) {
         const e = toSourceError(error, `StartQuery ${describeWindow(window)}`);
@@ -154,7 +154,7 @@ export class InsightsSession {
       const parsed = resultsResponseSchema.safeParse(raw);
       if (!parsed.success) {
         throw new SourceError(
-          "BadResponse",
+          "bad_response",
           `GetQueryResults ${queryId}: ${parsed.error.issues[0]?.message}`,
           false,
         );
@@ -191,7 +191,7 @@ export class InsightsSession {
     const hours = Math.round((window.endMs - window.startMs) / HOUR_MS);
     if (hours <= 1) {
       throw new SourceError(
-        "WindowLimit",
+        "window_limit",
         `Logs Insights window ${describeWindow(window)} returned ${run.results.length} rows, the limit, even at one hour; ` +
           "raise --limit (up to 10000) or query fewer dimensions",
         false,
