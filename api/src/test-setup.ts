@@ -1,6 +1,6 @@
 /** Shared builders for the API tests: each test gets its own store, keys and app. */
 import type { Db } from "@bedrock-chargeback/collector";
-import { billingTesting } from "@bedrock-chargeback/collector/testing";
+import { addUsageThroughRollup, billingTesting } from "@bedrock-chargeback/collector/testing";
 import { createApp } from "./app";
 import type { AppDeps } from "./context";
 import { createApiKey } from "./keys";
@@ -25,7 +25,8 @@ export type Harness = {
  */
 export function harness(deps: Partial<AppDeps> = {}): Harness {
   const db = billingTesting.testDb();
-  billingTesting.addUsage(db, [
+  // Through normalize → accumulate → write, so the facets (identity, user) are the accumulator's.
+  addUsageThroughRollup(db, [
     {
       hour: "2026-10-05T10:00:00Z",
       tenant: "acme",

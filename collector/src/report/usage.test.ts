@@ -70,6 +70,21 @@ describe("queryUsage", () => {
     expect(totalOf(byUser)).toEqual(totalOf(queryUsage(db, prices, { ...q, by: [] })));
   });
 
+  it("groups by identity (a facet): unattributed usage keeps the caller's ARN", () => {
+    const { db, prices } = storeWith([
+      invocationRecord({ requestId: "i1", identityArn: "arn:aws:iam::1:role/app", metadata: md("a", "u1") }),
+      invocationRecord({ requestId: "i2", identityArn: "arn:aws:iam::1:role/app", metadata: md("b", "u2") }),
+      invocationRecord({ requestId: "i3", identityArn: "arn:aws:iam::1:role/orphan", metadata: null }),
+    ]);
+    const rows = queryUsage(db, prices, { ...q, by: ["identity", "tenant"] });
+    expect(rows.map((r) => [r.keys.identity, r.keys.tenant, r.requests, r.inputTokens])).toEqual([
+      ["arn:aws:iam::1:role/app", "a", 1, 100],
+      ["arn:aws:iam::1:role/app", "b", 1, 100],
+      ["arn:aws:iam::1:role/orphan", null, 1, 100],
+    ]);
+    expect(totalOf(rows)).toEqual(totalOf(queryUsage(db, prices, { ...q, by: [] })));
+  });
+
   it("lists meta keys for the records that carry them", () => {
     const rows = queryUsage(db, prices, { ...q, by: ["meta:experiment_id", "tenant"] });
     expect(rows.map((r) => [r.keys["meta:experiment_id"], r.keys.tenant, r.requests])).toEqual([
