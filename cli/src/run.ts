@@ -46,8 +46,17 @@ export async function main(argv: string[], env: Record<string, string | undefine
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
+  // `chargeback … | head`: once the reader has gone, further output is dropped and the command
+  // finishes with its own exit code, instead of dying on an unhandled EPIPE.
+  let stdoutGone = false;
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    stdoutGone = true;
+  });
   return runCli(argv, {
-    stdout: (text) => void process.stdout.write(text),
+    stdout: (text) => {
+      if (!stdoutGone) process.stdout.write(text);
+    },
     stderr: (text) => void process.stderr.write(text),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     config,
