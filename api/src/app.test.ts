@@ -50,9 +50,10 @@ describe("usage", () => {
       r.unpriced_requests,
     ]);
     expect(rows).toEqual([
-      ["2026-10", "beta", "6.000000", 6_000_000, 2, 0],
-      ["2026-10", "acme", "4.500000", 4_500_000, 6, 2],
+      // Ordered by period, then the group values (missing first): the order pages are cut in.
       ["2026-10", null, "1.500000", 1_500_000, 3, 0],
+      ["2026-10", "acme", "4.500000", 4_500_000, 6, 2],
+      ["2026-10", "beta", "6.000000", 6_000_000, 2, 0],
       ["2026-11", "acme", "3.000000", 3_000_000, 1, 0],
     ]);
     expect(body.total).toMatchObject({

@@ -13,7 +13,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { z } from "zod";
 import { authenticate, rateLimit } from "./auth";
-import { type AppDeps, type AppEnv, type Services, StoreCache } from "./context";
+import { type AppDeps, type AppEnv, DEFAULT_CACHE_MAX_BYTES, type Services, StoreCache } from "./context";
 import { ApiError, badRequest, ERROR_STATUS } from "./errors";
 import { openApiDocument } from "./openapi";
 import { attributionRoutes } from "./routes/attribution";
@@ -53,7 +53,13 @@ export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 /** @example const app = createApp({ db: createDb(":memory:") }); await app.request("/healthz") */
 export function createApp(deps: AppDeps) {
   const now = deps.now ?? (() => new Date());
-  const cache = new StoreCache(deps.db, deps.cache ?? true, deps.cacheMaxStaleMs);
+  const cache = new StoreCache(
+    deps.db,
+    deps.cache ?? true,
+    deps.cacheMaxStaleMs,
+    undefined,
+    deps.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
+  );
   const s: Services = { db: deps.db, now, cache };
   const log = deps.logger ?? (() => {});
   const app = new Hono<AppEnv>();

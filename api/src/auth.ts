@@ -37,28 +37,44 @@ export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Token bucket per key, in memory: `burst` requests at once, refilled at `rps` per second. */
+/**
+ * Token bucket per key, in memory: `burst` requests at once, refilled at `rps` per second. Each
+ * request takes one token up front and, when `costMs` > 0, one more per `costMs` milliseconds it
+ * spent in the handler: a key sending slow, uncached queries runs dry long before one sending
+ * cached ones (the bucket may go below zero; Retry-After says when it is back above one).
+ */
 export function rateLimit(
-  opts: { rps: number; burst: number },
-  now: () => number = Date.now,
+  opts: { rps: number; burst: number; costMs?: number },
+  now: () => number = () => performance.now(),
 ): MiddlewareHandler<AppEnv> {
   const buckets = new Map<string, { tokens: number; at: number }>();
+  const costMs = opts.costMs ?? 0;
+  const refill = (b: { tokens: number; at: number }, t: number) => {
+    b.tokens = Math.min(opts.burst, b.tokens + ((t - b.at) / 1000) * opts.rps);
+    b.at = t;
+  };
   return async (c, next) => {
-    if (opts.rps > 0) {
-      const id = c.get("apiKey").id;
-      const t = now();
-      const b = buckets.get(id) ?? { tokens: opts.burst, at: t };
-      b.tokens = Math.min(opts.burst, b.tokens + ((t - b.at) / 1000) * opts.rps);
-      b.at = t;
-      buckets.set(id, b);
-      if (b.tokens < 1) {
-        const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / opts.rps));
-        throw new ApiError("rate_limited", `rate limit exceeded; retry in ${retryAfter}s`, {
-          "Retry-After": String(retryAfter),
-        });
-      }
-      b.tokens -= 1;
+    if (opts.rps <= 0) return await next();
+    const id = c.get("apiKey").id;
+    const t = now();
+    const b = buckets.get(id) ?? { tokens: opts.burst, at: t };
+    refill(b, t);
+    buckets.set(id, b);
+    if (b.tokens < 1) {
+      const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / opts.rps));
+      throw new ApiError("rate_limited", `rate limit exceeded; retry in ${retryAfter}s`, {
+        "Retry-After": String(retryAfter),
+      });
     }
-    await next();
+    b.tokens -= 1;
+    try {
+      await next();
+    } finally {
+      if (costMs > 0) {
+        const end = now();
+        refill(b, end);
+        b.tokens -= (end - t) / costMs;
+      }
+    }
   };
 }

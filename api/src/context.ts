@@ -14,7 +14,8 @@ export type AppDeps = {
   db: Db;
   /**
    * Per-key token bucket; omit or rps 0 to disable. `costMs`: every that many milliseconds a
-   * request spent in the handler cost one more token (default 25; 0 = one token per request).
+   * request spent in the handler cost one more token (omitted or 0: one token per request;
+   * `chargeback serve` passes CHARGEBACK_API_RATE_LIMIT_COST_MS, default 25).
    */
   rateLimit?: { rps: number; burst: number; costMs?: number };
   /** Largest request body (bytes); larger is 413. Default 1 MiB. */
@@ -44,12 +45,17 @@ export type AppDeps = {
  * connection (an ingest) commits; our own writes call `changed()`. `refresh()` runs once per
  * request and probes the version at most every `maxStaleMs`: the probe opens a read transaction on
  * the file (~5–25 µs), which under load was the largest cost of a cached request.
+ *
+ * Bounded in bytes, not entries (one entry can be a 30 MB breakdown): every entry has a size, the
+ * least recently used go first, and an entry over a quarter of the bound is not kept at all.
  */
 export class StoreCache {
   private generation = 0;
   private seen = "";
   private probedAt = Number.NEGATIVE_INFINITY;
-  private readonly entries = new Map<string, unknown>();
+  /** Insertion order is recency order: a hit moves its entry to the end. */
+  private readonly entries = new Map<string, { value: unknown; bytes: number }>();
+  private usedBytes = 0;
   private priceBook: PriceBook | undefined;
   /** Prepared once: `db.pragma()` would prepare a statement on every call. */
   private readonly dataVersion: { get: () => unknown };
@@ -59,9 +65,18 @@ export class StoreCache {
     private readonly enabled: boolean,
     private readonly maxStaleMs = 100,
     private readonly clock: () => number = () => performance.now(),
-    private readonly maxEntries = 1000,
+    private readonly maxBytes = DEFAULT_CACHE_MAX_BYTES,
   ) {
     this.dataVersion = db.$client.prepare("PRAGMA data_version").pluck();
+  }
+
+  /** Bytes held (keys + values as sized by `get`). */
+  get bytes(): number {
+    return this.usedBytes;
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 
   /** Drops everything if another connection committed since the last probe. Once per request. */
@@ -73,6 +88,7 @@ export class StoreCache {
     if (v !== this.seen) {
       this.seen = v;
       this.entries.clear();
+      this.usedBytes = 0;
       this.priceBook = undefined;
     }
   }
@@ -89,24 +105,45 @@ export class StoreCache {
     return this.priceBook;
   }
 
-  get<T>(key: string, compute: () => T): T {
+  /**
+   * The cached value for `key`, or `compute()` kept under it. `sizeOf` says what the value holds
+   * in bytes (default: a small object).
+   */
+  get<T>(key: string, compute: () => T, sizeOf: (value: T) => number = () => SMALL_ENTRY_BYTES): T {
     if (!this.enabled) return compute();
-    if (this.entries.has(key)) return this.entries.get(key) as T;
-    const value = compute();
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.value as T;
     }
-    this.entries.set(key, value);
+    const value = compute();
+    const bytes = key.length * 2 + sizeOf(value);
+    if (bytes > this.maxBytes / 4) return value;
+    this.usedBytes += bytes;
+    this.entries.set(key, { value, bytes });
+    for (const [oldest, entry] of this.entries) {
+      if (this.usedBytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.usedBytes -= entry.bytes;
+    }
     return value;
   }
+}
+
+export const DEFAULT_CACHE_MAX_BYTES = 64 * 1_048_576;
+const SMALL_ENTRY_BYTES = 512;
+
+/** What a JSON text holds in memory, about (V8 keeps ASCII strings at a byte a character). */
+export function textBytes(text: string): number {
+  return Buffer.byteLength(text);
 }
 
 export type Services = { db: Db; now: () => Date; cache: StoreCache };
 
 /**
  * Responds with JSON computed once per store version: the serialized body is cached, so a hit
- * costs a map lookup, not a query and a JSON.stringify.
+ * costs a map lookup, not a query and a JSON.stringify. The gzip copy is a cache entry of its own.
  */
 export function cachedJson(
   c: Context<AppEnv>,
@@ -114,23 +151,19 @@ export function cachedJson(
   key: readonly unknown[],
   compute: () => unknown,
 ): Response {
-  const body = s.cache.get(JSON.stringify(key), () => new CachedBody(JSON.stringify(compute())));
+  const k = JSON.stringify(key);
+  const text = s.cache.get(k, () => JSON.stringify(compute()), textBytes);
   const headers = { "content-type": "application/json; charset=UTF-8", vary: "accept-encoding" };
-  if (body.text.length >= 2048 && /\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
-    return c.body(body.gzip(), 200, { ...headers, "content-encoding": "gzip" });
-  }
-  return c.body(body.text, 200, headers);
-}
-
-/** A serialized response, gzipped once on first demand (large breakdowns compress ~10×). */
-class CachedBody {
-  private zipped: Uint8Array<ArrayBuffer> | undefined;
-  constructor(readonly text: string) {}
-  gzip(): Uint8Array<ArrayBuffer> {
+  if (text.length >= 2048 && /\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
     // Copied once into a plain Uint8Array, so every hit sends the same bytes without a copy.
-    this.zipped ??= Uint8Array.from(gzipSync(this.text, { level: 6 }));
-    return this.zipped;
+    const zipped = s.cache.get(
+      `gzip:${k}`,
+      () => Uint8Array.from(gzipSync(text, { level: 6 })),
+      (z) => z.byteLength,
+    );
+    return c.body(zipped, 200, { ...headers, "content-encoding": "gzip" });
   }
+  return c.body(text, 200, headers);
 }
 
 /**

@@ -163,6 +163,11 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: ALL,
     ok: () => get("/v1/exports/2026-10?format=json"),
     bad: get("/v1/exports/2026-10?format=xlsx"),
+    moreBad: [
+      get("/v1/exports/9999-12"),
+      get("/v1/exports/0001-01?format=json"),
+      get("/v1/exports/9999-12?format=focus"),
+    ],
     otherTenant: () => get("/v1/exports/2026-10?format=focus&tenant=beta"),
     ownTenant: () => get("/v1/exports/2026-10?format=csv"),
   },
@@ -177,11 +182,6 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: BILLING,
     okStatus: 201,
     ok: () => ({
-    moreBad: [
-      get("/v1/exports/9999-12"),
-      get("/v1/exports/0001-01?format=json"),
-      get("/v1/exports/9999-12?format=focus"),
-    ],
       method: "POST",
       path: "/v1/prices",
       body: {
@@ -205,20 +205,6 @@ export const ROUTES: Record<string, RouteCase> = {
         cache_write: "1",
       },
     },
-    otherTenant: null,
-    ownTenant: () => ({
-      method: "POST",
-      path: "/v1/prices",
-      body: {
-        model: "m",
-        effective_from: "2026-10-01",
-        input: "1",
-        output: "1",
-        cache_read: "1",
-        cache_write: "1",
-      },
-    }),
-  },
     moreBad: [
       {
         method: "POST",
@@ -234,10 +220,28 @@ export const ROUTES: Record<string, RouteCase> = {
         },
       },
     ],
+    otherTenant: null,
+    ownTenant: () => ({
+      method: "POST",
+      path: "/v1/prices",
+      body: {
+        model: "m",
+        effective_from: "2026-10-01",
+        input: "1",
+        output: "1",
+        cache_read: "1",
+        cache_write: "1",
+      },
+    }),
+  },
   "POST /v1/prices/reprice": {
     roles: BILLING,
     ok: () => ({ method: "POST", path: "/v1/prices/reprice", body: { from: "2026-10", to: "2026-11" } }),
     bad: { method: "POST", path: "/v1/prices/reprice", body: { from: "2026-10" } },
+    moreBad: [
+      { method: "POST", path: "/v1/prices/reprice", body: { from: "0001-01", to: "9999-12" } },
+      { method: "POST", path: "/v1/prices/reprice", body: { from: "9999-12", to: "9999-12" } },
+    ],
     otherTenant: null,
     ownTenant: () => ({
       method: "POST",
@@ -249,13 +253,13 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: ALL,
     ok: () => get(`/v1/prices/unpriced?${RANGE}`),
     bad: get("/v1/prices/unpriced?from=2026-10-01"),
+    moreBad: [
+      get("/v1/prices/unpriced?from=0001-01-01&to=9999-12-31"),
+      get("/v1/prices/unpriced?from=2026-10-01&to=9999-12-31T23:00:00Z"),
+    ],
     otherTenant: () => get(`/v1/prices/unpriced?${RANGE}&tenant=beta`),
     ownTenant: () => get(`/v1/prices/unpriced?${RANGE}`),
   },
-    moreBad: [
-      { method: "POST", path: "/v1/prices/reprice", body: { from: "0001-01", to: "9999-12" } },
-      { method: "POST", path: "/v1/prices/reprice", body: { from: "9999-12", to: "9999-12" } },
-    ],
   "GET /v1/markups": {
     roles: ALL,
     ok: () => get("/v1/markups"),
@@ -267,10 +271,6 @@ export const ROUTES: Record<string, RouteCase> = {
     roles: BILLING,
     ok: () => ({ method: "PUT", path: "/v1/markups/acme", body: { basis_points: 500 } }),
     bad: { method: "PUT", path: "/v1/markups/acme", body: { basis_points: 1.5 } },
-    moreBad: [
-      get("/v1/prices/unpriced?from=0001-01-01&to=9999-12-31"),
-      get("/v1/prices/unpriced?from=2026-10-01&to=9999-12-31T23:00:00Z"),
-    ],
     otherTenant: () => ({ method: "PUT", path: "/v1/markups/beta", body: { basis_points: -100 } }),
     ownTenant: () => ({ method: "PUT", path: "/v1/markups/acme", body: { basis_points: -100 } }),
   },
@@ -428,6 +428,19 @@ describe.each(Object.entries(ROUTES))("%s", (_name, rc) => {
     expect(JSON.stringify(body)).toMatch(/expected|Unrecognized|Invalid|unknown|too/i);
   });
 
+  it.runIf(rc.moreBad !== undefined)(
+    "400, never 500, on out-of-range months and object internals",
+    async () => {
+      const h = harness();
+      for (const req of rc.moreBad ?? []) {
+        const res = await send(h, req, h.keys.admin);
+        expect(res.status, `${req.method} ${req.path}`).toBe(400);
+        const body = await expectError(res, 400, "bad_request");
+        expect(JSON.stringify(body), req.path).toMatch(/expected|unknown/);
+      }
+    },
+  );
+
   it("401 without a key, with an unknown key and with a revoked key", async () => {
     const h = harness();
     const req = await rc.ok(h);
@@ -442,19 +455,6 @@ describe.each(Object.entries(ROUTES))("%s", (_name, rc) => {
   it("403 for roles that may not call it", async () => {
     const h = harness();
     const denied = (["finance", "tenant"] as const).filter((r) => !rc.roles.includes(r));
-  it.runIf(rc.moreBad !== undefined)(
-    "400, never 500, on out-of-range months and object internals",
-    async () => {
-      const h = harness();
-      for (const req of rc.moreBad ?? []) {
-        const res = await send(h, req, h.keys.admin);
-        expect(res.status, `${req.method} ${req.path}`).toBe(400);
-        const body = await expectError(res, 400, "bad_request");
-        expect(JSON.stringify(body), req.path).toMatch(/expected|unknown/);
-      }
-    },
-  );
-
     for (const role of denied) {
       await expectError(
         await send(h, await rc.ok(h), role === "finance" ? h.keys.finance : h.keys.acme),

@@ -63,7 +63,14 @@ export type UsageResponse = {
     /** Filters applied, tenant scoping included (null = missing metadata). */
     filters: Record<string, (string | null)[]>;
   };
+  /**
+   * One page: at most `limit` rows (default 1000, max 10000), ordered by period, then the
+   * group_by values (missing = null first).
+   */
   rows: UsageRow[];
+  /** Send as `cursor` (same query otherwise) for the next page; null = this was the last page. */
+  next_cursor: string | null;
+  /** Over every row of the query, not just this page. */
   total: UsageFigures;
   freshness: Freshness;
 };

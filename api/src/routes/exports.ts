@@ -2,7 +2,7 @@
 import { formatMicros, getInvoices, invoicesToCsv, invoicesToFocusCsv } from "@bedrock-chargeback/collector";
 import { Hono } from "hono";
 import { z } from "zod";
-import { type AppEnv, type Services, scopeTenant } from "../context";
+import { type AppEnv, cachedJson, type Services, scopeTenant, textBytes } from "../context";
 import type { ExportJson } from "../types";
 import { monthSchema, validate } from "../validation";
 import { invoice } from "../views";
@@ -23,21 +23,26 @@ export function exportRoutes(s: Services) {
     const { month } = c.req.valid("param");
     const q = c.req.valid("query");
     const tenant = scopeTenant(c, q.tenant);
-    const list = s.cache.get(JSON.stringify(["export", month, tenant]), () =>
-      getInvoices(s.db, s.cache.prices(), month, tenant),
-    );
+    const invoices = () => getInvoices(s.db, s.cache.prices(), month, tenant);
     if (q.format === "json") {
-      const total = list.reduce((sum, i) => sum + i.totalMicros, 0n);
-      const body: ExportJson = {
-        month,
-        tenant: tenant ?? null,
-        invoices: list.map(invoice),
-        total_usd: formatMicros(total),
-        total_micro_usd: Number(total),
-      };
-      return c.json(body);
+      return cachedJson(c, s, ["export", month, tenant, "json"], (): ExportJson => {
+        const list = invoices();
+        const total = list.reduce((sum, i) => sum + i.totalMicros, 0n);
+        return {
+          month,
+          tenant: tenant ?? null,
+          invoices: list.map(invoice),
+          total_usd: formatMicros(total),
+          total_micro_usd: Number(total),
+        };
+      });
     }
-    const csv = q.format === "focus" ? invoicesToFocusCsv(list) : invoicesToCsv(list);
+    // The file's text is what is cached (and sized), not the invoices behind it.
+    const csv = s.cache.get(
+      JSON.stringify(["export", month, tenant, q.format]),
+      () => (q.format === "focus" ? invoicesToFocusCsv(invoices()) : invoicesToCsv(invoices())),
+      textBytes,
+    );
     return c.body(csv, 200, {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": `attachment; filename="${fileName(month, tenant, q.format === "focus" ? "-focus.csv" : ".csv")}"`,

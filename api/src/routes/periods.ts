@@ -17,7 +17,7 @@ import {
 import { Hono } from "hono";
 import { z } from "zod";
 import { requireRole } from "../auth";
-import { type AppEnv, type Services, scopeTenant } from "../context";
+import { type AppEnv, cachedJson, type Services, scopeTenant } from "../context";
 import type { ClosePeriodResponse, InvoiceListResponse, InvoiceResponse, PeriodResponse } from "../types";
 import { monthSchema, validate } from "../validation";
 import { freshness, invoice, invoiceSummary, period } from "../views";
@@ -70,7 +70,7 @@ export function periodRoutes(s: Services, invoiceConfig: InvoiceConfig) {
       .get("/:month/invoices", validate("param", monthParam), validate("query", invoicesQuery), (c) => {
         const { month } = c.req.valid("param");
         const tenant = scopeTenant(c, c.req.valid("query").tenant);
-        const body = s.cache.get(JSON.stringify(["invoices", month, tenant]), (): InvoiceListResponse => {
+        return cachedJson(c, s, ["invoices", month, tenant], (): InvoiceListResponse => {
           const list = getInvoices(s.db, s.cache.prices(), month, tenant);
           return {
             month,
@@ -79,7 +79,6 @@ export function periodRoutes(s: Services, invoiceConfig: InvoiceConfig) {
             freshness: freshness(getFreshness(s.db)),
           };
         });
-        return c.json(body);
       })
       // Before /:month/invoices/:tenant, which would also match `acme.pdf`.
       .get("/:month/invoices/:tenant{[^/]+\\.pdf}", validate("param", pdfParam), async (c) => {
@@ -111,11 +110,10 @@ export function periodRoutes(s: Services, invoiceConfig: InvoiceConfig) {
       .get("/:month/invoices/:tenant", validate("param", invoiceParam), (c) => {
         const p = c.req.valid("param");
         const tenant = scopeTenant(c, p.tenant) ?? p.tenant;
-        const body = s.cache.get(JSON.stringify(["invoice", p.month, tenant]), (): InvoiceResponse => {
+        return cachedJson(c, s, ["invoice", p.month, tenant], (): InvoiceResponse => {
           const view = invoice(getInvoice(s.db, s.cache.prices(), p.month, tenant));
           return { ...view, freshness: freshness(getFreshness(s.db)) };
         });
-        return c.json(body);
       })
   );
 }

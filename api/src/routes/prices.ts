@@ -10,7 +10,7 @@ import {
 import { Hono } from "hono";
 import { z } from "zod";
 import { requireRole } from "../auth";
-import { type AppEnv, type Services, scopeTenant } from "../context";
+import { type AppEnv, cachedJson, type Services, scopeTenant } from "../context";
 import { badRequest } from "../errors";
 import type { CreatePriceResponse, PriceListResponse, UnpricedResponse } from "../types";
 import { daySchema, monthSchema, timeBound, validate } from "../validation";
@@ -87,7 +87,7 @@ export function priceRoutes(s: Services) {
     .get("/unpriced", validate("query", unpricedQuery), (c) => {
       const q = c.req.valid("query");
       const tenant = scopeTenant(c, q.tenant);
-      const body = s.cache.get(JSON.stringify(["unpriced", q.from, q.to, tenant]), (): UnpricedResponse => {
+      return cachedJson(c, s, ["unpriced", q.from, q.to, tenant], (): UnpricedResponse => {
         let rows: ReturnType<typeof queryUsage>;
         try {
           rows = queryUsage(s.db, s.cache.prices(), {
@@ -118,6 +118,5 @@ export function priceRoutes(s: Services) {
           freshness: freshness(getFreshness(s.db)),
         };
       });
-      return c.json(body);
     });
 }

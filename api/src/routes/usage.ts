@@ -1,6 +1,7 @@
-/** GET /v1/usage and /v1/usage/timeseries: breakdowns and series, tenant-scoped. */
-import { getFreshness, queryUsage, totalOf, UsageQueryError } from "@bedrock-chargeback/collector";
-import { Hono } from "hono";
+/** GET /v1/usage and /v1/usage/timeseries: breakdowns and series, tenant-scoped, in pages. */
+import { createHash } from "node:crypto";
+import { getFreshness, queryUsagePage, UsageQueryError } from "@bedrock-chargeback/collector";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { type AppEnv, cachedJson, type Services, scopeFilters } from "../context";
 import { badRequest } from "../errors";
@@ -8,8 +9,12 @@ import type { UsageResponse } from "../types";
 import { extractFilters, type Filters, parseGroupBy, timeBound, validate } from "../validation";
 import { figures, freshness } from "../views";
 
-const RESERVED = new Set(["from", "to", "group_by", "granularity"]);
+const RESERVED = new Set(["from", "to", "group_by", "granularity", "limit", "cursor"]);
 const granularity = z.enum(["hour", "day", "month"]);
+
+/** Rows per page: enough for every dashboard view in one page, small enough to hold. */
+export const DEFAULT_PAGE_ROWS = 1000;
+export const MAX_PAGE_ROWS = 10_000;
 
 function usageQuerySchema(defaultGranularity: z.infer<typeof granularity> | undefined) {
   return z
@@ -18,6 +23,8 @@ function usageQuerySchema(defaultGranularity: z.infer<typeof granularity> | unde
       to: timeBound,
       group_by: z.string().max(500).optional(),
       granularity: defaultGranularity ? granularity.default(defaultGranularity) : granularity.optional(),
+      limit: z.coerce.number().int().min(1).max(MAX_PAGE_ROWS).default(DEFAULT_PAGE_ROWS),
+      cursor: z.string().max(200).optional(),
     })
     .transform((q, ctx) => ({
       from: q.from,
@@ -25,6 +32,8 @@ function usageQuerySchema(defaultGranularity: z.infer<typeof granularity> | unde
       groupBy: parseGroupBy(q.group_by, ctx),
       granularity: q.granularity,
       filters: extractFilters(q, RESERVED, ctx),
+      limit: q.limit,
+      cursor: q.cursor,
     }));
 }
 
@@ -36,17 +45,59 @@ export type UsageParams = {
   filters: Filters;
 };
 
-/** The usage figures behind both routes. @example listUsage(services, { from: "2026-10-01", to: "2026-11-01", groupBy: ["tenant"], granularity: "month", filters: {} }) */
-export function listUsage(s: Services, q: UsageParams): UsageResponse {
-  let rows: ReturnType<typeof queryUsage>;
+/** Which query a cursor belongs to: a cursor is only good for the query that issued it. */
+function fingerprint(q: UsageParams): string {
+  const same = [q.from, q.to, q.groupBy, q.granularity ?? null, q.filters];
+  return createHash("sha256").update(JSON.stringify(same)).digest("base64url").slice(0, 16);
+}
+
+/** Opaque to clients: base64url of `{o: rows already sent, q: fingerprint}`. */
+export function encodeCursor(q: UsageParams, offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset, q: fingerprint(q) })).toString("base64url");
+}
+
+const cursorSchema = z.object({ o: z.number().int().min(0).max(1e9), q: z.string() });
+
+function decodeCursor(q: UsageParams, cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  let parsed: unknown;
   try {
-    rows = queryUsage(s.db, s.cache.prices(), {
-      from: q.from,
-      to: q.to,
-      by: q.groupBy,
-      filters: q.filters,
-      ...(q.granularity ? { granularity: q.granularity } : {}),
-    });
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw badRequest("cursor: expected a next_cursor from a previous response");
+  }
+  const c = cursorSchema.safeParse(parsed);
+  if (!c.success) throw badRequest("cursor: expected a next_cursor from a previous response");
+  if (c.data.q !== fingerprint(q))
+    throw badRequest(
+      "cursor: belongs to another query (from, to, group_by, granularity and filters must not change)",
+    );
+  return c.data.o;
+}
+
+/**
+ * One page of the usage figures behind both routes; `total` is over every row, not the page.
+ * @example listUsage(services, { from: "2026-10-01", to: "2026-11-01", groupBy: ["tenant"], granularity: "month", filters: {} }, { offset: 0, limit: 1000 })
+ */
+export function listUsage(
+  s: Services,
+  q: UsageParams,
+  page: { offset: number; limit: number },
+): UsageResponse {
+  let result: ReturnType<typeof queryUsagePage>;
+  try {
+    result = queryUsagePage(
+      s.db,
+      s.cache.prices(),
+      {
+        from: q.from,
+        to: q.to,
+        by: q.groupBy,
+        filters: q.filters,
+        ...(q.granularity ? { granularity: q.granularity } : {}),
+      },
+      page,
+    );
   } catch (error) {
     if (error instanceof UsageQueryError) throw badRequest(error.message);
     throw error;
@@ -55,22 +106,30 @@ export function listUsage(s: Services, q: UsageParams): UsageResponse {
   for (const [k, v] of Object.entries(q.filters)) if (v) filters[k] = v;
   return {
     query: { from: q.from, to: q.to, group_by: q.groupBy, granularity: q.granularity ?? null, filters },
-    rows: rows.map((r) => ({ keys: r.keys, ...(r.period ? { period: r.period } : {}), ...figures(r) })),
-    total: figures(totalOf(rows)),
+    rows: result.rows.map((r) => ({
+      keys: r.keys,
+      ...(r.period ? { period: r.period } : {}),
+      ...figures(r),
+    })),
+    next_cursor: result.hasMore ? encodeCursor(q, page.offset + result.rows.length) : null,
+    total: figures(result.total),
     freshness: freshness(getFreshness(s.db)),
   };
 }
 
+type ValidatedQuery = ReturnType<ReturnType<typeof usageQuerySchema>["parse"]>;
+
+function respond(c: Context<AppEnv>, s: Services, v: ValidatedQuery): Response {
+  const { limit, cursor, ...rest } = v;
+  const params: UsageParams = { ...rest, filters: scopeFilters(c, rest.filters) };
+  const offset = decodeCursor(params, cursor);
+  return cachedJson(c, s, ["usage", params, offset, limit], () => listUsage(s, params, { offset, limit }));
+}
+
 export function usageRoutes(s: Services) {
   return new Hono<AppEnv>()
-    .get("/", validate("query", usageQuerySchema(undefined)), (c) => {
-      const q = c.req.valid("query");
-      const params = { ...q, filters: scopeFilters(c, q.filters) };
-      return cachedJson(c, s, ["usage", params], () => listUsage(s, params));
-    })
-    .get("/timeseries", validate("query", usageQuerySchema("day")), (c) => {
-      const q = c.req.valid("query");
-      const params = { ...q, filters: scopeFilters(c, q.filters) };
-      return cachedJson(c, s, ["usage", params], () => listUsage(s, params));
-    });
+    .get("/", validate("query", usageQuerySchema(undefined)), (c) => respond(c, s, c.req.valid("query")))
+    .get("/timeseries", validate("query", usageQuerySchema("day")), (c) =>
+      respond(c, s, c.req.valid("query")),
+    );
 }

@@ -66,9 +66,10 @@ function dayTablePeriod(granularity: Granularity | undefined): string | undefine
 }
 
 type SqlPart = { sql: string; params: (string | number)[] };
+type GroupedSql = SqlPart & { groupKeys: string[] };
 
 /** Builds the grouped SQL. Column names come only from the whitelist; values are bound parameters. */
-export function buildUsageSql(query: UsageQuery): SqlPart {
+export function buildUsageSql(query: UsageQuery): GroupedSql {
   for (const [name, bound] of [
     ["from", query.from],
     ["to", query.to],
@@ -147,18 +148,24 @@ export function buildUsageSql(query: UsageQuery): SqlPart {
   }
   const groupCols = query.by.map((d, i) => `${column(d)} AS k${i}`);
   if (periodExpr) groupCols.push(`${periodExpr} AS period`);
-  const groupBy = [
-    ...query.by.map((_, i) => `k${i}`),
-    ...(periodExpr ? ["period"] : []),
-    "price_id",
-    "base_model",
-  ];
+  // Period first, then the keys: the order pages are cut in (queryUsagePage), so one sort serves
+  // both the GROUP BY and the ORDER BY.
+  const groupKeys = [...(periodExpr ? ["period"] : []), ...query.by.map((_, i) => `k${i}`)];
   const sql = `SELECT ${[...groupCols, "price_id", "base_model"].join(", ")},
       SUM(requests) AS requests, SUM(errors) AS errors, SUM(input_tokens) AS input_tokens,
       SUM(output_tokens) AS output_tokens, SUM(cache_read_tokens) AS cache_read_tokens,
       SUM(cache_write_tokens) AS cache_write_tokens
-    FROM ${table} WHERE ${where.join(" AND ")} GROUP BY ${groupBy.join(", ")}`;
-  return { sql, params };
+    FROM ${table} WHERE ${where.join(" AND ")} GROUP BY ${[...groupKeys, "price_id", "base_model"].join(", ")}`;
+  return { sql, params, groupKeys };
+}
+
+/** The same sums over every group at once: one row per price version and model. */
+function totalSql(grouped: SqlPart): SqlPart {
+  const sql = `SELECT price_id, base_model, SUM(requests) AS requests, SUM(errors) AS errors,
+      SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+      SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens
+    FROM (${grouped.sql}) GROUP BY price_id, base_model`;
+  return { sql, params: grouped.params };
 }
 
 type SqlRow = Record<string, string | number | null>;
@@ -193,12 +200,7 @@ export function queryUsage(db: Db, prices: PriceBook, query: UsageQuery): UsageR
   const rows = db.$client.prepare(sql).all(...params) as SqlRow[];
   const groups = new Map<string, UsageRow>();
   for (const row of rows) {
-    const keys: Record<string, string | null> = {};
-    query.by.forEach((d, i) => {
-      const v = row[`k${i}`];
-      keys[d] = v === null || v === undefined ? null : String(v);
-    });
-    const period = typeof row.period === "string" ? row.period : undefined;
+    const { keys, period } = groupOf(query, row);
     const groupKey = JSON.stringify([query.by.map((d) => keys[d]), period]);
     let group = groups.get(groupKey);
     if (!group) {
@@ -215,6 +217,65 @@ export function queryUsage(db: Db, prices: PriceBook, query: UsageQuery): UsageR
         JSON.stringify(query.by.map((d) => b.keys[d])),
       ),
   );
+}
+
+function groupOf(query: UsageQuery, row: SqlRow): { keys: Record<string, string | null>; period?: string } {
+  const keys: Record<string, string | null> = {};
+  query.by.forEach((d, i) => {
+    const v = row[`k${i}`];
+    keys[d] = v === null || v === undefined ? null : String(v);
+  });
+  return typeof row.period === "string" ? { keys, period: row.period } : { keys };
+}
+
+export type UsagePage = {
+  /** At most `limit` groups, ordered by period, then the `by` values (null first). */
+  rows: UsageRow[];
+  /** More groups follow (ask again with `offset + rows.length`). */
+  hasMore: boolean;
+  /** Over every group of the query, not just this page. */
+  total: UsageTotals;
+};
+
+/**
+ * One page of a breakdown without holding the whole result: SQLite groups and sorts (spilling to
+ * its temp store, not the JS heap) and the rows stream in group order, so reading stops after
+ * `limit + 1` groups. The total is a second aggregate over the same grouped query.
+ * @example queryUsagePage(db, prices, { from: "2026-10-01", to: "2026-11-01", by: ["tenant"] }, { offset: 0, limit: 100 })
+ */
+export function queryUsagePage(
+  db: Db,
+  prices: PriceBook,
+  query: UsageQuery,
+  page: { offset: number; limit: number },
+): UsagePage {
+  const grouped = buildUsageSql(query);
+  const ordered = `${grouped.sql}${grouped.groupKeys.length > 0 ? ` ORDER BY ${grouped.groupKeys.join(", ")}` : ""}`;
+  const rows: UsageRow[] = [];
+  let hasMore = false;
+  let index = -1;
+  let lastKey: string | undefined;
+  let current: UsageRow | undefined;
+  for (const row of db.$client.prepare(ordered).iterate(...grouped.params) as IterableIterator<SqlRow>) {
+    const { keys, period } = groupOf(query, row);
+    const groupKey = JSON.stringify([query.by.map((d) => keys[d]), period]);
+    if (groupKey !== lastKey) {
+      lastKey = groupKey;
+      index++;
+      if (index >= page.offset + page.limit) {
+        hasMore = true;
+        break; // leaving the loop finalizes the statement
+      }
+      current = index >= page.offset ? { keys, ...(period ? { period } : {}), ...emptyTotals() } : undefined;
+      if (current) rows.push(current);
+    }
+    if (current) accumulate(current, row, prices);
+  }
+  const total = emptyTotals();
+  const t = totalSql(grouped);
+  for (const row of db.$client.prepare(t.sql).iterate(...t.params) as IterableIterator<SqlRow>)
+    accumulate(total, row, prices);
+  return { rows, hasMore, total };
 }
 
 function accumulate(into: UsageTotals, row: SqlRow, prices: PriceBook): void {
