@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { queryUsage, totalOf } from "../report/usage";
+import { createDb } from "../store/db";
+import { invocationRecord } from "../testing/fixtures";
+import { ingestRecords } from "../testing/usage-records";
+import { loadCatalog, SHIPPED_CATALOG_PATH } from "./catalog";
 import { costPico, formatMicros, parseMicros, roundMicrosToCents, roundPicoToMicros } from "./money";
+import { PriceBook, syncCatalog } from "./price-book";
 
 describe("money", () => {
   it("parses decimal strings to exact micro-units and refuses more than 6 decimals", () => {
@@ -52,5 +58,52 @@ describe("money", () => {
         },
       ),
     );
+  });
+});
+
+describe("rounding happens once, after summing (not per row or group)", () => {
+  // amazon.nova-micro-v1:0 input: $0.035 per 1M tokens = 35,000 pico-USD per token (shipped catalog).
+  const PICO_PER_TOKEN = 35_000n;
+  const HOURS = 40;
+  const TOKENS = 7; // 245,000 pico-USD = $0.000000245 per call: each row rounds to $0.000000.
+  const records = Array.from({ length: HOURS }, (_, i) =>
+    invocationRecord({
+      requestId: `sub-micro-${i}`,
+      timestamp: new Date(Date.parse("2026-10-05T00:30:00Z") + i * 3_600_000).toISOString(),
+      modelId: "amazon.nova-micro-v1:0",
+      metadata: { tenant_id: i % 2 === 0 ? "even" : "odd", application_name: "app" },
+      input: { inputTokenCount: TOKENS, cacheReadInputTokenCount: 0, cacheWriteInputTokenCount: 0 },
+      output: { outputTokenCount: 0 },
+    }),
+  );
+  const db = createDb(":memory:");
+  syncCatalog(db, loadCatalog(SHIPPED_CATALOG_PATH), "catalog");
+  ingestRecords(db, records);
+  const prices = PriceBook.load(db);
+  const query = { from: "2026-10-05", to: "2026-10-08" };
+
+  it("the fixture tells the two apart: rounded parts sum to 0, the exact sum rounds to 10 micro-USD", () => {
+    const part = BigInt(TOKENS) * PICO_PER_TOKEN;
+    expect(roundPicoToMicros(part)).toBe(0n);
+    expect(roundPicoToMicros(part * BigInt(HOURS))).toBe(10n); // 9.8 → 10
+  });
+
+  it("usage totals and groups carry the exact pico-USD of their rows", () => {
+    const hourly = queryUsage(db, prices, { ...query, by: [], granularity: "hour" });
+    expect(hourly).toHaveLength(HOURS);
+    for (const row of hourly) expect(row.costPico).toBe(BigInt(TOKENS) * PICO_PER_TOKEN);
+    const total = totalOf(queryUsage(db, prices, { ...query, by: [] }));
+    expect(total.costPico).toBe(BigInt(TOKENS * HOURS) * PICO_PER_TOKEN);
+    expect(roundPicoToMicros(total.costPico)).toBe(10n);
+    const byTenant = queryUsage(db, prices, { ...query, by: ["tenant"] });
+    expect(byTenant.map((r) => [r.keys.tenant, r.costPico])).toEqual([
+      ["even", BigInt((TOKENS * HOURS) / 2) * PICO_PER_TOKEN],
+      ["odd", BigInt((TOKENS * HOURS) / 2) * PICO_PER_TOKEN],
+    ]);
+    // Each group rounds once from its own exact sum: 4.9 → 5 micro-USD, not 20 × 0.
+    expect(byTenant.map((r) => formatMicros(roundPicoToMicros(r.costPico)))).toEqual([
+      "0.000005",
+      "0.000005",
+    ]);
   });
 });
