@@ -193,4 +193,25 @@ describe("doctor", () => {
     checks = await runDoctor({ ...base, region: async () => undefined }, {});
     expect(checks.map((c) => `${c.name}:${c.status}`)).toEqual(["credentials:ok", "region:fail"]);
   });
+
+  it("never calls permissions ok when no probe reached AWS, and names the network error", async () => {
+    const refused = () =>
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
+    bedrock.on(GetModelInvocationLoggingConfigurationCommand).rejects(refused());
+    logs.on(DescribeLogGroupsCommand).rejects(refused());
+    s3.on(HeadBucketCommand).rejects(refused());
+    athena.on(GetTableMetadataCommand).rejects(refused());
+    const checks = await runDoctor(apis(), { logGroupName: "/g", bucket: "b", athena: athenaConfig });
+    const byName = new Map(checks.map((c) => [c.name, c]));
+    expect(byName.get("invocation logging")?.detail).toBe(
+      "GetModelInvocationLoggingConfiguration: connect ECONNREFUSED 127.0.0.1:9",
+    );
+    expect(byName.get("bucket")?.detail).toBe("HeadBucket b: connect ECONNREFUSED 127.0.0.1:9");
+    expect(byName.get("permissions")).toMatchObject({
+      status: "warn",
+      detail:
+        "unknown: 4 probe(s) never reached AWS (invocation logging, log group, bucket, athena table; first: connect ECONNREFUSED 127.0.0.1:9)",
+    });
+    expect(formatChecklist(checks)).not.toMatch(/: Error\b|every probe was allowed/);
+  });
 });

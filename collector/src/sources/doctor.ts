@@ -69,6 +69,26 @@ function statusCode(error: unknown): number | undefined {
   return parsed.success ? parsed.data.httpStatusCode : undefined;
 }
 
+/**
+ * What went wrong, by name: the AWS error name, or for a request that never got an answer
+ * (no HTTP status) the network code and message, since a bare "Error" tells nobody anything.
+ */
+export function describeProbeError(error: unknown): string {
+  const name = awsErrorName(error);
+  if (statusCode(error) !== undefined || (name !== "Error" && name !== "TypeError")) return name;
+  const code =
+    typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+      ? error.code
+      : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message || name;
+}
+
+/** A probe that got no HTTP answer at all (refused, DNS, timeout): it says nothing of permissions. */
+function unanswered(error: unknown): boolean {
+  return statusCode(error) === undefined && !denied(error);
+}
+
 function accessFix(action: string): string {
   return `grant ${action} to this principal (IAM policy); the collector needs: ${REQUIRED_PERMISSIONS.join(", ")}`;
 }
@@ -76,6 +96,12 @@ function accessFix(action: string): string {
 export async function runDoctor(apis: DoctorApis, config: DoctorConfig): Promise<Check[]> {
   const checks: Check[] = [];
   const add = (c: Check) => checks.push(c);
+  /** Checks whose AWS probe never got an answer, with the first reason. */
+  const unreached: { check: string; reason: string }[] = [];
+  const probeFailed = (check: string, error: unknown) => {
+    if (unanswered(error)) unreached.push({ check, reason: describeProbeError(error) });
+    return describeProbeError(error);
+  };
 
   try {
     const creds = await apis.credentials();
@@ -140,7 +166,7 @@ export async function runDoctor(apis: DoctorApis, config: DoctorConfig): Promise
     add({
       name: "invocation logging",
       status: "fail",
-      detail: `GetModelInvocationLoggingConfiguration: ${awsErrorName(error)}`,
+      detail: `GetModelInvocationLoggingConfiguration: ${probeFailed("invocation logging", error)}`,
       fix: denied(error)
         ? accessFix("bedrock:GetModelInvocationLoggingConfiguration")
         : "check the region and the Bedrock endpoint",
@@ -173,7 +199,7 @@ export async function runDoctor(apis: DoctorApis, config: DoctorConfig): Promise
       add({
         name: "log group",
         status: "fail",
-        detail: `DescribeLogGroups: ${awsErrorName(error)}`,
+        detail: `DescribeLogGroups: ${probeFailed("log group", error)}`,
         fix: denied(error) ? accessFix("logs:DescribeLogGroups") : "check the region",
       });
     }
@@ -187,7 +213,7 @@ export async function runDoctor(apis: DoctorApis, config: DoctorConfig): Promise
       add({ name: "bucket", status: "ok", detail: `${bucket} is reachable` });
     } catch (error) {
       const code = statusCode(error);
-      const name = awsErrorName(error);
+      const name = probeFailed("bucket", error);
       if (code === 403 || denied(error)) {
         // S3 answers 404 for a missing bucket; 403 means it exists but HeadBucket (an unprefixed
         // ListBucket) is denied, which is what infra/'s least-privilege collector policy does.
@@ -249,7 +275,7 @@ export async function runDoctor(apis: DoctorApis, config: DoctorConfig): Promise
       add({
         name: "athena table",
         status: "fail",
-        detail: `GetTableMetadata ${database}.${table}: ${awsErrorName(error)}`,
+        detail: `GetTableMetadata ${database}.${table}: ${probeFailed("athena table", error)}`,
         fix: denied(error)
           ? accessFix("athena:GetTableMetadata and glue:GetTable")
           : "create it with the DDL from `chargeback query athena-ddl --print`",
@@ -257,15 +283,7 @@ export async function runDoctor(apis: DoctorApis, config: DoctorConfig): Promise
     }
   }
 
-  const deniedChecks = checks.filter((c) => c.status === "fail" && c.fix?.startsWith("grant"));
-  add({
-    name: "permissions",
-    status: deniedChecks.length ? "fail" : "ok",
-    detail: deniedChecks.length
-      ? `access denied on: ${deniedChecks.map((c) => c.name).join(", ")}`
-      : "every probe was allowed",
-    ...(deniedChecks.length ? { fix: accessFix("the actions above") } : {}),
-  });
+  add(permissionsCheck(checks, unreached));
   add({
     name: "metadata values",
     status: "ok",
@@ -273,6 +291,34 @@ export async function runDoctor(apis: DoctorApis, config: DoctorConfig): Promise
       "requestMetadata must be string → string (1–16 entries, keys and values from [A-Za-z0-9 _.:/=+@-]); the wrapper enforces it",
   });
   return checks;
+}
+
+/**
+ * Permissions are known only from probes AWS answered: denied ones fail; probes that never reached
+ * AWS leave them unknown (a warning, never "every probe was allowed").
+ */
+function permissionsCheck(
+  checks: readonly Check[],
+  unreached: readonly { check: string; reason: string }[],
+): Check {
+  const deniedChecks = checks.filter((c) => c.status === "fail" && c.fix?.startsWith("grant"));
+  if (deniedChecks.length > 0) {
+    return {
+      name: "permissions",
+      status: "fail",
+      detail: `access denied on: ${deniedChecks.map((c) => c.name).join(", ")}`,
+      fix: accessFix("the actions above"),
+    };
+  }
+  if (unreached.length > 0) {
+    return {
+      name: "permissions",
+      status: "warn",
+      detail: `unknown: ${unreached.length} probe(s) never reached AWS (${unreached.map((u) => u.check).join(", ")}; first: ${unreached[0]?.reason})`,
+      fix: "check the network path to the AWS endpoints (proxy, VPC endpoints, --endpoint / CHARGEBACK_AWS_ENDPOINT), then run doctor again",
+    };
+  }
+  return { name: "permissions", status: "ok", detail: "every probe was allowed" };
 }
 
 const MARK: Record<CheckStatus, string> = { ok: "[ok]  ", fail: "[FAIL]", warn: "[warn]", skip: "[skip]" };
