@@ -15,6 +15,26 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
 const me = { key_id: "k1", name: "n", role: "admin", tenant: null };
 
 describe("api client", () => {
+  it("follows next_cursor so a paged usage response arrives whole", async () => {
+    const seen: { url: string; init: RequestInit | undefined }[] = [];
+    const page = (rows: number[], next: string | null) =>
+      json({ rows, next_cursor: next, total: { requests: 6 } });
+    const client = createClient("k", {
+      fetch: fakeFetch([page([1, 2], "c1"), page([3], "c/2"), page([4], null)], seen),
+    });
+    const isAny = (_v: unknown): _v is { rows: number[]; next_cursor: string | null } => true;
+    await expect(client.get("/v1/usage?from=2026-10-01&to=2026-11-01", isAny)).resolves.toEqual({
+      rows: [1, 2, 3, 4],
+      next_cursor: null,
+      total: { requests: 6 },
+    });
+    expect(seen.map((s) => s.url)).toEqual([
+      "/v1/usage?from=2026-10-01&to=2026-11-01",
+      "/v1/usage?from=2026-10-01&to=2026-11-01&cursor=c1",
+      "/v1/usage?from=2026-10-01&to=2026-11-01&cursor=c%2F2",
+    ]);
+  });
+
   it("sends the key as a Bearer header, never in the URL", async () => {
     const seen: { url: string; init: RequestInit | undefined }[] = [];
     const client = createClient("cb_secret", { fetch: fakeFetch([json(me)], seen) });

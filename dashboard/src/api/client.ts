@@ -33,6 +33,21 @@ export type Client = {
 };
 
 const MAX_RETRY_AFTER_S = 5;
+/** Usage breakdowns come in pages (api/API.md); the dashboard shows every row, up to this many pages. */
+const MAX_PAGES = 50;
+
+type Paged = { rows: unknown[]; next_cursor: string };
+
+function hasNextPage(v: unknown): v is Paged {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    "rows" in v &&
+    Array.isArray(v.rows) &&
+    "next_cursor" in v &&
+    typeof v.next_cursor === "string"
+  );
+}
 
 function fileNameOf(disposition: string | null, fallback: string): string {
   const m = /filename="?([^";]+)"?/i.exec(disposition ?? "");
@@ -80,8 +95,19 @@ export function createClient(
   }
 
   async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
-    const res = await request(path, signal ? { signal } : {});
-    return await res.json();
+    const init = signal ? { signal } : {};
+    let body: unknown = await (await request(path, init)).json();
+    // A paged response: fetch the rest and hand the caller one response with every row.
+    for (let page = 1; page < MAX_PAGES && hasNextPage(body); page++) {
+      const sep = path.includes("?") ? "&" : "?";
+      const next: unknown = await (
+        await request(`${path}${sep}cursor=${encodeURIComponent(body.next_cursor)}`, init)
+      ).json();
+      if (typeof next !== "object" || next === null || !("rows" in next) || !Array.isArray(next.rows)) break;
+      const cursor = "next_cursor" in next && typeof next.next_cursor === "string" ? next.next_cursor : null;
+      body = { ...body, rows: [...body.rows, ...next.rows], next_cursor: cursor };
+    }
+    return body;
   }
 
   return {

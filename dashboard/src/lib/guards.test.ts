@@ -32,6 +32,7 @@ const usage = {
     filters: { tenant: [null] },
   },
   rows: [{ keys: { application: null }, ...figures }],
+  next_cursor: null,
   total: figures,
   freshness,
 };
@@ -40,6 +41,8 @@ describe("guards", () => {
   it("accept the documented shapes", () => {
     expect(isUsageResponse(usage)).toBe(true);
     expect(isUsageResponse({ ...usage, rows: [] })).toBe(true);
+    expect(isUsageResponse({ ...usage, next_cursor: "abc" })).toBe(true);
+    expect(isUsageResponse({ ...usage, next_cursor: 1 })).toBe(false);
     expect(isMeResponse({ key_id: "k", name: "", role: "tenant", tenant: "acme" })).toBe(true);
     expect(isBudgetListResponse({ budgets: [], freshness })).toBe(true);
     expect(isErrorResponse({ error: { code: "forbidden", message: "no", requestId: "r" } })).toBe(true);

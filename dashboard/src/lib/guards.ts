@@ -101,6 +101,7 @@ export function isUsageResponse(v: unknown): v is UsageResponse {
       q.granularity === "month") &&
     isFilterMap(q.filters) &&
     isArrayOf(v.rows, isUsageRow) &&
+    (v.next_cursor === null || isString(v.next_cursor)) &&
     isUsageFigures(v.total) &&
     isFreshness(v.freshness)
   );
