@@ -177,6 +177,22 @@ describe("evaluateInsightsQuery", () => {
     }
   });
 
+  it("discovers JSON fields by their flattened dotted names, dots inside keys included", () => {
+    const dotted = [event("2026-03-02T10:00:00Z", { requestMetadata: { "app.name": "x", team: "t" } })];
+    const query = buildInsightsRollupQuery({
+      metadataKeys: {
+        tenant: "app.name",
+        application: "application_name",
+        cost_center: "cost_center",
+        environment: "environment",
+        team: "team",
+        user: "user_id",
+      },
+    }).replace(" and ispresent(modelId)", "");
+    const [row] = evaluateInsightsQuery(query, dotted, HOUR_10, HOUR_10 + 3599, 10).map(cells);
+    expect(row).toMatchObject({ tenant: "x", team: "t", records: "1" });
+  });
+
   it("parses the rollup query into its three commands", () => {
     expect(parseInsightsQuery(buildInsightsRollupQuery()).map((c) => c.kind)).toEqual([
       "filter",

@@ -373,9 +373,22 @@ function lookup(row: Row, name: string): unknown {
   if (name === "@timestamp" && row.timestampMs !== undefined) return new Time(row.timestampMs);
   if (name === "@message" && row.record) return JSON.stringify(row.record);
   if (!row.record) return undefined;
-  let v: unknown = row.record;
-  for (const part of name.split(".")) v = isObject(v) ? v[part] : undefined;
+  const v = flattened(row.record, name.split("."), 0);
   return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : undefined;
+}
+
+/** The value at a flattened name; a key may itself hold dots (`requestMetadata.app.name`). */
+function flattened(obj: unknown, parts: readonly string[], from: number): unknown {
+  if (from === parts.length) return obj;
+  if (!isObject(obj)) return undefined;
+  for (let to = parts.length; to > from; to--) {
+    const key = parts.slice(from, to).join(".");
+    if (Object.hasOwn(obj, key)) {
+      const v = flattened(obj[key], parts, to);
+      if (v !== undefined) return v;
+    }
+  }
+  return undefined;
 }
 
 const present = (v: unknown) => v !== undefined && v !== null;
