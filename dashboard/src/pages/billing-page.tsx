@@ -19,7 +19,19 @@ const FORMATS = [
   { id: "csv", label: "CSV" },
   { id: "json", label: "JSON" },
   { id: "focus", label: "FOCUS" },
+  { id: "pdf", label: "PDF" },
 ] as const;
+
+/** Where a format comes from: the exports route, or the invoice PDF (one tenant) / zip of PDFs (all). */
+function downloadPath(month: string, tenant: string | null, format: string): string {
+  if (format === "pdf")
+    return tenant
+      ? `/v1/periods/${month}/invoices/${encodeURIComponent(tenant)}.pdf`
+      : `/v1/periods/${month}/invoices.zip`;
+  const q = new URLSearchParams({ format });
+  if (tenant) q.set("tenant", tenant);
+  return `/v1/exports/${month}?${q}`;
+}
 
 function Downloads({ month, tenant }: { month: string; tenant: string | null }) {
   const { client } = useSession();
@@ -29,9 +41,7 @@ function Downloads({ month, tenant }: { month: string; tenant: string | null }) 
     setError(null);
     setBusy(format);
     try {
-      const q = new URLSearchParams({ format });
-      if (tenant) q.set("tenant", tenant);
-      const { blob, filename } = await client.download(`/v1/exports/${month}?${q}`);
+      const { blob, filename } = await client.download(downloadPath(month, tenant, format));
       const name =
         format === "json"
           ? `chargeback-${month}${tenant ? `-${tenant.replace(/[^A-Za-z0-9_.-]/g, "_")}` : ""}.json`
@@ -55,9 +65,9 @@ function Downloads({ month, tenant }: { month: string; tenant: string | null }) 
           type="button"
           onClick={() => download(f.id)}
           disabled={busy !== null}
-          aria-label={`Download ${who} as ${f.label}`}
+          aria-label={`Download ${who} as ${f.id === "pdf" && !tenant ? "PDFs in one zip" : f.label}`}
         >
-          {busy === f.id ? "…" : f.label}
+          {busy === f.id ? "…" : f.id === "pdf" && !tenant ? "PDFs (zip)" : f.label}
         </button>
       ))}
       {error ? <ErrorState error={error} /> : null}

@@ -517,7 +517,7 @@ function BudgetList({ budgets }: { budgets: BudgetView[] }) {
 function AttributionDetail({ a, view }: { a: AttributionResponse; view: ViewState }) {
   const { go } = useNav();
   return (
-    <div style={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr) minmax(0, 2fr)", gap: 16 }}>
+    <div className="attribution-detail">
       <dl className="facts">
         <dt>Coverage (by cost)</dt>
         <dd data-testid="coverage">{formatPct(a.coverage_pct)}</dd>
