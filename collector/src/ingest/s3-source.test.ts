@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { Readable } from "node:stream";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
 import { PriceBook, syncCatalog } from "../pricing/price-book";
@@ -80,5 +82,36 @@ describe("S3 source against s3rver (real S3 wire protocol on loopback)", () => {
       prices: PriceBook.load(viaS3),
     });
     expect(again).toMatchObject({ objectsSkipped: 5, records: 0 });
+  });
+});
+
+describe("S3 source: a body cut short is a failed read", () => {
+  it("fails the stream with INCOMPLETE_BODY when the body ends before its Content-Length", async () => {
+    const client = new S3Client({ region: "us-east-1" });
+    const s3 = mockClient(client);
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: [{ Key: logKey("2026-10-05T10", "short"), Size: 100 }],
+      IsTruncated: false,
+    });
+    // Any client whose body ends quietly (no socket error) after 40 of 100 bytes.
+    s3.on(GetObjectCommand).callsFake(async () => ({
+      Body: Readable.from([Buffer.alloc(40, 1)]),
+      ContentLength: 100,
+    }));
+    const source = createS3Source({ client, bucket: "logs", prefix: "" });
+    const refs = [];
+    for await (const item of source.list()) if ("open" in item) refs.push(item);
+    expect(refs).toHaveLength(1);
+    const body = await refs[0]?.open();
+    const read = (async () => {
+      for await (const _ of body ?? []) {
+        // drain
+      }
+    })();
+    await expect(read).rejects.toMatchObject({
+      code: "INCOMPLETE_BODY",
+      message: `s3://logs/${logKey("2026-10-05T10", "short")}: body ended after 40 of 100 bytes`,
+    });
+    s3.restore();
   });
 });
