@@ -25,10 +25,20 @@ type RouteDoc = {
 const ALL: Role[] = ["admin", "finance", "tenant"];
 const BILLING: Role[] = ["admin", "finance"];
 const range: Param[] = [
-  { name: "from", required: true, description: "inclusive, YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z (UTC)" },
+  {
+    name: "from",
+    required: true,
+    description: "inclusive, YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z (UTC), 2000-01-01 to 9999-01-01",
+  },
   { name: "to", required: true, description: "exclusive, same forms" },
 ];
 const filterNote = "Any dimension name is also a filter parameter (repeatable; __null__ = missing).";
+const page: Param[] = [
+  { name: "limit", description: "rows per page, 1-10000 (default 1000)" },
+  { name: "cursor", description: "next_cursor of the previous page (the rest of the query unchanged)" },
+];
+const pageNote =
+  "Paged: rows ordered by period, then the group_by values (null first); next_cursor is null on the last page; total is over all rows.";
 
 export const ROUTE_DOCS: RouteDoc[] = [
   {
@@ -43,24 +53,26 @@ export const ROUTE_DOCS: RouteDoc[] = [
   {
     method: "get",
     path: "/v1/usage",
-    summary: `Usage breakdown by any dimensions. ${filterNote}`,
+    summary: `Usage breakdown by any dimensions. ${filterNote} ${pageNote}`,
     roles: ALL,
     query: [
       ...range,
       { name: "group_by", description: "comma list of dimensions" },
       { name: "granularity", description: "hour | day | month" },
+      ...page,
     ],
     response: "UsageResponse",
   },
   {
     method: "get",
     path: "/v1/usage/timeseries",
-    summary: `Usage time series. ${filterNote}`,
+    summary: `Usage time series. ${filterNote} ${pageNote}`,
     roles: ALL,
     query: [
       ...range,
       { name: "granularity", description: "hour | day (default) | month" },
       { name: "group_by", description: "comma list of dimensions" },
+      ...page,
     ],
     response: "UsageResponse",
   },
@@ -329,8 +341,12 @@ export function openApiDocument(): Record<string, unknown> {
               },
             }),
         "400": { description: "validation error", content: { "application/json": { schema: errorSchema } } },
+        "413": {
+          description: "request body over the limit (default 1 MiB)",
+          content: { "application/json": { schema: errorSchema } },
+        },
         "429": {
-          description: "rate limited (Retry-After)",
+          description: "rate limited (Retry-After); slow requests cost more tokens",
           content: { "application/json": { schema: errorSchema } },
         },
       },
