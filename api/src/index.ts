@@ -7,3 +7,4 @@ export { type ApiKey, createApiKey, findActiveKey, hashKey, listApiKeys, ROLES, 
 export { openApiDocument, ROUTE_DOCS } from "./openapi";
 export { type RunningServer, startBareServer, startServer, stderrLogger } from "./server";
 export type * from "./types";
+export { exportJson } from "./views";

@@ -1,11 +1,10 @@
 /** GET /v1/exports/:month: CSV, JSON or FOCUS CSV of a month's invoices (all tenants or one). */
-import { formatMicros, getInvoices, invoicesToCsv, invoicesToFocusCsv } from "@bedrock-chargeback/collector";
+import { getInvoices, invoicesToCsv, invoicesToFocusCsv } from "@bedrock-chargeback/collector";
 import { Hono } from "hono";
 import { z } from "zod";
 import { type AppEnv, cachedJson, type Services, scopeTenant, textBytes } from "../context";
-import type { ExportJson } from "../types";
 import { monthSchema, validate } from "../validation";
-import { invoice } from "../views";
+import { exportJson } from "../views";
 
 const param = z.object({ month: monthSchema });
 const query = z.object({
@@ -25,17 +24,7 @@ export function exportRoutes(s: Services) {
     const tenant = scopeTenant(c, q.tenant);
     const invoices = () => getInvoices(s.db, s.cache.prices(), month, tenant);
     if (q.format === "json") {
-      return cachedJson(c, s, ["export", month, tenant, "json"], (): ExportJson => {
-        const list = invoices();
-        const total = list.reduce((sum, i) => sum + i.totalMicros, 0n);
-        return {
-          month,
-          tenant: tenant ?? null,
-          invoices: list.map(invoice),
-          total_usd: formatMicros(total),
-          total_micro_usd: Number(total),
-        };
-      });
+      return cachedJson(c, s, ["export", month, tenant, "json"], () => exportJson(month, tenant, invoices()));
     }
     // The file's text is what is cached (and sized), not the invoices behind it.
     const csv = s.cache.get(

@@ -1,6 +1,8 @@
 /** The administration commands (keys, periods, prices, query, simulate), on a store each test builds. */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { createApiKey, createApp } from "@bedrock-chargeback/api";
+import { createDb } from "@bedrock-chargeback/collector";
 import { invocationRecord, logKey, tempDir, writeObject } from "@bedrock-chargeback/collector/testing";
 import { describe, expect, it } from "vitest";
 import { runCaptured } from "../testing";
@@ -75,6 +77,36 @@ describe("chargeback periods", () => {
     expect(micros).toBe(1_650_000);
     const focus = await runCaptured(["periods", "export", "2026-09", "--format", "focus", "--db", db]);
     expect(focus.stdout.split("\r\n")[0]).toContain("BilledCost");
+  });
+
+  it("exports JSON exactly as the API's export route sends it", async () => {
+    const db = await store();
+    const cli = JSON.parse(
+      (await runCaptured(["periods", "export", "2026-09", "--format", "json", "--db", db])).stdout,
+    );
+    expect(cli).toMatchObject({
+      month: "2026-09",
+      tenant: null,
+      total_usd: "1.650000",
+      total_micro_usd: 1_650_000,
+    });
+    expect(cli.invoices[0]).toMatchObject({
+      tenant: "acme",
+      total_usd: "1.650000",
+      total_micro_usd: 1_650_000,
+    });
+    const opened = createDb(db);
+    try {
+      const key = createApiKey(opened, { role: "finance", tenant: null }).key;
+      const app = createApp({ db: opened, now: () => new Date("2026-11-15T12:00:00Z") });
+      const res = await app.request("/v1/exports/2026-09?format=json", {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(res.status).toBe(200);
+      expect(cli).toEqual(await res.json());
+    } finally {
+      opened.$client.close();
+    }
   });
 
   it("refuses months outside 2000-01..9998-12 with exit 2 and a readable message", async () => {

@@ -1,3 +1,4 @@
+import { exportJson } from "@bedrock-chargeback/api";
 import {
   BillingError,
   closePeriod,
@@ -115,10 +116,7 @@ export const periodsCommand: Command = {
           io.stdout(bytes);
         } else if (a.format === "csv") io.stdout(invoicesToCsv(list));
         else if (a.format === "focus") io.stdout(invoicesToFocusCsv(list));
-        else
-          io.stdout(
-            `${JSON.stringify(list, (_k, v: unknown) => (typeof v === "bigint" ? formatMicros(v) : v), 2)}\n`,
-          );
+        else io.stdout(`${JSON.stringify(exportJson(m, a.tenant, list), null, 2)}\n`);
         return 0;
       } finally {
         db.$client.close();
