@@ -166,6 +166,40 @@ describe("reading a read-only store", () => {
     }
   });
 
+  it("serves the API's reads from a store in a folder the user may not write", async () => {
+    const dir = tempDir("ro-serve-");
+    const db = join(dir, "store.db");
+    expect((await runCaptured(["ingest", "--path", corpus, "--db", db])).code).toBe(0);
+    chmodSync(db, 0o444);
+    chmodSync(dir, 0o555);
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "serve", "--db", db, "--port", "0"], {
+      cwd: REPO,
+      env: childProcessEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(AS_ROOT ? { uid: 65534, gid: 65534 } : {}),
+    });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (c: Buffer) => {
+          const m = /listening on (http:\/\/\S+)/.exec(c.toString());
+          if (m?.[1]) resolve(m[1]);
+        });
+        child.on("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+      });
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: "ok", db: "ok" });
+      expect(stderr).toContain(`note: the store ${db} is read-only here: the API serves reads`);
+    } finally {
+      child.kill("SIGTERM");
+      chmodSync(dir, 0o755);
+    }
+  });
+
   it("says plainly that a read-only store needs a migration", async () => {
     const dir = tempDir("ro-old-");
     const db = join(dir, "store.db");

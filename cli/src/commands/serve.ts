@@ -60,7 +60,7 @@ export const serveCommand: Command = {
     const db = openExistingStore(args.db ?? io.config.dbPath);
     if (db.$client.readonly)
       io.stderr(
-        `note: the store ${args.db ?? io.config.dbPath} is read-only here: the API serves reads; writes (keys, budgets, periods) fail\n`,
+        `note: the store ${args.db ?? io.config.dbPath} is read-only here: the API serves reads; writes (keys, budgets, periods) fail${db.$client.memory ? "; its folder is read-only too, so it is served from a snapshot taken now (restart to see later ingests)" : ""}\n`,
       );
     const server = await startServer({
       config: {
