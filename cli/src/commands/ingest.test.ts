@@ -256,7 +256,7 @@ describe("ingest from S3 when a fault outlasts the retries", () => {
     ]);
     const args = ["ingest", "--source", "s3", "--bucket", "logs", "--region", "us-east-1"];
     const fast = ["--endpoint", proxy.endpoint, "--db", db, "--retry-delay-ms", "1"];
-    const first = await runCaptured([...args, ...fast]);
+    const first = await runCaptured([...args, ...fast, "--metrics-dry-run"]);
     expect(first.code, first.stderr).toBe(1);
     expect(first.stdout).toContain(
       "ingest run 1: INCOMPLETE: some objects could not be read; run again to finish",
@@ -268,6 +268,8 @@ describe("ingest from S3 when a fault outlasts the retries", () => {
       /retried: {5}1 read\(s\) or listing page\(s\) failed and then succeeded:\n.*HTTP 503.*\(2 tries\)/,
     );
     expect(first.stderr).toContain("error: ingest incomplete: 1 object(s) could not be read");
+    // Left unread is a collector failure for the alarms.
+    expect(first.stderr).toMatch(/"name":"CollectorRunFailures".*"value":1,/);
 
     proxy.setRules([]);
     const second = await runCaptured([...args, ...fast]);

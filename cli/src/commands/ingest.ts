@@ -132,7 +132,13 @@ export const ingestCommand: Command = {
       }
       if (showProgress && io.stderrIsTTY) io.stderr("\n");
       io.stdout(args.format === "json" ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
-      await publishRunMetrics(io, db, { ...args, region: args.region }, { failed: false });
+      // Objects left unread count as a collector failure, so the alarm fires if it persists.
+      await publishRunMetrics(
+        io,
+        db,
+        { ...args, region: args.region },
+        { failed: summary.status === "incomplete" },
+      );
       if (summary.status === "incomplete") {
         io.stderr(
           `error: ingest incomplete: ${summary.objectsUnread} object(s) could not be read${summary.unlisted.length > 0 ? " and the listing is incomplete" : ""}; they are not in the ledger, so the next run reads them\n`,

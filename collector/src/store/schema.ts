@@ -160,7 +160,7 @@ export const ingestRuns = sqliteTable("ingest_runs", {
   location: text("location").notNull(),
   startedAt: text("started_at").notNull(),
   finishedAt: text("finished_at"),
-  /** running | ok | partial | failed | interrupted */
+  /** running | ok | partial | incomplete (objects left unread, listing incomplete) | failed | interrupted */
   status: text("status").notNull(),
   objects: integer("objects").notNull().default(0),
   objectsSkipped: integer("objects_skipped").notNull().default(0),
@@ -183,7 +183,7 @@ export const ingestedObjects = sqliteTable(
     key: text("key").notNull(),
     size: integer("size").notNull(),
     etag: text("etag"),
-    /** ok | partial (some lines quarantined) | rejected (nothing readable) */
+    /** ok | partial (some lines quarantined) | rejected (read, nothing usable); never an object that could not be read */
     status: text("status").notNull(),
     records: integer("records").notNull(),
     runId: integer("run_id").notNull(),
