@@ -152,7 +152,11 @@ export async function ingestObjects(options: IngestOptions): Promise<IngestSumma
     try {
       return await runIngest(options, runId, now);
     } catch (error) {
-      if (client.inTransaction) client.prepare("ROLLBACK").run();
+      try {
+        if (client.inTransaction) client.prepare("ROLLBACK").run();
+      } catch {
+        // Already undone by SQLite (as on a full disk); the original error is what to report.
+      }
       const failure = describeStoreFailure(error, client.name);
       try {
         client
