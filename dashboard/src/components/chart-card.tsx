@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
 import { useSession } from "../api/use-api";
 import { saveBlob } from "./download";
+import { TableScroll } from "./table-scroll";
 
 /**
  * A chart with its title, an accessible data table and its API source one click away
@@ -32,7 +33,7 @@ export function ChartCard(props: {
       <details open={props.openTable}>
         <summary>Data table and source</summary>
         <Source path={props.source} />
-        <div className="table-scroll">{props.table}</div>
+        <TableScroll label={`${props.title}: data table`}>{props.table}</TableScroll>
       </details>
     </section>
   );

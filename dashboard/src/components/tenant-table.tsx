@@ -12,6 +12,7 @@ import {
 import { NULL_VALUE, type ViewState, withFilter } from "../lib/view-state";
 import { Link } from "./nav";
 import { Sparkline } from "./sparkline";
+import { TableScroll } from "./table-scroll";
 
 const COLUMNS: { key: TenantSortKey; label: string; numeric: boolean }[] = [
   { key: "label", label: "Tenant", numeric: false },
@@ -55,7 +56,7 @@ export function TenantTable(props: {
           {visible.length} of {rows.length} tenants
         </span>
       </div>
-      <div className="table-scroll">
+      <TableScroll label="Tenants by cost">
         <table aria-label="Tenants by cost">
           <thead>
             <tr>
@@ -103,7 +104,7 @@ export function TenantTable(props: {
             ) : null}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       {visible.length > shown ? (
         <button type="button" onClick={() => setShown((n) => n + props.pageSize)}>
           Show {Math.min(props.pageSize, visible.length - shown)} more

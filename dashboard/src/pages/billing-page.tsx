@@ -5,6 +5,7 @@ import { asApiError, useApi, useSession } from "../api/use-api";
 import { saveBlob } from "../components/download";
 import { useNav } from "../components/nav";
 import { Empty, ErrorState, Loading } from "../components/states";
+import { TableScroll } from "../components/table-scroll";
 import { monthOf } from "../lib/dates";
 import { formatInstant, formatInt, formatMonth, shortModelName } from "../lib/format";
 import {
@@ -223,7 +224,7 @@ function InvoiceSummaries({
         {list.invoices.length} invoice{list.invoices.length === 1 ? "" : "s"}, together{" "}
         <strong data-testid="invoices-total">{formatUsdPrecise(total)}</strong>
       </p>
-      <div className="table-scroll">
+      <TableScroll label={`Invoices for ${formatMonth(list.month)}`}>
         <table aria-label={`Invoices for ${formatMonth(list.month)}`} data-testid="invoice-list">
           <thead>
             <tr>
@@ -259,7 +260,7 @@ function InvoiceSummaries({
             </tr>
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </>
   );
 }
@@ -331,7 +332,7 @@ function Invoice({ inv }: { inv: InvoiceResponse }) {
           billed on this invoice.
         </p>
       ) : null}
-      <div className="table-scroll">
+      <TableScroll label={`Invoice lines for ${inv.tenant}`}>
         <table aria-label={`Invoice lines for ${inv.tenant}`}>
           <thead>
             <tr>
@@ -361,7 +362,7 @@ function Invoice({ inv }: { inv: InvoiceResponse }) {
             </tr>
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </div>
   );
 }

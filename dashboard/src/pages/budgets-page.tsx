@@ -4,6 +4,7 @@ import type { ApiError } from "../api/client";
 import { asApiError, useApi, useSession } from "../api/use-api";
 import { BudgetBar } from "../components/budget-bar";
 import { Empty, ErrorState, Loading } from "../components/states";
+import { TableScroll } from "../components/table-scroll";
 import { parseThresholds, parseUsdInput } from "../lib/budgets";
 import { formatInt } from "../lib/format";
 import { isBudgetListResponse, isBudgetView } from "../lib/guards";
@@ -36,7 +37,7 @@ export function BudgetsPage() {
         ) : list.data.budgets.length === 0 ? (
           <Empty>No budgets yet.{canEdit ? " Create one below." : ""}</Empty>
         ) : (
-          <div className="table-scroll" style={{ maxHeight: "none" }}>
+          <TableScroll label="Budgets" maxHeight="none">
             <table aria-label="Budgets">
               <thead>
                 <tr>
@@ -56,7 +57,7 @@ export function BudgetsPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </section>
       {canEdit ? <CreateBudget onCreated={list.reload} /> : null}

@@ -5,6 +5,7 @@ import { ChartCard } from "../components/chart-card";
 import { BucketBar, Donut, HorizontalBars, StackedCostChart } from "../components/charts";
 import { Link, useNav } from "../components/nav";
 import { Empty, ErrorState, Loading } from "../components/states";
+import { TableScroll } from "../components/table-scroll";
 import { TenantTable } from "../components/tenant-table";
 import { cacheReadShare, type Slice, tokenBuckets, toSlices } from "../lib/breakdown";
 import { dayMs, monthRange, rangeMonth } from "../lib/dates";
@@ -560,7 +561,7 @@ function AttributionDetail({ a, view }: { a: AttributionResponse; view: ViewStat
           </button>
         </dd>
       </dl>
-      <div className="table-scroll" style={{ maxHeight: 200 }}>
+      <TableScroll label="Callers behind unattributed usage" maxHeight={200}>
         <table aria-label="Callers behind unattributed usage">
           <thead>
             <tr>
@@ -589,7 +590,7 @@ function AttributionDetail({ a, view }: { a: AttributionResponse; view: ViewStat
             )}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </div>
   );
 }
