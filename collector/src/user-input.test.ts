@@ -2,7 +2,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { monthsBetween, nextMonth, previousMonth } from "./billing/months";
 import { parseDimension } from "./dimensions";
-import { MAX_MONTH, MIN_MONTH, parseDay, parseDimensionList, parseMonth, parseTimeBound } from "./user-input";
+import {
+  MAX_GROUP_BY,
+  MAX_MONTH,
+  MIN_MONTH,
+  parseDay,
+  parseDimensionList,
+  parseMonth,
+  parseTimeBound,
+} from "./user-input";
 
 /** Strings near the valid shapes (digits, dashes, T, Z, colons) as well as anything at all. */
 const nearTime = fc.oneof(
@@ -102,6 +110,13 @@ describe("user input: days and hours", () => {
 });
 
 describe("user input: dimensions", () => {
+  it("takes every rollup dimension at once (the CLI contract: any combination)", () => {
+    const all = "account,region,tenant,application,cost_center,environment,team,model,model_id,scope";
+    expect(parseDimensionList(all)).toEqual({ ok: true, value: all.split(",") });
+    const tooMany = Array.from({ length: MAX_GROUP_BY + 1 }, (_, i) => `meta:k${i}`).join(",");
+    expect(parseDimensionList(tooMany)).toEqual({ ok: false, message: `at most ${MAX_GROUP_BY} dimensions` });
+  });
+
   it("object internals are not dimensions", () => {
     for (const name of OBJECT_INTERNALS) {
       expect(parseDimension(name), name).toBeUndefined();
@@ -110,7 +125,7 @@ describe("user input: dimensions", () => {
     }
   });
 
-  it("any comma list parses to known, distinct dimensions (≤ 6) that print back, or a readable error", () => {
+  it("any comma list parses to known, distinct dimensions (≤ MAX_GROUP_BY) that print back, or a readable error", () => {
     const names = fc.oneof(
       fc.constantFrom("tenant", "model", "user", "scope", "price_id", "meta:exp", ...OBJECT_INTERNALS),
       fc.string({ maxLength: 12 }),
@@ -119,11 +134,11 @@ describe("user input: dimensions", () => {
       fc.property(fc.array(names, { maxLength: 8 }), (parts) => {
         const r = parseDimensionList(parts.join(","));
         if (!r.ok) {
-          expect(r.message).toMatch(/^(unknown dimension|at most 6|.+ given twice)/);
+          expect(r.message).toMatch(/^(unknown dimension|at most 24|.+ given twice)/);
           return;
         }
         expect(new Set(r.value).size).toBe(r.value.length);
-        expect(r.value.length).toBeLessThanOrEqual(6);
+        expect(r.value.length).toBeLessThanOrEqual(MAX_GROUP_BY);
         for (const d of r.value) expect(parseDimension(d)).toBe(d);
         expect(parseDimensionList(r.value.join(","))).toEqual(r);
       }),

@@ -63,11 +63,12 @@ export function parseTimeBound(value: string): Parsed<string> {
 
 export const DIMENSION_NAMES =
   "tenant, application, cost_center, environment, team, model, region, account, model_id, scope, user, identity, meta:<key>";
-export const MAX_GROUP_BY = 6;
+/** Every standard dimension at once plus metadata keys; requestMetadata itself holds at most 16 keys. */
+export const MAX_GROUP_BY = 24;
 
 /**
  * A comma list of dimensions (`group_by`, `--by`): known names only (never an object internal such
- * as `constructor`), no repeats, at most six. @example parseDimensionList("tenant,model")
+ * as `constructor`), no repeats, at most MAX_GROUP_BY. @example parseDimensionList("tenant,model")
  */
 export function parseDimensionList(spec: string): Parsed<Dimension[]> {
   const out: Dimension[] = [];
