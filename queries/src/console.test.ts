@@ -7,19 +7,23 @@ describe("console collection", () => {
       "tokens-by-application",
       "tokens-by-tenant-application",
       "tokens-by-cost-center-team",
+      "application-environment",
       "hourly-trend",
       "daily-trend",
       "top-tenants",
       "top-users",
+      "recent-invocations",
       "large-requests",
       "output-size-distribution",
       "experiment-variants",
       "identity-application-tenant",
       "monthly-tenant-billing",
+      "application-detail",
+      "filtered-breakdown",
     ]);
     for (const q of CONSOLE_QUERIES) {
       for (const engine of ["logs-insights", "athena"] as const) {
-        const built = q[engine] ? buildConsoleQuery(q.name, engine) : undefined;
+        const built = q[engine] ? buildConsoleQuery(q.name, engine, q.example) : undefined;
         if (!built) continue;
         expect(built.columns.length).toBeGreaterThan(1);
         if (engine === "athena") {
@@ -33,8 +37,8 @@ describe("console collection", () => {
   it("builds tokens by tenant × application for Logs Insights", () => {
     expect(buildConsoleQuery("tokens-by-tenant-application", "logs-insights").text).toBe(
       `filter schemaType = "ModelInvocationLog"
-| fields requestMetadata.tenant_id as tenant, requestMetadata.application_name as application
-| stats count(*) as records, count(errorCode) as errors, sum(input.inputTokenCount) as input_tokens, sum(output.outputTokenCount) as output_tokens, sum(input.cacheReadInputTokenCount) as cache_read_tokens, sum(input.cacheWriteInputTokenCount) as cache_write_tokens, sum(coalesce(input.inputTokenCount, 0) + coalesce(output.outputTokenCount, 0) + coalesce(input.cacheReadInputTokenCount, 0) + coalesce(input.cacheWriteInputTokenCount, 0)) as total_tokens by tenant, application
+| fields requestMetadata.tenant_id as tenant, requestMetadata.application_name as application, least(strlen(coalesce(errorCode, "")), 1) as failed
+| stats sum(1 - failed) as requests, sum(failed) as errors, sum(input.inputTokenCount * (1 - failed)) as input_tokens, sum(output.outputTokenCount * (1 - failed)) as output_tokens, sum(input.cacheReadInputTokenCount * (1 - failed)) as cache_read_tokens, sum(input.cacheWriteInputTokenCount * (1 - failed)) as cache_write_tokens, sum((coalesce(input.inputTokenCount, 0) + coalesce(output.outputTokenCount, 0) + coalesce(input.cacheReadInputTokenCount, 0) + coalesce(input.cacheWriteInputTokenCount, 0)) * (1 - failed)) as total_tokens by tenant, application
 | sort total_tokens desc`,
     );
   });
@@ -52,7 +56,7 @@ describe("console collection", () => {
       minInputTokens: 50_000,
       top: 3,
     }).text;
-    expect(large).toContain("| filter input.inputTokenCount >= 50000");
+    expect(large).toContain("| filter isempty(errorCode) and input.inputTokenCount >= 50000");
     expect(large.endsWith("| sort input_tokens desc\n| dedup request_id\n| limit 3")).toBe(true);
     const ab = buildConsoleQuery("experiment-variants", "logs-insights", { experimentKey: "exp-id" }).text;
     expect(ab).toContain(
@@ -63,6 +67,40 @@ describe("console collection", () => {
     expect(billing).toContain("GROUP BY 1, 2, 3");
     expect(buildConsoleQuery("output-size-distribution", "athena", { bucketSize: 100 }).text).toContain(
       "(coalesce(output.outputTokenCount, 0) / 100) * 100 AS bucket_start",
+    );
+  });
+
+  it("puts every filter value in through quote, ANDed, and only where the query takes it", () => {
+    const value = `x" or 1=1 | y'z\\`;
+    const insights = buildConsoleQuery("filtered-breakdown", "logs-insights", {
+      tenant: value,
+      costCenter: "cc-1",
+      model: "us.m:0",
+    }).text;
+    expect(insights).toContain(
+      '| filter requestMetadata.tenant_id = "x\\" or 1=1 | y\'z\\\\" and requestMetadata.cost_center = "cc-1" and modelId = "us.m:0"\n',
+    );
+    const athena = buildConsoleQuery("filtered-breakdown", "athena", {
+      tenant: value,
+      environment: "prod",
+    }).text;
+    expect(athena).toContain(
+      "WHERE element_at(requestMetadata, 'tenant_id') = 'x\" or 1=1 | y''z\\'\n  AND element_at(requestMetadata, 'environment') = 'prod'\nGROUP BY 1, 2, 3, 4, 5",
+    );
+    // No filter given: no filter line, no WHERE.
+    expect(buildConsoleQuery("filtered-breakdown", "logs-insights").text).not.toContain("| filter");
+    expect(buildConsoleQuery("filtered-breakdown", "athena").text).not.toContain("WHERE element_at");
+    expect(buildConsoleQuery("application-detail", "athena", { application: "a'b" }).text).toContain(
+      "WHERE element_at(requestMetadata, 'application_name') = 'a''b'\nGROUP BY 1, 2",
+    );
+    expect(() => buildConsoleQuery("application-detail", "logs-insights")).toThrow(
+      "application-detail needs `application` (CLI: --application <value>)",
+    );
+    expect(() => buildConsoleQuery("top-users", "athena", { tenant: "t" })).toThrow(
+      "top-users takes no `tenant` filter; queries with filters: filtered-breakdown",
+    );
+    expect(() => buildConsoleQuery("filtered-breakdown", "logs-insights", { tenant: "a\nb" })).toThrow(
+      "control characters",
     );
   });
 

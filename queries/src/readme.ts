@@ -13,10 +13,22 @@ export function renderReadme(): string {
   const fence = (lang: string, text: string) => `\`\`\`${lang}\n${text}\n\`\`\``;
   const consoleSections = CONSOLE_QUERIES.map((q) => {
     const parts = [`### \`${q.name}\` — ${q.title}`, "", q.description, ""];
+    const example = q.example ?? {};
+    if (q.example) parts.push(`Example parameters: \`${JSON.stringify(q.example)}\`.`, "");
     if (q["logs-insights"])
-      parts.push("Logs Insights:", "", fence("", buildConsoleQuery(q.name, "logs-insights").text), "");
+      parts.push(
+        "Logs Insights:",
+        "",
+        fence("", buildConsoleQuery(q.name, "logs-insights", example).text),
+        "",
+      );
     if (q.athena)
-      parts.push("Athena:", "", fence("sql", buildConsoleQuery(q.name, "athena", EXAMPLE_WINDOW).text), "");
+      parts.push(
+        "Athena:",
+        "",
+        fence("sql", buildConsoleQuery(q.name, "athena", { ...example, ...EXAMPLE_WINDOW }).text),
+        "",
+      );
     return parts.join("\n");
   });
   return `# @bedrock-chargeback/queries
@@ -24,7 +36,11 @@ export function renderReadme(): string {
 Every query the system asks Logs Insights and Athena, as typed builders: a zod params schema →
 query text → a row schema that validates what AWS returns. The collector runs the rollups; users
 paste the console collection into the CloudWatch / Athena consoles, or run it with
-\`chargeback query <name> [--engine logs-insights|athena] [--print]\`.
+\`chargeback query <name> [--engine logs-insights|athena] [--print]\`. Filters (\`--application\`,
+\`--tenant\`, \`--environment\`, \`--cost-center\`, \`--model\`) apply only to the queries that take them
+(\`application-detail\`, \`filtered-breakdown\`); elsewhere they are refused, never ignored. Both engines
+return the same columns with the same meaning (a failed call is an error, not a request, and has no
+tokens); Logs Insights does not dedupe by requestId (see below).
 
 This file is generated from the builders (\`npx tsx queries/scripts/write-readme.ts\`);
 \`src/readme.test.ts\` fails when it is stale. Examples use the default metadata mapping
@@ -54,8 +70,12 @@ ${fence("sql", buildAthenaDdl({ bucket: "acme-bedrock-logs", keyPrefix: "bedrock
 
 ### Logs Insights: hourly rollup
 
-Four token buckets, records and errors (\`count(errorCode)\`; requests = records − errors) by
-\`bin(1h)\` and the rollup dimensions. Time range comes from StartQuery (epoch seconds, both ends
+Four token buckets, records and errors by
+\`bin(1h)\` and the rollup dimensions. A call failed when \`errorCode\` is present and non-empty,
+as Athena and the raw path read it: \`failed\` is that as 0/1 (\`least(strlen(coalesce(errorCode, "")), 1)\`),
+errors = \`sum(failed)\`, requests = records − errors, and a failed call's tokens are multiplied by 0
+(docs/rules.md rule 8). Not \`count(errorCode)\`: it counts every record that has the field, \`""\`
+included. Time range comes from StartQuery (epoch seconds, both ends
 inclusive: a window \`[a, b)\` is sent as \`startTime=a, endTime=b−1\`). Logs Insights returns at
 most \`limit\` rows and cannot page, so the collector splits any window that returns \`limit\` rows
 in halves (down to 1 hour, then fails naming the window).

@@ -45,6 +45,11 @@ const argsSchema = z.object({
   bucketSize: z.coerce.number().int().min(1).optional(),
   experimentKey: z.string().optional(),
   variantKey: z.string().optional(),
+  application: z.string().min(1).optional(),
+  tenant: z.string().min(1).optional(),
+  environment: z.string().min(1).optional(),
+  costCenter: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
   metadataKeys: z.string().default(""),
   logGroup: z.array(z.string().min(1)).max(50).default([]),
   limit: z.coerce.number().int().min(1).max(10_000).default(10_000),
@@ -137,6 +142,7 @@ export const queryCommand: Command = {
   usage:
     "chargeback query --list | chargeback query <name> [--engine logs-insights|athena] [--print]\n" +
     "       [--from YYYY-MM-DD[THH:00:00Z]] [--to …] [--top N] [--min-input-tokens N] [--bucket-size N] [--experiment-key k] [--variant-key k]\n" +
+    "       [--application a] [--tenant t] [--environment e] [--cost-center c] [--model id] (filters: application-detail, filtered-breakdown)\n" +
     "       [--log-group <name> …] [--limit N] | [--workgroup wg] [--output-location s3://…] [--database db] [--table t]\n" +
     "       [--metadata-keys tenant=<key>,…] [--region r] [--endpoint url] [--format table|json]\n" +
     "       names: the console collection (--list), rollup, rollup-facets, athena-ddl (--bucket --account --region [--key-prefix])",
@@ -156,6 +162,11 @@ export const queryCommand: Command = {
         "bucket-size": { type: "string" },
         "experiment-key": { type: "string" },
         "variant-key": { type: "string" },
+        application: { type: "string" },
+        tenant: { type: "string" },
+        environment: { type: "string" },
+        "cost-center": { type: "string" },
+        model: { type: "string" },
         "metadata-keys": { type: "string" },
         "log-group": { type: "string", multiple: true },
         limit: { type: "string" },
@@ -208,6 +219,11 @@ export const queryCommand: Command = {
           ...(args.bucketSize === undefined ? {} : { bucketSize: args.bucketSize }),
           ...(args.experimentKey === undefined ? {} : { experimentKey: args.experimentKey }),
           ...(args.variantKey === undefined ? {} : { variantKey: args.variantKey }),
+          ...(args.application === undefined ? {} : { application: args.application }),
+          ...(args.tenant === undefined ? {} : { tenant: args.tenant }),
+          ...(args.environment === undefined ? {} : { environment: args.environment }),
+          ...(args.costCenter === undefined ? {} : { costCenter: args.costCenter }),
+          ...(args.model === undefined ? {} : { model: args.model }),
         });
         text = built.text;
         columns = built.columns;

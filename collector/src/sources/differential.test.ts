@@ -404,12 +404,12 @@ describe("mutations of the query text are caught by the differential comparison"
     const truth = corpusTotals(uniqueEvents);
     const swap = (q: string) =>
       mutation(
-        "sum(input.cacheWriteInputTokenCount) as cache_write_tokens",
-        "sum(input.cacheReadInputTokenCount) as cache_write_tokens",
+        "sum(input.cacheWriteInputTokenCount * (1 - failed)) as cache_write_tokens",
+        "sum(input.cacheReadInputTokenCount * (1 - failed)) as cache_write_tokens",
       )(
         mutation(
-          "sum(input.cacheReadInputTokenCount) as cache_read_tokens",
-          "sum(input.cacheWriteInputTokenCount) as cache_read_tokens",
+          "sum(input.cacheReadInputTokenCount * (1 - failed)) as cache_read_tokens",
+          "sum(input.cacheWriteInputTokenCount * (1 - failed)) as cache_read_tokens",
         )(q),
       );
     const found = await collectMutated("logs-insights", swap);
@@ -425,7 +425,7 @@ describe("mutations of the query text are caught by the differential comparison"
     const truth = corpusTotals(uniqueEvents);
     const found = await collectMutated(
       "logs-insights",
-      mutation("count(errorCode) as errors", "count(*) as errors"),
+      mutation("sum(failed) as errors", "count(*) as errors"),
     );
     expect(found).toContain(`[] requests: raw ${truth.requests}, logs-insights 0`);
     expect(found).toContain(`[] errors: raw ${truth.errors}, logs-insights ${truth.requests + truth.errors}`);

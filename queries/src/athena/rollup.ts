@@ -49,7 +49,7 @@ export function qualifiedTable(database: string, table: string): string {
 export function athenaRecordsCte(p: z.output<typeof athenaRollupParamsSchema>): string {
   const lit = (v: string) => quote(v, "athena-string");
   return `WITH copies AS (
-  SELECT accountId, region, requestId, modelId, errorCode, identity, requestMetadata, input, output,
+  SELECT accountId, region, requestId, operation, modelId, errorCode, identity, requestMetadata, input, output,
          from_iso8601_timestamp("timestamp") AS ts,
          row_number() OVER (PARTITION BY requestId ORDER BY datehour, "timestamp") AS copy
   FROM ${qualifiedTable(p.database, p.table)}

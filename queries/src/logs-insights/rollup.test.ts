@@ -19,13 +19,14 @@ describe("Logs Insights rollup query", () => {
          requestMetadata.cost_center as cost_center,
          requestMetadata.environment as environment,
          requestMetadata.team as team,
-         modelId as model_id
+         modelId as model_id,
+         least(strlen(coalesce(errorCode, "")), 1) as failed
 | stats count(*) as records,
-        count(errorCode) as errors,
-        sum(input.inputTokenCount) as input_tokens,
-        sum(output.outputTokenCount) as output_tokens,
-        sum(input.cacheReadInputTokenCount) as cache_read_tokens,
-        sum(input.cacheWriteInputTokenCount) as cache_write_tokens
+        sum(failed) as errors,
+        sum(input.inputTokenCount * (1 - failed)) as input_tokens,
+        sum(output.outputTokenCount * (1 - failed)) as output_tokens,
+        sum(input.cacheReadInputTokenCount * (1 - failed)) as cache_read_tokens,
+        sum(input.cacheWriteInputTokenCount * (1 - failed)) as cache_write_tokens
   by bin(1h), account, aws_region, tenant, application, cost_center, environment, team, model_id`);
   });
 

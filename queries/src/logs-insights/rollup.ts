@@ -4,7 +4,9 @@
  *
  * Dedupe: Logs Insights QL allows only `limit` after `dedup`, so a `stats` rollup cannot dedupe
  * by requestId (CloudWatch delivery writes one event per invocation). Athena's rollup dedupes.
- * Errors: `count(errorCode)` counts records whose errorCode is present; requests = records − errors.
+ * Errors: `failed` is 1 when errorCode is present and non-empty (Athena's and the raw path's
+ * meaning, docs/rules.md rule 8); errors = sum(failed), requests = records − errors, and a failed
+ * call's token counts are multiplied by 0.
  */
 import { z } from "zod";
 import {
@@ -26,6 +28,18 @@ export type InsightsRollupParams = z.input<typeof insightsRollupParamsSchema>;
 
 const meta = (key: string) => quote(`requestMetadata.${key}`, "insights-field");
 
+/**
+ * 1 for a failed call (errorCode present and non-empty), else 0. Not `count(errorCode)`: that
+ * counts every record that has the field, `""` included (docs/aws-facts.md §4). strlen, least and
+ * coalesce are documented to return numbers; `isempty` returns a Boolean, unfit for arithmetic.
+ */
+export const INSIGHTS_FAILED_FIELD = `least(strlen(coalesce(errorCode, ${quote("", "insights-string")})), 1) as failed`;
+
+/** `sum(<field> * (1 - failed))`: the field's sum over successful calls only (docs/rules.md rule 8). */
+export function insightsSuccessSum(expr: string): string {
+  return `sum(${expr} * (1 - failed))`;
+}
+
 function dimensionFields(keys: z.infer<typeof metadataKeysSchema>): string[] {
   return [
     "accountId as account",
@@ -36,6 +50,7 @@ function dimensionFields(keys: z.infer<typeof metadataKeysSchema>): string[] {
     `${meta(keys.environment)} as environment`,
     `${meta(keys.team)} as team`,
     "modelId as model_id",
+    INSIGHTS_FAILED_FIELD,
   ];
 }
 
@@ -43,11 +58,11 @@ const GROUP_DIMENSIONS = "account, aws_region, tenant, application, cost_center,
 
 const STATS = [
   "count(*) as records",
-  "count(errorCode) as errors",
-  "sum(input.inputTokenCount) as input_tokens",
-  "sum(output.outputTokenCount) as output_tokens",
-  "sum(input.cacheReadInputTokenCount) as cache_read_tokens",
-  "sum(input.cacheWriteInputTokenCount) as cache_write_tokens",
+  "sum(failed) as errors",
+  `${insightsSuccessSum("input.inputTokenCount")} as input_tokens`,
+  `${insightsSuccessSum("output.outputTokenCount")} as output_tokens`,
+  `${insightsSuccessSum("input.cacheReadInputTokenCount")} as cache_read_tokens`,
+  `${insightsSuccessSum("input.cacheWriteInputTokenCount")} as cache_write_tokens`,
 ].join(",\n        ");
 
 const FILTER = `filter schemaType = ${quote("ModelInvocationLog", "insights-string")} and ispresent(modelId)`;

@@ -85,7 +85,8 @@ const window = { from: "2026-03-02T10:00:00Z", to: "2026-03-02T12:00:00Z" };
 
 describe("translateTrino", () => {
   it("applies every translation and leaves the rest of the text alone", () => {
-    const sql = buildAthenaFacetSql(window);
+    // The facet rollup uses every translation but to_iso8601, which the console's record listings use.
+    const sql = `${buildAthenaFacetSql(window)}\n-- SELECT to_iso8601(ts)`;
     const out = translateTrino(sql);
     for (const t of TRANSLATIONS) {
       expect(sql).toMatch(t.pattern);
@@ -98,14 +99,14 @@ describe("translateTrino", () => {
   });
 
   it("refuses functions and syntax without a checked translation", () => {
-    expect(() => translateTrino("SELECT to_iso8601(ts) FROM t")).toThrow(/to_iso8601/);
+    expect(() => translateTrino("SELECT from_unixtime(0) FROM t")).toThrow(/from_unixtime/);
     expect(() => translateTrino("SELECT json_extract_scalar(x, '$.a') FROM t")).toThrow(
       /json_extract_scalar/,
     );
     expect(() => translateTrino("SELECT date_format(ts, '%Y-%m-%d %H:%i') FROM t")).toThrow(/%i/);
     expect(() => translateTrino("SELECT x FROM t CROSS JOIN UNNEST(a) AS u (x)")).toThrow(/UNNEST/);
     // Function names inside string literals are data, not calls.
-    expect(translateTrino("SELECT 'to_iso8601(' AS x")).toBe("SELECT 'to_iso8601(' AS x");
+    expect(translateTrino("SELECT 'from_unixtime(' AS x")).toBe("SELECT 'from_unixtime(' AS x");
   });
 });
 
@@ -185,6 +186,15 @@ describe("the rollup SQL on DuckDB", () => {
       "2026-03-02 user=u1 requests=4 errors=1 in=115",
       "2026-03-02 user=u2 requests=1 errors=0 in=1000",
     ]);
+  });
+});
+
+describe("Trino meanings the console queries rely on", () => {
+  it("divides integers as Trino does (truncating) and renders to_iso8601 as a UTC instant", async () => {
+    const [, row] = await engine.run(
+      "SELECT 300 / 256 AS bucket, to_iso8601(from_iso8601_timestamp('2026-03-02T10:15:00.123Z')) AS t, to_iso8601(from_iso8601_timestamp('2026-03-02T10:15:00Z')) AS u",
+    );
+    expect(row).toEqual(["1", "2026-03-02T10:15:00.123Z", "2026-03-02T10:15:00.000Z"]);
   });
 });
 

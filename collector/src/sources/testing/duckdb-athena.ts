@@ -44,6 +44,15 @@ export const TRANSLATIONS: readonly Translation[] = [
       "allowed: checkFormats refuses the others, e.g. %i, which strftime reads differently).",
   },
   {
+    trino: "to_iso8601(ts)",
+    pattern: /\bto_iso8601\(/g,
+    replace: "athena_to_iso8601(",
+    why:
+      "Trino renders a timestamp(3) with time zone as ISO 8601 with milliseconds; DuckDB's strftime with " +
+      "%g (milliseconds) writes the same digits for a UTC instant (the session time zone is UTC). Tests " +
+      "compare the instant, not the zone suffix, which Trino takes from the record's own offset.",
+  },
+  {
     trino: "CROSS JOIN UNNEST(ARRAY[a…], ARRAY[b…]) AS f (x, y)",
     pattern: /CROSS JOIN UNNEST\((ARRAY\[[^\]]*\]), (ARRAY\[[^\]]*\])\) AS (\w+) \((\w+), (\w+)\)/g,
     replace: "CROSS JOIN LATERAL (SELECT unnest($1) AS $4, unnest($2) AS $5) AS $3",
@@ -73,7 +82,15 @@ const MACROS = [
   "CREATE MACRO athena_from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)",
   "CREATE MACRO athena_element_at(m, k) AS m[k]",
   "CREATE MACRO athena_date_format(t, f) AS strftime(t, f)",
+  "CREATE MACRO athena_to_iso8601(t) AS strftime(t, '%Y-%m-%dT%H:%M:%S.%gZ')",
 ];
+
+/**
+ * Connection settings that give DuckDB Trino's meaning. integer_division: Trino's `/` on two
+ * integers truncates (bigint / integer → bigint); DuckDB's `/` divides in floating point unless
+ * this is set (output-size-distribution's buckets depend on it).
+ */
+const SETTINGS = ["SET TimeZone = 'UTC'", "SET integer_division = true"];
 
 /** date_format patterns may use only the specifiers both engines read alike. */
 function checkFormats(sql: string): void {
@@ -169,7 +186,7 @@ export async function createDuckAthena(
   if (files.length === 0) throw new Error("createDuckAthena: no log objects");
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
-  await connection.run("SET TimeZone = 'UTC'");
+  for (const setting of SETTINGS) await connection.run(setting);
   for (const macro of MACROS) await connection.run(macro);
   const ddl = buildAthenaDdl({
     database,

@@ -59,7 +59,7 @@ const cells = (row: { field: string; value: string }[]) =>
   Object.fromEntries(row.map((c) => [c.field, c.value]));
 
 describe("evaluateInsightsQuery", () => {
-  it("runs the hourly rollup query: bins, sums, count(errorCode), absent fields left out", () => {
+  it("runs the hourly rollup query: bins, sums, the failed flag, absent fields left out", () => {
     const out = evaluateInsightsQuery(buildInsightsRollupQuery(), EVENTS, HOUR_10, HOUR_10 + 7199, 10_000);
     expect(out.map(cells)).toEqual([
       {
@@ -115,8 +115,8 @@ describe("evaluateInsightsQuery", () => {
   it("a changed stats line changes the answer", () => {
     const query = buildInsightsRollupQuery();
     const swapped = query.replace(
-      "sum(input.cacheReadInputTokenCount) as cache_read_tokens",
-      "sum(input.cacheWriteInputTokenCount) as cache_read_tokens",
+      "sum(input.cacheReadInputTokenCount * (1 - failed)) as cache_read_tokens",
+      "sum(input.cacheWriteInputTokenCount * (1 - failed)) as cache_read_tokens",
     );
     expect(swapped).not.toBe(query);
     const [row] = evaluateInsightsQuery(swapped, EVENTS, HOUR_10, HOUR_10 + 3599, 10_000).map(cells);
@@ -125,7 +125,10 @@ describe("evaluateInsightsQuery", () => {
 
   it("runs the console queries' sort, dedup, limit, arithmetic and @timestamp", () => {
     const q = (name: string, params: ConsoleParamsInput = {}) => ({
-      insights: buildConsoleQuery(name, "logs-insights", params).text,
+      insights: buildConsoleQuery(name, "logs-insights", {
+        ...CONSOLE_QUERIES.find((c) => c.name === name)?.example,
+        ...params,
+      }).text,
     });
     const withInsights = CONSOLE_QUERIES.filter((c) => c["logs-insights"]);
     expect(withInsights.length).toBeGreaterThan(5);
@@ -165,7 +168,9 @@ describe("evaluateInsightsQuery", () => {
       "filter x = 1 | parse @message 'a*b' as a, b",
       "stats pct(x, 50) as p",
       "stats count(*) as n by bin(1w)",
-      "fields strlen(x) as n",
+      "fields toupper(x) as n",
+      "fields isempty(1) as n",
+      "fields strlen(1) as n",
       "filter x like /abc/",
       "stats sum(x) as s, y",
       "fields x + 1",

@@ -5,7 +5,9 @@
  *
  * The subset our builders emit: `filter`, `fields … as …`, `stats count(*)|count(e)|sum|min|max|
  * avg … as … by bin(N unit) | e [as a]`, `sort … asc|desc`, `dedup`, `limit`; expressions with
- * and / or / not, = != < <= > >=, + - * /, ispresent(), coalesce(), floor(). Anything else
+ * and / or / not, = != < <= > >=, + - * /, ispresent(), coalesce(), floor(), and the string
+ * functions isempty(field) (Boolean: missing or ""), strlen(s) (code points) and least(a, …)
+ * (a number; absent when an argument is), as CWL_QuerySyntax documents them. Anything else
  * throws, so a query change the evaluator does not understand fails instead of being ignored.
  * Assumed where the docs are silent: a record whose `by` field is absent still counts, in a
  * group whose row leaves that field out (unattributed usage stays visible).
@@ -115,7 +117,7 @@ function tokenize(text: string): Token[] {
 }
 
 const KEYWORDS = new Set(["and", "or", "not", "as", "by", "asc", "desc"]);
-const FUNCTIONS = new Set(["ispresent", "coalesce", "floor", "bin"]);
+const FUNCTIONS = new Set(["ispresent", "coalesce", "floor", "bin", "isempty", "strlen", "least"]);
 const AGGREGATES = new Set(["count", "sum", "min", "max", "avg"]);
 
 class Parser {
@@ -455,6 +457,25 @@ function evaluate(expr: Expr, row: Row): unknown {
         if (args.length !== 1 || args[0]?.kind !== "field")
           throw new InsightsSyntaxError("ispresent() takes one field");
         return present(evaluate(args[0], row));
+      }
+      if (expr.name === "isempty") {
+        if (args.length !== 1 || args[0]?.kind !== "field")
+          throw new InsightsSyntaxError("isempty() takes one field");
+        const v = evaluate(args[0], row);
+        return !present(v) || v === "";
+      }
+      if (expr.name === "strlen") {
+        if (args.length !== 1) throw new InsightsSyntaxError("strlen() takes one argument");
+        const v = evaluate(args[0] ?? { kind: "lit", value: undefined }, row);
+        if (!present(v)) return undefined;
+        if (typeof v !== "string") throw new InsightsSyntaxError(`strlen() of a ${typeof v}`);
+        return [...v].length;
+      }
+      if (expr.name === "least") {
+        if (args.length < 1) throw new InsightsSyntaxError("least() takes numbers");
+        const values = args.map((a) => toNumber(evaluate(a, row)));
+        const numbers = values.filter((v): v is number => v !== undefined);
+        return numbers.length === values.length ? Math.min(...numbers) : undefined;
       }
       if (expr.name === "coalesce") {
         for (const a of args) {
