@@ -2,6 +2,7 @@
  * The dashboard in Debian chromium against the real API on simulated data: every figure checked
  * here is compared with the same API route fetched by the test.
  */
+import { execFileSync } from "node:child_process";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { InvoiceResponse } from "@bedrock-chargeback/api";
@@ -21,6 +22,7 @@ import {
 import { formatUsd, formatUsdPrecise, parseMicros } from "../src/lib/money";
 import { csvColumn } from "./csv";
 import { DASHBOARD, months, type Stack, startStack } from "./harness";
+import { axeViolations, LAYOUT_SCREENSHOTS, overflow, settle, WIDTHS } from "./layout";
 
 const SCREENSHOTS = join(DASHBOARD, "e2e", "screenshots");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -87,8 +89,48 @@ const kpi = (page: Page, id: string) => page.getByTestId(`kpi-${id}-value`);
 const nav = (page: Page, name: string) =>
   page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name, exact: true });
 
+/** Entries in a zip, from its end-of-central-directory record (fflate writes no comment). */
+function zipEntries(zip: Buffer): number {
+  const eocd = zip.length - 22;
+  if (zip.readUInt32LE(eocd) !== 0x06054b50) throw new Error("not a zip without comment");
+  return zip.readUInt16LE(eocd + 10);
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Each page at every width: loaded once (every load costs the key ~10 API requests under the
+ * API's rate limit), then resized through the widths, as a window or a rotated phone would be.
+ * At each width: no horizontal page scroll (the elements sticking out are named), a full-page
+ * screenshot, and axe-core at 390, 1,024 and 1,440 px. Returns every problem found.
+ */
+async function checkPages(page: Page, who: string, pages: [name: string, path: string][]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [name, path] of pages) {
+    await page.setViewportSize({ width: WIDTHS[0], height: 900 });
+    await page.goto(`${stack.url}${path}`);
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      await settle(page);
+      const o = await overflow(page);
+      if (o.scrollWidth > o.innerWidth)
+        problems.push(
+          `${name} at ${width} px: scrollWidth ${o.scrollWidth} > ${o.innerWidth}: ${o.culprits.join(", ")}`,
+        );
+      await page.screenshot({
+        path: join(LAYOUT_SCREENSHOTS, `${who}-${name}-${width}.png`),
+        fullPage: true,
+      });
+      if (width === 390 || width === 1024 || width === 1440)
+        for (const v of await axeViolations(page)) problems.push(`${name} at ${width} px: ${v}`);
+    }
+  }
+  return problems;
+}
+
 beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
+  await mkdir(LAYOUT_SCREENSHOTS, { recursive: true });
   const [s, b] = await Promise.all([
     startStack(),
     chromium.launch({
@@ -475,4 +517,68 @@ describe("dashboard in chromium against the real API", () => {
     await shot(page, "sign-in");
     await context.close();
   });
+
+  it("billing: the invoice PDF and the zip of every tenant's PDFs download; the PDF's total is the API's", async () => {
+    const { context, page } = await signedIn(keys.finance);
+    const invoice = await api(
+      keys.finance,
+      `/v1/periods/${m.thisMonth}/invoices/${encodeURIComponent(tenantA)}`,
+      isInvoiceResponse,
+    );
+    const list = await api(keys.finance, `/v1/periods/${m.thisMonth}/invoices`, isInvoiceListResponse);
+    await page.goto(`${stack.url}/billing?month=${m.thisMonth}&invoice=${encodeURIComponent(tenantA)}`);
+    await expect
+      .poll(() => page.getByTestId("invoice-total").textContent())
+      .toBe(formatUsdPrecise(invoice.total_usd));
+    const [pdf] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: `Download ${tenantA}'s invoice as PDF` }).click(),
+    ]);
+    expect(pdf.suggestedFilename()).toMatch(
+      new RegExp(`^INV-${m.thisMonth.replace("-", "")}-[0-9A-F]{12}-${escapeRe(tenantA)}\\.pdf$`),
+    );
+    const text = execFileSync("pdftotext", ["-layout", await pdf.path(), "-"], { encoding: "utf8" });
+    expect(text).toMatch(new RegExp(`Total USD\\s+${escapeRe(invoice.total_usd)}\\s*$`, "m"));
+    expect(text).toMatch(
+      new RegExp(`Subtotal \\(usage \\+ adjustments\\)\\s+${escapeRe(invoice.subtotal_usd)}\\s*$`, "m"),
+    );
+    expect(text).toContain(invoice.status === "closed" ? "FINAL" : "DRAFT");
+    expect(text).toContain(`Tenant id: ${tenantA}`);
+
+    const [zip] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download all invoices as PDFs in one zip" }).click(),
+    ]);
+    expect(zip.suggestedFilename()).toBe(`invoices-${m.thisMonth}.zip`);
+    const bytes = await readFile(await zip.path());
+    expect(bytes.subarray(0, 4).toString("latin1")).toBe("PK\x03\x04");
+    expect(zipEntries(bytes)).toBe(list.invoices.length);
+    await context.close();
+  }, 180_000);
+
+  it("every page from 360 to 1,920 px wide, signed out and as admin: no sideways page scroll, no serious or critical axe violation", async () => {
+    const context = await browser.newContext({ locale: "en-US", timezoneId: "UTC" });
+    const signIn = await checkPages(await context.newPage(), "signed-out", [["sign-in", "/"]]);
+    await context.close();
+    const { context: admin, page } = await signedIn(keys.admin);
+    const problems = await checkPages(page, "admin", [
+      ["overview", "/"],
+      ["tenants", "/tenants"],
+      ["billing", `/billing?month=${m.thisMonth}&invoice=${encodeURIComponent(tenantA)}`],
+      ["budgets", "/budgets"],
+    ]);
+    expect([...signIn, ...problems]).toEqual([]);
+    await admin.close();
+  }, 300_000);
+
+  it("every page from 360 to 1,920 px wide as a tenant: no sideways page scroll, no serious or critical axe violation", async () => {
+    const { context, page } = await signedIn(keys.tenantA);
+    const problems = await checkPages(page, "tenant", [
+      ["overview", "/"],
+      ["billing", `/billing?month=${m.thisMonth}`],
+      ["budgets", "/budgets"],
+    ]);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 300_000);
 });
