@@ -3,7 +3,7 @@
  * invoices out; it never adds anything up: every figure is the invoice's own, through the same
  * `invoiceLineRecord` mapping as the JSON, CSV and FOCUS exports, and `formatMicros` for totals.
  * Text is set in DejaVu Sans (embedded, subset), so tenant and issuer names in Latin, Greek,
- * Cyrillic, Hebrew or Arabic script print as written; CJK has no glyphs in it (see docs/invoices.md).
+ * Cyrillic, Hebrew or Arabic script print as written; CJK has no glyphs in it (docs/adr/0006-invoice-pdf.md).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
