@@ -77,8 +77,12 @@ const fixtureRecord = (
 const FIXTURE = [
   // errorCode "": a success for Athena and the raw path (normalize.ts), so for every path.
   fixtureRecord(1, "01:00.000", { errorCode: "" }),
-  // A failed call that still carries token counts: an error with no tokens (docs/rules.md rule 8).
-  fixtureRecord(2, "02:00.000", { errorCode: "ThrottlingException" }),
+  // A failed call that still carries token counts: an error with no tokens (docs/rules.md rule 8);
+  // its input count beats every simulated one, so a large-requests that kept failures would list it.
+  fixtureRecord(2, "02:00.000", {
+    errorCode: "ThrottlingException",
+    input: { inputTokenCount: 200_000, cacheReadInputTokenCount: 20, cacheWriteInputTokenCount: 40 },
+  }),
   // Matches the tenant but not environment=production, then not the model: ANDed filters drop them.
   fixtureRecord(3, "03:00.000", {}, fixtureMeta({ environment: "staging" })),
   fixtureRecord(4, "04:00.000", { modelId: "us.amazon.nova-pro-v1:0" }),
@@ -722,6 +726,15 @@ describe("mutated query texts fail the comparison", () => {
     expect(found.join("\n")).toContain(
       'unexpected {"application":"it\'s the \\"app\\"","tenant":"o\'brien \\"q\\"","environment":"production","cost_center":"cc-fixture","model_id":"us.amazon.nova-pro-v1:0"',
     );
+  });
+
+  it("Athena: large-requests lists failed calls too", async () => {
+    const found = await differences(
+      checkOf("large-requests", `minInputTokens ${LARGE_MIN}, top N untied`),
+      "athena",
+      mutation("WHERE NOT failed AND ", "WHERE "),
+    );
+    expect(found.join("\n")).toContain('"request_id":"fixture-2"');
   });
 
   it("Athena: application-detail's filter compared with another application", async () => {
