@@ -163,6 +163,35 @@ describe("evaluateInsightsQuery", () => {
     ]);
   });
 
+  it('isempty, strlen and least: an errorCode of "" is empty, missing is empty, a code is not', () => {
+    const three = [
+      event("2026-03-02T10:00:00Z", { errorCode: "" }),
+      event("2026-03-02T10:00:01Z", {}),
+      event("2026-03-02T10:00:02Z", { errorCode: "ThrottlingException" }),
+    ];
+    const out = evaluateInsightsQuery(
+      'fields isempty(errorCode) as empty, strlen(errorCode) as n, least(strlen(coalesce(errorCode, "")), 1) as failed, least(2, x) as none',
+      three,
+      HOUR_10,
+      HOUR_10 + 3599,
+      10,
+    ).map(cells);
+    expect(out).toEqual([
+      { empty: "true", n: "0", failed: "0" },
+      { empty: "true", failed: "0" },
+      { empty: "false", n: "19", failed: "1" },
+    ]);
+    expect(
+      evaluateInsightsQuery(
+        "filter isempty(errorCode) | stats count(*) as ok",
+        three,
+        HOUR_10,
+        HOUR_10 + 3599,
+        10,
+      ),
+    ).toEqual([[{ field: "ok", value: "2" }]]);
+  });
+
   it("throws on syntax outside the subset instead of ignoring it", () => {
     const bad = [
       "filter x = 1 | parse @message 'a*b' as a, b",
