@@ -138,8 +138,12 @@ function startServer(
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(seen);
       if (m?.[1]) {
         proc.stderr?.off("data", onData);
-        proc.stderr?.resume(); // drain the request log
-        done({ proc, url: m[1] });
+        // Drain the request log, keeping its tail: why the server died, if it does.
+        let tail = "";
+        proc.stderr?.on("data", (chunk: Buffer) => {
+          tail = (tail + chunk.toString()).slice(-4000);
+        });
+        done({ proc, url: m[1], tail: () => tail });
       }
       if (seen.length > 100_000) seen = seen.slice(-10_000);
     };
@@ -208,7 +212,8 @@ type Run = {
   ok: number;
   limited: number;
   failed: number;
-  died: boolean;
+  /** Why the server stopped during the attack, or null. */
+  died: string | null;
   peakMb: number;
   startMb: number;
   endMb: number | null;
@@ -226,11 +231,12 @@ async function attack(
   const requests = Number(opts.requests);
   const deadline = performance.now() + Number(opts.seconds) * 1000;
   const days = Number(opts.days);
-  const { proc, url } = await startServer(root, dbPath, heapMb);
+  const { proc, url, tail } = await startServer(root, dbPath, heapMb);
   const pid = proc.pid ?? 0;
-  let died = false;
-  proc.once("exit", () => {
-    died = true;
+  let died: string | null = null;
+  // "close", not "exit": by then stderr (where V8 reports a heap OOM) is read to the end.
+  proc.once("close", (code, signal) => {
+    died = /heap out of memory/i.test(tail()) ? "heap out of memory" : `exit ${code ?? signal}`;
   });
   const startMb = rssMb(pid) ?? 0;
   let peakMb = startMb;
@@ -244,7 +250,7 @@ async function attack(
     ok: 0,
     limited: 0,
     failed: 0,
-    died: false,
+    died: null,
     peakMb: 0,
     startMb,
     endMb: null,
@@ -270,7 +276,7 @@ async function attack(
   run.peakMb = Math.max(peakMb, run.endMb ?? 0);
   if (!died) {
     await new Promise<void>((done) => {
-      proc.once("exit", () => done());
+      proc.once("close", () => done());
       proc.kill("SIGTERM");
     });
   }
@@ -309,7 +315,7 @@ async function main(): Promise<void> {
     `|---|---|---|---|---|---|---|---|---|---|`,
     ...runs.map(
       (r) =>
-        `| ${r.name} | ${r.sent} | ${r.ok} | ${r.limited} | ${r.failed} | ${r.died ? "yes (exited)" : "no"} | ${r.maxBodyMb.toFixed(1)} | ${r.startMb.toFixed(0)} | ${r.peakMb.toFixed(0)} | ${r.seconds.toFixed(1)} |`,
+        `| ${r.name} | ${r.sent} | ${r.ok} | ${r.limited} | ${r.failed} | ${r.died ? `yes: ${r.died}` : "no"} | ${r.maxBodyMb.toFixed(1)} | ${r.startMb.toFixed(0)} | ${r.peakMb.toFixed(0)} | ${r.seconds.toFixed(1)} |`,
     ),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
