@@ -86,7 +86,17 @@ describe("invoice configuration", () => {
     );
     expect(() =>
       parseInvoiceConfig({ issuer: { name: "x", logo: "l.gif" } }, "/", () => Buffer.from("GIF89a")),
-    ).toThrow(/not a PNG or JPEG/);
+    ).toThrow(/is not a PNG or JPEG/);
+    // A PNG whose pixel data does not inflate: pdfkit would throw it from a zlib callback, past
+    // every handler; the configuration refuses it instead.
+    const damaged = Buffer.from(PNG);
+    damaged[damaged.indexOf("IDAT") + 6] ^= 0xff;
+    expect(() => parseInvoiceConfig({ issuer: { name: "x", logo: "l.png" } }, "/", () => damaged)).toThrow(
+      /is a damaged PNG/,
+    );
+    expect(() =>
+      parseInvoiceConfig({ issuer: { name: "x", logo: "l.png" } }, "/", () => PNG.subarray(0, 30)),
+    ).toThrow(/is a truncated PNG/);
   });
 });
 

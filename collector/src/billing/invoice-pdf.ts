@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
+import { inflateSync } from "node:zlib";
 import { zipSync } from "fflate";
 import PDFDocument from "pdfkit";
 import { z } from "zod";
@@ -68,10 +69,35 @@ function party(p: z.infer<typeof partySchema>): InvoiceParty {
   return { name: p.name, address: p.address, taxId: p.tax_id ?? null, email: p.email ?? null };
 }
 
-function isPngOrJpeg(b: Uint8Array): boolean {
-  const png = b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
-  const jpeg = b[0] === 0xff && b[1] === 0xd8;
-  return png || jpeg;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * Why a logo would not render, or null. A PNG's pixel data is inflated here, synchronously: pdfkit
+ * inflates it in a zlib callback, where a damaged image throws past every handler and would stop
+ * the server at the first invoice.
+ */
+function logoProblem(b: Uint8Array): string | null {
+  if (b[0] === 0xff && b[1] === 0xd8) return b.length > 4 ? null : "a truncated JPEG";
+  if (!PNG_SIGNATURE.every((v, i) => b[i] === v)) return "not a PNG or JPEG";
+  const view = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const idat: Buffer[] = [];
+  let at = 8;
+  let ended = false;
+  while (at + 12 <= view.length && !ended) {
+    const length = view.readUInt32BE(at);
+    const type = view.toString("latin1", at + 4, at + 8);
+    if (at + 12 + length > view.length) return "a truncated PNG";
+    if (type === "IDAT") idat.push(view.subarray(at + 8, at + 8 + length));
+    ended = type === "IEND";
+    at += 12 + length;
+  }
+  if (!ended || idat.length === 0) return "a truncated PNG";
+  try {
+    inflateSync(Buffer.concat(idat));
+  } catch (error) {
+    return `a damaged PNG (${String(error)})`;
+  }
+  return null;
 }
 
 /**
@@ -97,7 +123,8 @@ export function parseInvoiceConfig(
     } catch (error) {
       throw new Error(`invoice config: issuer.logo: cannot read ${path} (${String(error)})`);
     }
-    if (!isPngOrJpeg(logo)) throw new Error(`invoice config: issuer.logo: ${path} is not a PNG or JPEG`);
+    const problem = logoProblem(logo);
+    if (problem) throw new Error(`invoice config: issuer.logo: ${path} is ${problem}`);
   }
   return {
     issuer: { ...party(c.issuer), logo },
@@ -232,7 +259,7 @@ export async function renderInvoicePdf(
   text(
     draft
       ? "Draft: the month is open; figures may change until it is closed."
-      : `Final: the month was closed on ${inv.closedAt ?? ""}.`,
+      : `Final: the month was closed on ${(inv.closedAt ?? "").replace("T", " ").slice(0, 16)} UTC.`,
     rx,
     doc.y + 2,
     { width: 220, align: "right" },
@@ -389,7 +416,7 @@ export async function renderInvoicePdf(
     .fillColor(inv.unpriced.requests > 0 ? "#b91c1c" : MUTED);
   text(
     inv.unpriced.requests > 0 || inv.unpriced.tokens > 0
-      ? `${tokens.format(inv.unpriced.requests)} requests, ${tokens.format(inv.unpriced.tokens)} tokens of models without a price: ${inv.unpriced.models.join(", ")}. They are billed once a price is added and the month is still open (or as a later adjustment).`
+      ? `${tokens.format(inv.unpriced.requests)} requests, ${tokens.format(inv.unpriced.tokens)} tokens of models without a price: ${inv.unpriced.models.join(", ")}. ${draft ? "They are billed once a price is added and the month repriced, while it is open." : "They were not billed on this invoice."}`
       : "None: every request in this period had a price.",
     left,
     doc.y + 1,
