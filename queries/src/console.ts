@@ -115,13 +115,14 @@ const FILTERS = {
   model: "model_id",
 } as const satisfies Record<string, DimName>;
 export type FilterName = keyof typeof FILTERS;
-const FILTER_NAMES = Object.keys(FILTERS) as FilterName[];
+const FILTER_NAMES: readonly FilterName[] = ["application", "tenant", "environment", "costCenter", "model"];
 
 /** The set filters of `names` as [dimension, value]; every value goes through `quote` at the call site. */
 function setFilters(p: ConsoleParams, names: readonly FilterName[]): [DimName, string][] {
   return names.flatMap((n) => {
     const value = p[n];
-    return value === undefined ? [] : [[FILTERS[n], value] as [DimName, string]];
+    const pair: [DimName, string] | undefined = value === undefined ? undefined : [FILTERS[n], value];
+    return pair ? [pair] : [];
   });
 }
 
