@@ -423,7 +423,7 @@ ORDER BY 1`,
     name: "application-detail",
     title: "Single-application detail",
     description:
-      "One application (`application`, required): requests, errors and token buckets per UTC day and model id.",
+      "One application (`application`, required): requests, errors and token buckets per UTC day and model id — its cost is priced per model, and the days show when it was spent. Its split by tenant: tokens-by-tenant-application.",
     ...trend("1d", "%Y-%m-%d", "day", ["model_id"], ["application"]),
     filters: ["application"],
     requires: ["application"],
