@@ -200,7 +200,13 @@ describe("dashboard in chromium against the real API", () => {
       `/v1/usage?${q({ ...range, group_by: "application" })}`,
       isUsageResponse,
     );
-    const top = byApp.rows[0];
+    // The API orders rows by key; the legend, like every breakdown, by cost (then requests, name).
+    const top = [...byApp.rows].sort(
+      (x, y) =>
+        y.cost_micro_usd - x.cost_micro_usd ||
+        y.requests - x.requests ||
+        (x.keys.application ?? "(unattributed)").localeCompare(y.keys.application ?? "(unattributed)"),
+    )[0];
     if (!top) throw new Error("no application usage");
     await expect
       .poll(() => page.getByTestId("apps-legend").getByRole("button").first().getAttribute("aria-label"))
@@ -287,8 +293,9 @@ describe("dashboard in chromium against the real API", () => {
     );
     const rows = page.getByTestId("tenant-row");
     await expect.poll(() => rows.count()).toBe(Math.min(50, totals.rows.length));
-    // Default order is by cost, biggest first: the first row is the API's most expensive tenant.
-    const first = totals.rows[0];
+    // Default order is by cost, biggest first: the first row is the API's most expensive tenant
+    // (the API itself orders rows by key).
+    const first = [...totals.rows].sort((x, y) => y.cost_micro_usd - x.cost_micro_usd)[0];
     if (!first) throw new Error("no tenants");
     expect(await rows.first().locator("td").nth(1).textContent()).toBe(formatUsdPrecise(first.cost_usd));
     await page.getByLabel("Search tenants").fill(tenantA);
