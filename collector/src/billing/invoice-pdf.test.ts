@@ -90,7 +90,8 @@ describe("invoice configuration", () => {
     // A PNG whose pixel data does not inflate: pdfkit would throw it from a zlib callback, past
     // every handler; the configuration refuses it instead.
     const damaged = Buffer.from(PNG);
-    damaged[damaged.indexOf("IDAT") + 6] ^= 0xff;
+    const at = damaged.indexOf("IDAT") + 6;
+    damaged.writeUInt8(damaged.readUInt8(at) ^ 0xff, at);
     expect(() => parseInvoiceConfig({ issuer: { name: "x", logo: "l.png" } }, "/", () => damaged)).toThrow(
       /is a damaged PNG/,
     );
