@@ -23,7 +23,7 @@ export type SourceFreshness = {
   source: string;
   /** When the newest finished run of this source finished (ISO UTC), or null when none finished. */
   last_finished_at: string | null;
-  /** ok | partial | failed | interrupted | running */
+  /** ok | partial | incomplete (objects left unread, listing incomplete) | failed | interrupted | running */
   last_status: string;
   /** Newest record timestamp that source had seen, or null. */
   data_until: string | null;
