@@ -32,6 +32,7 @@ export {
   type TruthRow,
   totalTruth,
 } from "./simulate";
+export * from "./store/backup";
 export { createDb, type Db } from "./store/db";
 export * as schema from "./store/schema";
 export * as apiSchema from "./store/schema-api";

@@ -41,6 +41,16 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./serve")).serveCommand,
   },
   {
+    name: "backup",
+    summary: "copy the store (online, consistent) to a file or S3, with a manifest",
+    load: async () => (await import("./backup")).backupCommand,
+  },
+  {
+    name: "restore",
+    summary: "verify a backup and put it in place of the store",
+    load: async () => (await import("./restore")).restoreCommand,
+  },
+  {
     name: "keys",
     summary: "create, list and revoke API keys",
     load: async () => (await import("./keys")).keysCommand,

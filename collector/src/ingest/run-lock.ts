@@ -20,6 +20,15 @@ export class IngestBusyError extends Error {
 export function lockIngest(store: Database.Database): IngestLock {
   const path = store.name;
   if (store.memory || path === "" || path === ":memory:") return { release: () => {} };
+  return lockIngestFile(path, () => describeRunning(store));
+}
+
+/**
+ * The same lock, by the store's path, for commands that must not run beside an ingest without
+ * opening the store (`chargeback restore`). `detail` adds to the busy sentence.
+ * @example const lock = lockIngestFile("chargeback.db"); try { … } finally { lock.release(); }
+ */
+export function lockIngestFile(path: string, detail: () => string = () => ""): IngestLock {
   const lockPath = `${path}-ingest-lock`;
   let lock: Database.Database;
   try {
@@ -36,7 +45,7 @@ export function lockIngest(store: Database.Database): IngestLock {
     const code = typeof error === "object" && error !== null && "code" in error ? error.code : "";
     if (code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") throw error;
     throw new IngestBusyError(
-      `another ingest is running on ${path}${describeRunning(store)}; wait for it to finish (or stop it) and run again`,
+      `another ingest is running on ${path}${detail()}; wait for it to finish (or stop it) and run again`,
     );
   }
   return {

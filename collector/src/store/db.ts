@@ -81,3 +81,14 @@ function pendingMigrations(sqlite: Database.Database): number[] {
   const last = sqlite.prepare("SELECT MAX(created_at) FROM __drizzle_migrations").pluck().get();
   return all.filter((when) => Number(last ?? 0) < when);
 }
+
+/**
+ * This code's migration level: how many committed migrations it has and the newest one's
+ * timestamp (what `__drizzle_migrations.created_at` holds once it is applied). Backups record a
+ * store's level, and a restore refuses one newer than the code.
+ * @example codeMigrationLevel() // { count: 6, newest: 1761955200000 }
+ */
+export function codeMigrationLevel(): { count: number; newest: number } {
+  const all = readMigrationFiles({ migrationsFolder }).map((m) => m.folderMillis);
+  return { count: all.length, newest: Math.max(0, ...all) };
+}
