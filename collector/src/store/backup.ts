@@ -102,8 +102,8 @@ export type BackupPlace = {
   /** S3 refuses bigger single uploads. */
   maxBytes: number;
   describe: (name: string) => string;
-  /** Stores the staged file under `name` (may move it) with optional metadata. */
-  putFile: (name: string, localPath: string, metadata?: Record<string, string>) => Promise<void>;
+  /** Stores the staged file under `name` (may move it); `sha256` (hex) lets S3 check the upload. */
+  putFile: (name: string, localPath: string, sha256: string, createdAt: string) => Promise<void>;
   putText: (name: string, text: string) => Promise<void>;
   /** Copies `name` to `localPath`; `BackupError("not-found")` when there is none. */
   getFile: (name: string, localPath: string) => Promise<void>;
@@ -176,8 +176,10 @@ export function s3Place(client: S3Client, bucket: string, prefix: string): Backu
     stagingDir: tmpdir(),
     maxBytes: S3_PUT_LIMIT_BYTES,
     describe: url,
-    putFile: async (name, localPath, metadata) => {
+    putFile: async (name, localPath, sha256, createdAt) => {
       const { PutObjectCommand } = await sdk();
+      // The checksum as a header: S3 refuses an upload whose bytes differ, and the SDK sends the
+      // body as it is (no aws-chunked framing with a trailing checksum, which s3rver would store).
       await client.send(
         new PutObjectCommand({
           Bucket: bucket,
@@ -185,7 +187,8 @@ export function s3Place(client: S3Client, bucket: string, prefix: string): Backu
           Body: createReadStream(localPath),
           ContentLength: statSync(localPath).size,
           ContentType: "application/vnd.sqlite3",
-          ...(metadata ? { Metadata: metadata } : {}),
+          ChecksumSHA256: Buffer.from(sha256, "hex").toString("base64"),
+          Metadata: { "chargeback-sha256": sha256, "chargeback-created-at": createdAt },
         }),
       );
     },
@@ -410,10 +413,7 @@ export async function backupStore(options: {
       sha256: await sha256Of(staging),
       tables: facts.tables,
     };
-    await place.putFile(name, staging, {
-      "chargeback-sha256": manifest.sha256,
-      "chargeback-created-at": createdAt,
-    });
+    await place.putFile(name, staging, manifest.sha256, createdAt);
     await place.putText(`${name}.json`, `${JSON.stringify(manifest, null, 2)}\n`);
     return { location: place.describe(name), manifest };
   } finally {
@@ -612,11 +612,12 @@ export function startPeriodicBackups(options: {
   let running: Promise<void> = Promise.resolve();
   const once = async () => {
     try {
+      const at = options.now();
       const result = await backupStore({
         sourcePath: options.sourcePath,
         place: options.place,
-        name: backupNameAt(options.now()),
-        now: options.now,
+        name: backupNameAt(at),
+        now: () => at,
       });
       const removed = options.keep === undefined ? [] : await pruneBackups(options.place, options.keep);
       options.onBackup(result, removed);
