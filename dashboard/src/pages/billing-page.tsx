@@ -175,7 +175,10 @@ export function BillingPage({ nowMs }: { nowMs: number }) {
         {me.role === "tenant" ? null : <Downloads month={view.month} tenant={null} />}
       </section>
       <div className="grid">
-        <section className={`card ${me.role === "tenant" ? "span-12" : "span-4"}`} aria-labelledby="inv-h">
+        <section
+          className={`card ${me.role === "tenant" ? "span-12" : "span-4 stack-narrow"}`}
+          aria-labelledby="inv-h"
+        >
           <header>
             <h2 id="inv-h">Invoices</h2>
           </header>
@@ -191,7 +194,10 @@ export function BillingPage({ nowMs }: { nowMs: number }) {
             />
           )}
         </section>
-        <section className={`card ${me.role === "tenant" ? "span-12" : "span-8"}`} aria-labelledby="detail-h">
+        <section
+          className={`card ${me.role === "tenant" ? "span-12" : "span-8 stack-narrow"}`}
+          aria-labelledby="detail-h"
+        >
           {selected ? (
             <InvoiceDetail month={view.month} tenant={selected} />
           ) : (
