@@ -1,0 +1,156 @@
+/**
+ * The open batch (docs/adr/0003-exactly-once.md, mechanisms 1–3): one SQLite transaction holding
+ * the batch's deduped records as rollup deltas, its quarantine rows and the objects it finished in
+ * the ledger, committed together. A crash rolls the open batch back and loses nothing else.
+ * One object with explicit state, so the rule "all of these commit together" has one home.
+ */
+import type Database from "better-sqlite3";
+import type { Statement } from "better-sqlite3";
+import type { MetadataMapping } from "../dimensions";
+import type { UsageRecord } from "../records/usage-record";
+import { RollupAccumulator } from "../rollup/accumulate";
+import { addRollupRows, type WriteContext } from "../rollup/write";
+import type { ObjectRef } from "./object-source";
+import { SeenRequests } from "./seen-requests";
+import { emptyCounts, type QuarantineEntry, type RecordCounts } from "./summary";
+
+/** An object read to its end, for the ledger: how many records it gave and its verdict. */
+export type FinishedObject = { ref: ObjectRef; records: number; status: "ok" | "partial" | "rejected" };
+
+export type BatchWriterOptions = {
+  ctx: WriteContext;
+  mapping: MetadataMapping;
+  runId: number;
+  /** Records per transaction. */
+  batchRecords: number;
+  now: () => Date;
+  /** Called after each commit, with what the writer has counted so far. */
+  onCommit: (writer: BatchWriter) => void;
+};
+
+/** requestIds checked per statement. */
+const DEDUPE_CHUNK = 256;
+const EXCERPT_CHARS = 200;
+
+/**
+ * Writes a run's records, quarantine rows and finished objects in atomic batches.
+ * @example const writer = new BatchWriter(client, options); writer.add(record); …; writer.commit();
+ */
+export class BatchWriter {
+  /** Unique records counted so far, and duplicates dropped. */
+  readonly counts: RecordCounts = emptyCounts();
+  committedBatches = 0;
+
+  private readonly acc: RollupAccumulator;
+  private readonly seen: SeenRequests;
+  private readonly ledgered: Statement;
+  private readonly ledger: Statement;
+  private readonly quarantineRow: Statement;
+  private readonly begin: Statement;
+  private readonly end: Statement;
+  // One transaction stays open while a batch is read: each record is deduped and folded as it is
+  // parsed, so no record outlives its line. A crash rolls the open batch back.
+  private open = false;
+  private inBatch = 0;
+  private chunk: UsageRecord[] = [];
+  private objects: FinishedObject[] = [];
+  private quarantined: (QuarantineEntry & { excerpt: string | null })[] = [];
+
+  constructor(
+    client: Database.Database,
+    private readonly options: BatchWriterOptions,
+  ) {
+    this.acc = new RollupAccumulator(options.mapping);
+    this.seen = new SeenRequests(client);
+    this.ledgered = client
+      .prepare("SELECT 1 FROM ingested_objects WHERE source = 'objects' AND key = ?")
+      .pluck();
+    this.ledger = client.prepare(
+      `INSERT INTO ingested_objects (source, key, size, etag, status, records, run_id, ingested_at)
+       VALUES ('objects', ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // Once per place: an object left unread (or cut off by a crash) after some of its lines were
+    // quarantined is read again by a later run, which finds the same lines.
+    this.quarantineRow = client.prepare(
+      `INSERT INTO quarantine (run_id, source, key, line, reason, excerpt, created_at)
+       SELECT ?, 'objects', ?, ?, ?, ?, ? WHERE NOT EXISTS
+         (SELECT 1 FROM quarantine WHERE source = 'objects' AND key = ? AND line IS ? AND reason = ?)`,
+    );
+    this.begin = client.prepare("BEGIN");
+    this.end = client.prepare("COMMIT");
+  }
+
+  /** Whether an earlier run finished this object (the object ledger). */
+  isLedgered(key: string): boolean {
+    return this.ledgered.get(key) !== undefined;
+  }
+
+  /** Counts a record once (requestId dedupe); commits the batch when it is full. */
+  add(record: UsageRecord): void {
+    this.inBatch += 1;
+    this.chunk.push(record);
+    if (this.chunk.length >= DEDUPE_CHUNK) this.dedupeChunk();
+    if (this.inBatch >= this.options.batchRecords) this.commit();
+  }
+
+  /** Queues a quarantine row (its excerpt cut short) for the batch. */
+  quarantine(entry: QuarantineEntry, excerpt: string | null): void {
+    this.quarantined.push({ ...entry, excerpt: excerpt === null ? null : excerpt.slice(0, EXCERPT_CHARS) });
+  }
+
+  /** Ledgers an object in the batch that commits its last records. */
+  finishObject(object: FinishedObject): void {
+    this.objects.push(object);
+  }
+
+  /** Commits the open batch: rollup deltas, quarantine rows, ledger rows, in one transaction. */
+  commit(): void {
+    this.dedupeChunk();
+    this.openBatch();
+    addRollupRows(this.options.ctx, this.acc.hourlyRows(), this.acc.facetRows());
+    const { runId } = this.options;
+    const at = this.options.now().toISOString();
+    for (const q of this.quarantined)
+      this.quarantineRow.run(runId, q.key, q.line, q.reason, q.excerpt, at, q.key, q.line, q.reason);
+    for (const p of this.objects)
+      this.ledger.run(p.ref.key, p.ref.size, p.ref.etag ?? null, p.status, p.records, runId, at);
+    this.end.run();
+    this.open = false;
+    this.acc.clear();
+    this.inBatch = 0;
+    this.objects = [];
+    this.quarantined = [];
+    this.committedBatches += 1;
+    this.options.onCommit(this);
+  }
+
+  /** Forgets requestIds older than the dedupe window; at the end of a run only. */
+  pruneSeenRequests(windowHours: number): void {
+    this.seen.prune(windowHours);
+  }
+
+  private openBatch(): void {
+    if (!this.open) {
+      this.begin.run();
+      this.open = true;
+    }
+  }
+
+  private dedupeChunk(): void {
+    if (this.chunk.length === 0) return;
+    this.openBatch();
+    const fresh = this.seen.keepFresh(this.chunk);
+    const counts = this.counts;
+    counts.duplicates += this.chunk.length - fresh.length;
+    for (const record of fresh) {
+      this.acc.add(record);
+      counts.records += 1;
+      if (record.errorCode === null) counts.requests += 1;
+      else counts.errors += 1;
+      if (counts.dataFrom === null || record.timestamp < counts.dataFrom) counts.dataFrom = record.timestamp;
+      if (counts.dataUntil === null || record.timestamp > counts.dataUntil)
+        counts.dataUntil = record.timestamp;
+    }
+    this.chunk = [];
+  }
+}
