@@ -6,7 +6,7 @@
  * truth with nothing counted twice. Exit codes: 0 ok, 1 refused backup, 2 bad arguments.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -264,5 +264,92 @@ describe("chargeback backup / restore", () => {
     expect(s3NoRegion.code).toBe(2);
     expect(s3NoRegion.stderr).toMatch(/--region \(or AWS_REGION\) is required with --to s3:/);
     expect((await runCaptured(["backup", "--db", store, "--to", "s3://ops/"])).code).toBe(2);
+  }, 60_000);
+  it("serve --backup-to takes a backup at start (then every --backup-every) and prunes to --backup-keep; bad periodic flags exit 2", async () => {
+    const dir = tempDir("backup-cli-serve-");
+    const store = join(dir, "store.db");
+    expect((await runCaptured(["ingest", "--source", "dir", "--path", corpus, "--db", store])).code).toBe(0);
+    const backups = join(dir, "backups");
+    mkdirSync(backups);
+    for (const old of ["chargeback-20250101T000000Z.db", "chargeback-20250102T000000Z.db"]) {
+      expect((await runCaptured(["backup", "--db", store, "--to", join(backups, old)])).code).toBe(0);
+    }
+    writeFileSync(join(backups, "README.txt"), "not a backup");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        MAIN,
+        "serve",
+        "--db",
+        store,
+        "--port",
+        "0",
+        "--backup-to",
+        backups,
+        "--backup-every",
+        "1h",
+        "--backup-keep",
+        "2",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"], env: childProcessEnv() },
+    );
+    const exited = exitOf(child);
+    const line = await new Promise<string>((resolve) => {
+      let err = "";
+      child.stderr?.on("data", (chunk: Buffer) => {
+        err += chunk.toString();
+        const m = /backup: .*\n/.exec(err);
+        if (m) resolve(m[0]);
+      });
+    });
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(line).toMatch(/^backup: .*backups\/chargeback-\d{8}T\d{6}Z\.db \(\d+ bytes\); removed 1 older\n$/);
+    const left = readdirSync(backups).sort();
+    expect(left).toHaveLength(5);
+    expect(left.slice(0, 3)).toEqual([
+      "README.txt",
+      "chargeback-20250102T000000Z.db",
+      "chargeback-20250102T000000Z.db.json",
+    ]);
+    const fresh = left[3] ?? "";
+    expect(left[4]).toBe(`${fresh}.json`);
+    const restored = join(dir, "restored.db");
+    expect((await runCaptured(["restore", "--from", join(backups, fresh), "--db", restored])).code).toBe(0);
+    expect(stateOf(restored).totals).toEqual(truth);
+
+    const noEvery = await runCaptured(["serve", "--db", store, "--backup-to", backups]);
+    expect([noEvery.code, noEvery.stderr]).toEqual([
+      2,
+      expect.stringMatching(/--backup-every: required with --backup-to/),
+    ]);
+    const badEvery = await runCaptured([
+      "serve",
+      "--db",
+      store,
+      "--backup-to",
+      backups,
+      "--backup-every",
+      "6 hours",
+    ]);
+    expect([badEvery.code, badEvery.stderr]).toEqual([
+      2,
+      expect.stringMatching(/--backup-every: "6 hours": expected a duration/),
+    ]);
+    const noWatch = await runCaptured([
+      "collect",
+      "--source",
+      "athena",
+      "--backup-to",
+      backups,
+      "--backup-every",
+      "6h",
+    ]);
+    expect([noWatch.code, noWatch.stderr]).toEqual([
+      2,
+      expect.stringMatching(/--backup-to: periodic backups need --watch/),
+    ]);
   }, 60_000);
 });

@@ -31,6 +31,7 @@ import {
 } from "@bedrock-chargeback/collector/sources";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
+import { periodicBackupArgs, startBackupsFromArgs } from "../backups";
 import { type Command, UsageError } from "../io";
 import { metricsArgs, publishRunMetrics } from "../metrics";
 import { loadProfileMap, syncPrices } from "../store";
@@ -69,6 +70,7 @@ export const collectArgsSchema = z
     interval: intArg(10, 86_400).default(300),
     format: z.enum(["text", "json"]).default("text"),
     ...metricsArgs.schema,
+    ...periodicBackupArgs.schema,
   })
   .superRefine((a, ctx) => {
     if (a.source === "logs-insights" && a.logGroup.length === 0) {
@@ -78,6 +80,8 @@ export const collectArgsSchema = z
         message: "required with --source logs-insights (repeatable)",
       });
     }
+    if (a.backupTo && !a.watch)
+      ctx.addIssue({ code: "custom", path: ["backupTo"], message: "periodic backups need --watch" });
   });
 
 /** `tenant=customer_id,application=app` over the default mapping (same flag as `ingest`). */
@@ -117,7 +121,8 @@ export const collectCommand: Command = {
     "       [--from YYYY-MM-DD[THH:00:00Z]] [--to …] [--lookback-hours 2] [--initial-hours 24] [--metadata-keys tenant=<key>,…]\n" +
     "       [--db <file>] [--prices <file>] [--profiles <file>] [--region r] [--endpoint url]\n" +
     "       [--insights-price-per-gb 0.005] [--athena-price-per-tb 5] [--watch --interval <seconds>] [--format text|json]\n" +
-    `       ${metricsArgs.usage}`,
+    `       ${metricsArgs.usage}\n` +
+    `       ${periodicBackupArgs.usage} (with --watch)`,
   async run(argv, io) {
     const args = parseCommandArgs(
       argv,
@@ -149,6 +154,7 @@ export const collectCommand: Command = {
         interval: { type: "string" },
         format: { type: "string" },
         ...metricsArgs.options,
+        ...periodicBackupArgs.options,
       },
       collectArgsSchema,
     );
@@ -230,6 +236,7 @@ export const collectCommand: Command = {
         await once();
         return 0;
       }
+      const backups = await startBackupsFromArgs(io, args.db ?? io.config.dbPath, { ...args, region });
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once("SIGINT", stop);
@@ -245,6 +252,7 @@ export const collectCommand: Command = {
         return result.failures > 0 ? 1 : 0;
       } finally {
         process.off("SIGINT", stop);
+        await backups?.stop();
       }
     } finally {
       db.$client.close();

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { loadApiConfig, startServer } from "@bedrock-chargeback/api";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
+import { periodicBackupArgs, startBackupsFromArgs } from "../backups";
 import { type Command, UsageError } from "../io";
 import { openExistingStore } from "../store";
 
@@ -13,6 +14,9 @@ const argsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).optional(),
   host: z.string().min(1).optional(),
   static: z.string().min(1).optional(),
+  region: z.string().optional(),
+  endpoint: z.string().url().optional(),
+  ...periodicBackupArgs.schema,
 });
 
 /** Resolves once SIGINT or SIGTERM arrives. */
@@ -35,6 +39,7 @@ export const serveCommand: Command = {
   summary: "serve the chargeback API (and the dashboard build) over the store",
   usage:
     "chargeback serve [--db <file>] [--port 8787] [--host 127.0.0.1] [--static dashboard/dist]\n" +
+    `       ${periodicBackupArgs.usage} [--region r] [--endpoint url]\n` +
     "       env: CHARGEBACK_API_RATE_LIMIT_RPS, CHARGEBACK_API_RATE_LIMIT_BURST, CHARGEBACK_API_CORS_ORIGINS",
   async run(argv, io) {
     const args = parseCommandArgs(
@@ -44,6 +49,9 @@ export const serveCommand: Command = {
         port: { type: "string" },
         host: { type: "string" },
         static: { type: "string" },
+        region: { type: "string" },
+        endpoint: { type: "string" },
+        ...periodicBackupArgs.options,
       },
       argsSchema,
     );
@@ -62,18 +70,26 @@ export const serveCommand: Command = {
       io.stderr(
         `note: the store ${args.db ?? io.config.dbPath} is read-only here: the API serves reads; writes (keys, budgets, periods) fail${db.$client.memory ? "; its folder is read-only too, so it is served from a snapshot taken now (restart to see later ingests)" : ""}\n`,
       );
-    const server = await startServer({
-      config: {
-        ...config,
-        port: args.port ?? config.port,
-        host: args.host ?? config.host,
-        staticDir,
-      },
-      db,
-    });
+    const backups = await startBackupsFromArgs(io, args.db ?? io.config.dbPath, args);
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer({
+        config: {
+          ...config,
+          port: args.port ?? config.port,
+          host: args.host ?? config.host,
+          staticDir,
+        },
+        db,
+      });
+    } catch (error) {
+      await backups?.stop();
+      throw error;
+    }
     io.stdout(`chargeback API listening on ${server.url}${staticDir ? ` (dashboard: ${staticDir})` : ""}\n`);
     const signal = await untilSignal();
     io.stderr(`${signal}: shutting down\n`);
+    await backups?.stop();
     await server.close();
     db.$client.close();
     return 0;
