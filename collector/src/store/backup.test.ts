@@ -149,6 +149,13 @@ describe("backup and restore (folder)", () => {
     const result = await restoreStore({ place, name: "a.bak", targetPath: target, force: true });
     expect(result.replaced).toBe(true);
     expect(totalsOf(target).requests).toBe(7);
+    await expect(
+      backupStore({ sourcePath: target, place, name: "target.db", now: NOW }),
+    ).rejects.toMatchObject({
+      code: "exists",
+      message: expect.stringMatching(/cannot be written over the store itself/),
+    });
+    expect(totalsOf(target).requests).toBe(7);
   });
 
   describe("refuses a bad backup by name and leaves the target untouched", () => {

@@ -371,6 +371,8 @@ export async function backupStore(options: {
 }): Promise<BackupResult> {
   const { sourcePath, place, name } = options;
   if (!existsSync(sourcePath)) throw new BackupError("not-found", `${sourcePath}: no such store`);
+  if (resolve(place.describe(name)) === resolve(sourcePath))
+    throw new BackupError("exists", `${sourcePath}: a backup cannot be written over the store itself`);
   mkdirSync(place.stagingDir, { recursive: true });
   const staging = join(place.stagingDir, `.${name}.partial-${randomBytes(4).toString("hex")}`);
   try {
