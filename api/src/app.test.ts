@@ -203,6 +203,7 @@ describe("billing through the API", () => {
       ["acme", "4.500000"],
       ["beta", "5.400000"],
     ]);
+    expect([list.total_usd, list.total_micro_usd]).toEqual(["9.900000", 9_900_000]);
     const exp = await json<ExportJson>(h.call("GET", "/v1/exports/2026-10?format=json"));
     expect(exp.total_usd).toBe("9.900000");
     const csvRes = await h.call("GET", "/v1/exports/2026-10?format=csv");
@@ -277,6 +278,18 @@ describe("billing through the API", () => {
       body: { scope: "tenant", scope_value: "acme", amount_usd: "1" },
     });
     expect(dup.status).toBe(409);
+  });
+
+  it("forecasts a live range's cost by the budgets' rule, and none for a past range", async () => {
+    const h = harness();
+    // Same clock and spend as the budget above: $3 by 2026-11-16T00:00Z → $6 by December.
+    const live = await json<UsageResponse>(
+      h.call("GET", "/v1/usage?from=2026-11-01&to=2026-12-01&tenant=acme"),
+    );
+    expect(live.total.cost_usd).toBe("3.000000");
+    expect(live.forecast).toEqual({ cost_usd: "6.000000", cost_micro_usd: 6_000_000 });
+    const past = await json<UsageResponse>(h.call("GET", "/v1/usage?from=2026-10-01&to=2026-11-01"));
+    expect(past.forecast).toBeNull();
   });
 });
 

@@ -38,7 +38,7 @@ const page: Param[] = [
   { name: "cursor", description: "next_cursor of the previous page (the rest of the query unchanged)" },
 ];
 const pageNote =
-  "Paged: rows ordered by period, then the group_by values (null first); next_cursor is null on the last page; total is over all rows.";
+  "Paged: rows ordered by period, then the group_by values (null first); next_cursor is null on the last page; total is over all rows; forecast (a live range only) projects total cost to `to`.";
 
 export const ROUTE_DOCS: RouteDoc[] = [
   {

@@ -72,6 +72,11 @@ export type UsageResponse = {
   next_cursor: string | null;
   /** Over every row of the query, not just this page. */
   total: UsageFigures;
+  /**
+   * While now lies inside [from, to): the total cost projected linearly to `to` (spend so far ×
+   * range length ÷ time elapsed), the same rule as budgets. Null for a range in the past or future.
+   */
+  forecast: { cost_usd: string; cost_micro_usd: number } | null;
   freshness: Freshness;
 };
 
@@ -170,6 +175,9 @@ export type InvoiceListResponse = {
   month: string;
   status: PeriodStatus;
   invoices: InvoiceSummary[];
+  /** The sum of the invoices' totals, exact. */
+  total_usd: string;
+  total_micro_usd: number;
   freshness: Freshness;
 };
 

@@ -79,20 +79,22 @@ export function invoice(i: DomainInvoice): T.Invoice {
   };
 }
 
+/** The exact sum of invoices' totals. */
+export function invoicesTotal(list: readonly DomainInvoice[]): {
+  total_usd: string;
+  total_micro_usd: number;
+} {
+  const total = list.reduce((sum, i) => sum + i.totalMicros, 0n);
+  return { total_usd: formatMicros(total), total_micro_usd: Number(total) };
+}
+
 /** A month's invoices as `GET /v1/exports/{month}?format=json` sends them (the CLI prints the same). */
 export function exportJson(
   month: string,
   tenant: string | undefined,
   list: readonly DomainInvoice[],
 ): T.ExportJson {
-  const total = list.reduce((sum, i) => sum + i.totalMicros, 0n);
-  return {
-    month,
-    tenant: tenant ?? null,
-    invoices: list.map(invoice),
-    total_usd: formatMicros(total),
-    total_micro_usd: Number(total),
-  };
+  return { month, tenant: tenant ?? null, invoices: list.map(invoice), ...invoicesTotal(list) };
 }
 
 export function invoiceSummary(i: DomainInvoice): T.InvoiceSummary {

@@ -188,6 +188,15 @@ describe("dashboard in chromium against the real API", () => {
       formatInt(t.input_tokens + t.output_tokens + t.cache_read_input_tokens + t.cache_write_input_tokens),
     );
     await expect.poll(() => kpi(page, "coverage").textContent()).toBe(formatPct(attribution.coverage_pct));
+    // This month is live: the forecast is the API's (it moves with the clock, so compare fresh pairs).
+    expect(usage.forecast).not.toBeNull();
+    await expect
+      .poll(async () => {
+        const live = await api(keys.admin, `/v1/usage?${q(range)}`, isUsageResponse);
+        const shown = await kpi(page, "forecast").textContent();
+        return live.forecast !== null && shown === formatUsd(live.forecast.cost_usd);
+      })
+      .toBe(true);
     // The simulator always includes models without a price: the warning must be there, with the count.
     expect(unpriced.models.length).toBeGreaterThan(0);
     const unpricedRequests = unpriced.models.reduce((n, x) => n + x.unpriced_requests, 0);

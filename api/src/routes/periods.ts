@@ -20,7 +20,7 @@ import { requireRole } from "../auth";
 import { type AppEnv, cachedJson, type Services, scopeTenant } from "../context";
 import type { ClosePeriodResponse, InvoiceListResponse, InvoiceResponse, PeriodResponse } from "../types";
 import { monthSchema, validate } from "../validation";
-import { freshness, invoice, invoiceSummary, period } from "../views";
+import { freshness, invoice, invoiceSummary, invoicesTotal, period } from "../views";
 
 const monthParam = z.object({ month: monthSchema });
 const invoiceParam = z.object({ month: monthSchema, tenant: z.string().min(1).max(256) });
@@ -76,6 +76,7 @@ export function periodRoutes(s: Services, invoiceConfig: InvoiceConfig) {
             month,
             status: getPeriod(s.db, month).status,
             invoices: list.map(invoiceSummary),
+            ...invoicesTotal(list),
             freshness: freshness(getFreshness(s.db)),
           };
         });

@@ -1,6 +1,14 @@
 /** GET /v1/usage and /v1/usage/timeseries: breakdowns and series, tenant-scoped, in pages. */
 import { createHash } from "node:crypto";
-import { getFreshness, queryUsagePage, UsageQueryError } from "@bedrock-chargeback/collector";
+import {
+  formatMicros,
+  getFreshness,
+  linearForecastMicros,
+  queryUsagePage,
+  roundPicoToMicros,
+  UsageQueryError,
+  type UsageTotals,
+} from "@bedrock-chargeback/collector";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { type AppEnv, cachedJson, type Services, scopeFilters } from "../context";
@@ -113,9 +121,20 @@ export function listUsage(
     })),
     next_cursor: result.hasMore ? encodeCursor(q, page.offset + result.rows.length) : null,
     total: figures(result.total),
+    forecast: forecastOf(result.total, q, s.now().getTime()),
     freshness: freshness(getFreshness(s.db)),
   };
 }
+
+function forecastOf(total: UsageTotals, q: UsageParams, nowMs: number): UsageResponse["forecast"] {
+  if (!isLive(q, nowMs)) return null;
+  const spent = roundPicoToMicros(total.costPico);
+  const forecast = linearForecastMicros(spent, Date.parse(q.from), Date.parse(q.to), nowMs);
+  return forecast === null ? null : { cost_usd: formatMicros(forecast), cost_micro_usd: Number(forecast) };
+}
+
+/** Whether now lies inside the queried range (its forecast then moves with the clock). */
+const isLive = (q: UsageParams, nowMs: number) => Date.parse(q.from) < nowMs && nowMs < Date.parse(q.to);
 
 type ValidatedQuery = ReturnType<ReturnType<typeof usageQuerySchema>["parse"]>;
 
@@ -123,7 +142,12 @@ function respond(c: Context<AppEnv>, s: Services, v: ValidatedQuery): Response {
   const { limit, cursor, ...rest } = v;
   const params: UsageParams = { ...rest, filters: scopeFilters(c, rest.filters) };
   const offset = decodeCursor(params, cursor);
-  return cachedJson(c, s, ["usage", params, offset, limit], () => listUsage(s, params, { offset, limit }));
+  // A live range's forecast moves with the clock: its cached answer lasts a minute at most.
+  const nowMs = s.now().getTime();
+  const minute = isLive(params, nowMs) ? Math.floor(nowMs / 60_000) : null;
+  return cachedJson(c, s, ["usage", params, offset, limit, minute], () =>
+    listUsage(s, params, { offset, limit }),
+  );
 }
 
 export function usageRoutes(s: Services) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { formatMicros } from "../pricing/money";
 import { PriceBook } from "../pricing/price-book";
 import { attribution } from "./attribution";
-import { budgetStatus, createBudget } from "./budgets";
+import { budgetStatus, createBudget, linearForecastMicros } from "./budgets";
 import { parseCsv, readCsvRecords } from "./csv";
 import { invoicesToCsv, invoicesToFocusCsv } from "./exports";
 import { getInvoice, getInvoices, markupAmount } from "./invoices";
@@ -296,5 +296,16 @@ describe("budgets and attribution", () => {
       ["arn:aws:iam::1:role/batch", 3],
       ["arn:aws:iam::1:role/dev", 1],
     ]);
+  });
+});
+
+describe("linear forecast (budgets and the usage API)", () => {
+  it("projects spend over the elapsed share of the range; the spend once it ended; none before", () => {
+    expect(linearForecastMicros(100n, 0, 10, 5)).toBe(200n);
+    expect(linearForecastMicros(100n, 0, 30, 20)).toBe(150n);
+    expect(linearForecastMicros(1n, 0, 3, 2)).toBe(2n); // 1.5 rounds half up
+    expect(linearForecastMicros(0n, 0, 10, 5)).toBe(0n);
+    expect(linearForecastMicros(100n, 0, 10, 0)).toBeNull();
+    expect(linearForecastMicros(100n, 0, 10, 20)).toBe(100n);
   });
 });

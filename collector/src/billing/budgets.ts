@@ -164,6 +164,25 @@ function reached(spent: bigint, amount: bigint, pct: number): boolean {
 }
 
 /**
+ * Linear forecast of spend to the end of a range: spent × range length ÷ time elapsed, exact in
+ * micro-USD (rounded half up). The spend itself once the range has ended; null before it starts.
+ * The one forecast rule: budgets and the usage API's `forecast` both use it.
+ * @example linearForecastMicros(100n, 0, 10, 5) // => 200n
+ */
+export function linearForecastMicros(
+  spentMicros: bigint,
+  startMs: number,
+  endMs: number,
+  nowMs: number,
+): bigint | null {
+  if (nowMs <= startMs || endMs <= startMs) return null;
+  if (nowMs >= endMs) return spentMicros;
+  const elapsed = BigInt(Math.floor(nowMs - startMs));
+  const length = BigInt(Math.floor(endMs - startMs));
+  return (spentMicros * length + elapsed / 2n) / elapsed;
+}
+
+/**
  * Month-to-date spend of a budget's scope, a linear forecast to month end and the thresholds
  * crossed. "Now" is a parameter so alarms and tests decide the clock.
  * @example budgetStatus(db, PriceBook.load(db), budget, new Date("2026-10-16T00:00:00Z"))
@@ -183,9 +202,8 @@ export function budgetStatus(db: Db, prices: PriceBook, budget: Budget, now = ne
     filters: { [budget.scope]: [budget.scopeValue] },
   });
   const spentMicros = roundPicoToMicros(total?.costPico ?? 0n);
-  const monthMs = BigInt(Date.parse(end) - Date.parse(start));
-  const elapsedMs = BigInt(Math.max(1, Math.min(now.getTime(), Date.parse(end)) - Date.parse(start)));
-  const forecastMicros = (spentMicros * monthMs + elapsedMs / 2n) / elapsedMs;
+  const forecastMicros =
+    linearForecastMicros(spentMicros, Date.parse(start), Date.parse(end), now.getTime()) ?? spentMicros;
   const percentUsed = percent(spentMicros, budget.amountMicros);
   const forecastPercent = percent(forecastMicros, budget.amountMicros);
   return {

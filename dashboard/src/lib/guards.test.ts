@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   isBudgetListResponse,
   isErrorResponse,
+  isInvoiceListResponse,
   isInvoiceResponse,
   isMeResponse,
   isUsageResponse,
@@ -34,6 +35,7 @@ const usage = {
   rows: [{ keys: { application: null }, ...figures }],
   next_cursor: null,
   total: figures,
+  forecast: null,
   freshness,
 };
 
@@ -41,10 +43,24 @@ describe("guards", () => {
   it("accept the documented shapes", () => {
     expect(isUsageResponse(usage)).toBe(true);
     expect(isUsageResponse({ ...usage, rows: [] })).toBe(true);
+    expect(isUsageResponse({ ...usage, forecast: { cost_usd: "1.500000", cost_micro_usd: 1_500_000 } })).toBe(
+      true,
+    );
+    expect(isUsageResponse({ ...usage, forecast: { cost_usd: 1.5, cost_micro_usd: 1_500_000 } })).toBe(false);
     expect(isUsageResponse({ ...usage, next_cursor: "abc" })).toBe(true);
     expect(isUsageResponse({ ...usage, next_cursor: 1 })).toBe(false);
     expect(isMeResponse({ key_id: "k", name: "", role: "tenant", tenant: "acme" })).toBe(true);
     expect(isBudgetListResponse({ budgets: [], freshness })).toBe(true);
+    const list = {
+      month: "2026-11",
+      status: "open",
+      invoices: [],
+      total_usd: "0.000000",
+      total_micro_usd: 0,
+      freshness,
+    };
+    expect(isInvoiceListResponse(list)).toBe(true);
+    expect(isInvoiceListResponse({ ...list, total_usd: undefined })).toBe(false);
     expect(isErrorResponse({ error: { code: "forbidden", message: "no", requestId: "r" } })).toBe(true);
   });
 

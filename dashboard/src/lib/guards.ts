@@ -103,6 +103,8 @@ export function isUsageResponse(v: unknown): v is UsageResponse {
     isArrayOf(v.rows, isUsageRow) &&
     (v.next_cursor === null || isString(v.next_cursor)) &&
     isUsageFigures(v.total) &&
+    (v.forecast === null ||
+      (isRecord(v.forecast) && isDecimal(v.forecast.cost_usd) && isInt(v.forecast.cost_micro_usd))) &&
     isFreshness(v.freshness)
   );
 }
@@ -173,6 +175,8 @@ export function isInvoiceListResponse(v: unknown): v is InvoiceListResponse {
     isString(v.month) &&
     isStatus(v.status) &&
     isArrayOf(v.invoices, isInvoiceSummary) &&
+    isDecimal(v.total_usd) &&
+    isInt(v.total_micro_usd) &&
     isFreshness(v.freshness)
   );
 }

@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  forecastMicros,
-  formatUsd,
-  formatUsdPrecise,
-  isDecimalString,
-  microsToDecimal,
-  parseMicros,
-  sumMicros,
-} from "./money";
+import { formatUsd, formatUsdPrecise, isDecimalString, microsToDecimal, parseMicros } from "./money";
 
 describe("money", () => {
   it("formats the API's exact decimal strings in USD, rounding from the string", () => {
@@ -43,19 +35,5 @@ describe("money", () => {
     expect(microsToDecimal(1_500_000n)).toBe("1.500000");
     expect(microsToDecimal(-1n)).toBe("-0.000001");
     expect(microsToDecimal(0n)).toBe("0.000000");
-  });
-
-  it("sums integer micro-USD exactly (empty is zero)", () => {
-    expect(sumMicros([])).toBe(0n);
-    expect(sumMicros([100_000, 200_000])).toBe(300_000n);
-    // 0.1 + 0.2 as floats is 0.30000000000000004; as micros it is 0.3.
-    expect(microsToDecimal(sumMicros([parseMicros("0.1"), parseMicros("0.2")]))).toBe("0.300000");
-  });
-
-  it("forecasts linearly to the end of the period", () => {
-    expect(forecastMicros(100n, 0, 10, 5)).toBe(200n);
-    expect(forecastMicros(0n, 0, 10, 5)).toBe(0n);
-    expect(forecastMicros(100n, 0, 10, 0)).toBeNull();
-    expect(forecastMicros(100n, 0, 10, 20)).toBe(100n);
   });
 });

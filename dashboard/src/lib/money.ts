@@ -58,27 +58,7 @@ export function microsToDecimal(value: bigint): string {
   return `${sign}${abs / 1_000_000n}.${String(abs % 1_000_000n).padStart(6, "0")}`;
 }
 
-/** Exact sum of integer micro-USD amounts (for totals the API does not send as one figure). */
-export function sumMicros(values: Iterable<number | bigint>): bigint {
-  let total = 0n;
-  for (const v of values) total += BigInt(v);
-  return total;
-}
-
 /** Micro-USD as a float in dollars: for chart geometry only, never for a displayed figure. */
 export function microsToChartDollars(value: number | bigint): number {
   return Number(value) / 1_000_000;
-}
-
-/**
- * Linear forecast to the end of a period: spent × period length ÷ elapsed, exact in micro-USD.
- * Returns null before the period starts; the spend itself once it has ended.
- * @example forecastMicros(100n, 0, 10, 5) // => 200n
- */
-export function forecastMicros(spent: bigint, startMs: number, endMs: number, nowMs: number): bigint | null {
-  if (nowMs <= startMs || endMs <= startMs) return null;
-  if (nowMs >= endMs) return spent;
-  const elapsed = BigInt(Math.floor(nowMs - startMs));
-  const length = BigInt(Math.floor(endMs - startMs));
-  return (spent * length + elapsed / 2n) / elapsed;
 }

@@ -14,7 +14,7 @@ import {
   isInvoiceResponse,
   isPeriodListResponse,
 } from "../lib/guards";
-import { formatUsdPrecise, microsToDecimal, sumMicros } from "../lib/money";
+import { formatUsdPrecise } from "../lib/money";
 
 const FORMATS = [
   { id: "csv", label: "CSV" },
@@ -222,8 +222,7 @@ function InvoiceSummaries({
   onSelect: (t: string) => void;
 }) {
   if (list.invoices.length === 0) return <Empty>No tenant had usage in {formatMonth(list.month)}.</Empty>;
-  // Exact: integer micro-USD, each invoice's total as the API computed it.
-  const total = microsToDecimal(sumMicros(list.invoices.map((i) => i.total_micro_usd)));
+  const total = list.total_usd;
   return (
     <>
       <p style={{ margin: "0 0 6px" }}>

@@ -11,7 +11,7 @@ import { cacheReadShare, type Slice, tokenBuckets, toSlices } from "../lib/break
 import { dayMs, monthRange, rangeMonth } from "../lib/dates";
 import { dimensionLabel, formatInt, formatPct, shortModelName, totalTokens } from "../lib/format";
 import { isAttributionResponse, isBudgetListResponse, isUsageResponse } from "../lib/guards";
-import { forecastMicros, formatUsd, formatUsdPrecise, microsToDecimal } from "../lib/money";
+import { formatUsd, formatUsdPrecise, microsToDecimal } from "../lib/money";
 import { type SeriesKey, toStackedSeries } from "../lib/series";
 import { type FilterDimension, filterValue, usageQuery, type ViewState, withFilter } from "../lib/view-state";
 
@@ -399,9 +399,8 @@ function Kpis(props: {
     month !== null &&
     monthRange(month).from <= new Date(props.nowMs).toISOString().slice(0, 10) &&
     props.nowMs < dayMs(props.view.to);
-  const forecast = currentMonth
-    ? forecastMicros(BigInt(t.cost_micro_usd), dayMs(props.view.from), dayMs(props.view.to), props.nowMs)
-    : null;
+  // The API's own forecast (the budgets' rule), shown for the current month's view.
+  const forecast = currentMonth ? props.usage.forecast : null;
   const costLabel = currentMonth ? "Cost, month to date" : "Cost in range";
   const budget =
     props.budgets.state === "ok" ? rankBudgets(props.budgets.data.budgets, props.view)[0] : undefined;
@@ -437,7 +436,7 @@ function Kpis(props: {
       <Kpi
         testId="kpi-forecast"
         label="Forecast to month end"
-        value={forecast === null ? "—" : formatUsd(microsToDecimal(forecast))}
+        value={forecast === null ? "—" : formatUsd(forecast.cost_usd)}
         href="#cost-over-time"
         sub={forecast === null ? "for the current month only" : "linear, from spend so far"}
       />
