@@ -71,7 +71,13 @@ export function valueImports(text, fileName) {
 function resolveImport(specifier, fromFile, packages) {
   if (specifier.startsWith(".")) {
     const base = resolve(dirname(fromFile), specifier.replace(/\.js$/, ""));
-    for (const candidate of [base, `${base}.ts`, `${base}.tsx`, join(base, "index.ts"), join(base, "index.tsx")]) {
+    for (const candidate of [
+      base,
+      `${base}.ts`,
+      `${base}.tsx`,
+      join(base, "index.ts"),
+      join(base, "index.tsx"),
+    ]) {
       if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
     }
     return undefined;
@@ -127,7 +133,14 @@ describe("import cycles", () => {
       ["d", new Set(["a"])],
     ]);
     expect(findCycles(graph)).toEqual([["a", "b", "c"]]);
-    expect(findCycles(new Map([["a", new Set(["b"])], ["b", new Set()]]))).toEqual([]);
+    expect(
+      findCycles(
+        new Map([
+          ["a", new Set(["b"])],
+          ["b", new Set()],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it("counts value imports and re-exports, not type-only ones", () => {

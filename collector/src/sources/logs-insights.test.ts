@@ -117,7 +117,10 @@ describe("Logs Insights query runner", () => {
     });
     logs.reset();
     logs.on(StartQueryCommand).rejects(awsError("AccessDeniedException"));
-    await expect(session().s.run("q", day)).rejects.toMatchObject({ code: "access_denied", retryable: false });
+    await expect(session().s.run("q", day)).rejects.toMatchObject({
+      code: "access_denied",
+      retryable: false,
+    });
     expect(logs).toHaveReceivedCommandTimes(StartQueryCommand, 1);
   });
 
