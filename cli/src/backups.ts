@@ -42,7 +42,7 @@ export async function backupPlaceOf(
 
 /** A `BackupError` the user fixes by changing the arguments exits 2; the rest exit 1. */
 export function rethrowBackupError(error: unknown): never {
-  if (error instanceof BackupError && (error.code === "exists" || error.code === "not-found"))
+  if (error instanceof BackupError && (error.code === "exists" || error.code === "not_found"))
     throw new UsageError(error.message);
   throw error;
 }

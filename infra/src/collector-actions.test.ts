@@ -42,24 +42,45 @@ const ATHENA_IMPLIED = [
   "s3:ListBucket",
 ];
 
+/**
+ * Backups write, list and delete in the backup location the operator chooses, which the read-only
+ * collector policy must never grant on the log bucket. What they need is stated in the README
+ * ("Backups"); this list is checked against the backup code below.
+ */
+const BACKUP_FILE = join(COLLECTOR_SRC, "store", "backup.ts");
+const BACKUP_ACTIONS = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"];
+const BACKUP_COMMAND_ACTIONS: Record<string, string> = {
+  PutObjectCommand: "s3:PutObject",
+  GetObjectCommand: "s3:GetObject",
+  ListObjectsV2Command: "s3:ListBucket",
+  DeleteObjectCommand: "s3:DeleteObject",
+};
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") ? [path] : [];
+    // testing/ folders hold test support (seeding the loopback S3, the test engines), not the collector.
+    if (entry.isDirectory()) return entry.name === "testing" ? [] : sourceFiles(path);
+    return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") && path !== BACKUP_FILE
+      ? [path]
+      : [];
   });
+}
+
+function commandsIn(text: string): Set<string> {
+  const used = new Set<string>();
+  for (const m of text.matchAll(/new ([A-Z][A-Za-z0-9]+Command)\(|\b(paginate[A-Z][A-Za-z0-9]+)\(/g)) {
+    const name = m[1] ?? m[2];
+    if (name) used.add(name);
+  }
+  return used;
 }
 
 describe("collector policy vs collector code", () => {
   it("covers every command the collector sends, and nothing more", () => {
     const used = new Set<string>();
-    for (const file of sourceFiles(COLLECTOR_SRC)) {
-      const text = readFileSync(file, "utf8");
-      for (const m of text.matchAll(/new ([A-Z][A-Za-z0-9]+Command)\(|\b(paginate[A-Z][A-Za-z0-9]+)\(/g)) {
-        const name = m[1] ?? m[2];
-        if (name) used.add(name);
-      }
-    }
+    for (const file of sourceFiles(COLLECTOR_SRC))
+      for (const c of commandsIn(readFileSync(file, "utf8"))) used.add(c);
     const unknown = [...used].filter((c) => !(c in COMMAND_ACTIONS));
     expect(unknown, "commands without a known IAM action: map them and update the policy").toEqual([]);
     const needed = new Set([...[...used].flatMap((c) => COMMAND_ACTIONS[c] ?? []), ...ATHENA_IMPLIED]);
@@ -73,5 +94,13 @@ describe("collector policy vs collector code", () => {
     const statements: { Action: string | string[] }[] = collector?.Properties.PolicyDocument.Statement ?? [];
     const granted = new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
     expect([...granted].sort()).toEqual([...needed].sort());
+  });
+
+  it("backups need exactly the actions the README states, on the backup location only", () => {
+    const used = [...commandsIn(readFileSync(BACKUP_FILE, "utf8"))];
+    expect(used.filter((c) => !(c in BACKUP_COMMAND_ACTIONS))).toEqual([]);
+    expect([...new Set(used.map((c) => BACKUP_COMMAND_ACTIONS[c]))].sort()).toEqual(BACKUP_ACTIONS);
+    const readme = readFileSync(join(INFRA_DIR, "..", "README.md"), "utf8");
+    for (const action of BACKUP_ACTIONS) expect(readme).toContain(`\`${action}\``);
   });
 });

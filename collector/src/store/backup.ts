@@ -77,8 +77,8 @@ const manifestSchema = z.object({
 
 export type BackupManifest = z.infer<typeof manifestSchema>;
 
-/** What went wrong, for the CLI's exit code: `exists`, `not-found` are the user's to fix (2). */
-export type BackupErrorCode = "invalid" | "exists" | "not-found" | "busy" | "too-large" | "failed";
+/** What went wrong, for the CLI's exit code: `exists`, `not_found` are the user's to fix (2). */
+export type BackupErrorCode = "invalid" | "exists" | "not_found" | "busy" | "too_large" | "failed";
 
 export class BackupError extends Error {
   override name = "BackupError";
@@ -105,7 +105,7 @@ export type BackupPlace = {
   /** Stores the staged file under `name` (may move it); `sha256` (hex) lets S3 check the upload. */
   putFile: (name: string, localPath: string, sha256: string, createdAt: string) => Promise<void>;
   putText: (name: string, text: string) => Promise<void>;
-  /** Copies `name` to `localPath`; `BackupError("not-found")` when there is none. */
+  /** Copies `name` to `localPath`; `BackupError("not_found")` when there is none. */
   getFile: (name: string, localPath: string) => Promise<void>;
   /** The text of `name`, or undefined when there is none. */
   getText: (name: string) => Promise<string | undefined>;
@@ -144,7 +144,7 @@ export function folderPlace(dir: string): BackupPlace {
       fsyncDir(dir);
     },
     getFile: async (name, localPath) => {
-      if (!existsSync(path(name))) throw new BackupError("not-found", `${path(name)}: no such backup`);
+      if (!existsSync(path(name))) throw new BackupError("not_found", `${path(name)}: no such backup`);
       copyFileSync(path(name), localPath);
     },
     getText: async (name) => (existsSync(path(name)) ? readFileSync(path(name), "utf8") : undefined),
@@ -207,7 +207,7 @@ export function s3Place(client: S3Client, bucket: string, prefix: string): Backu
         body = response.Body;
         length = response.ContentLength;
       } catch (error) {
-        if (isMissing(error)) throw new BackupError("not-found", `${url(name)}: no such backup`);
+        if (isMissing(error)) throw new BackupError("not_found", `${url(name)}: no such backup`);
         throw error;
       }
       if (!isReadable(body)) throw new Error(`${url(name)}: GetObject returned no readable body`);
@@ -370,7 +370,7 @@ export async function backupStore(options: {
   now: () => Date;
 }): Promise<BackupResult> {
   const { sourcePath, place, name } = options;
-  if (!existsSync(sourcePath)) throw new BackupError("not-found", `${sourcePath}: no such store`);
+  if (!existsSync(sourcePath)) throw new BackupError("not_found", `${sourcePath}: no such store`);
   if (resolve(place.describe(name)) === resolve(sourcePath))
     throw new BackupError("exists", `${sourcePath}: a backup cannot be written over the store itself`);
   mkdirSync(place.stagingDir, { recursive: true });
@@ -403,7 +403,7 @@ export async function backupStore(options: {
     const bytes = statSync(staging).size;
     if (bytes > place.maxBytes)
       throw new BackupError(
-        "too-large",
+        "too_large",
         `the backup is ${bytes} bytes, over the ${place.maxBytes}-byte limit of one S3 PutObject; back up to a file and copy it with \`aws s3 cp\` (multipart)`,
       );
     const manifest: BackupManifest = {
@@ -506,7 +506,7 @@ export async function restoreStore(options: {
       `${targetPath}-wal exists without its store; move it away before restoring (it would be applied to the restored store)`,
     );
   const dir = dirname(resolve(targetPath));
-  if (!existsSync(dir)) throw new BackupError("not-found", `${dir}: no such folder`);
+  if (!existsSync(dir)) throw new BackupError("not_found", `${dir}: no such folder`);
   let lock: { release: () => void };
   try {
     lock = lockIngestFile(targetPath);
