@@ -93,6 +93,12 @@ describe("collect window planning", () => {
     expect(() =>
       planCollectWindow("logs-insights", { db: s.db, clock: s.clock, from: "2026-01-01T00:30:00Z" }),
     ).toThrow("--from");
+    // The same bounds as report and the API: no impossible dates, nothing outside 2000..9999.
+    for (const from of ["2026-02-30", "0001-01-01", "2026-01-01T00:00:00.000Z"]) {
+      expect(() => planCollectWindow("logs-insights", { db: s.db, clock: s.clock, from }), from).toThrow(
+        /^--from .*expected/,
+      );
+    }
   });
 });
 

@@ -21,6 +21,7 @@ import type { PriceBook } from "../pricing/price-book";
 import type { FacetRow, HourlyRow } from "../rollup/types";
 import { replaceWindow } from "../rollup/write";
 import type { Db } from "../store/db";
+import { parseTimeBound } from "../user-input";
 import { AthenaSession } from "./athena";
 import type { Clock } from "./clock";
 import type { InferenceProfileResolver } from "./inference-profiles";
@@ -174,13 +175,11 @@ export type CollectSummary = {
   unresolvedProfiles: { arn: string; reason: string }[];
 };
 
+/** `--from`/`--to`: the same day-or-hour bounds as `report` and the API (user-input.ts). */
 function parseBound(value: string, name: string): number {
-  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(ms) || ms % HOUR_MS !== 0)
-    throw new Error(
-      `--${name} ${JSON.stringify(value)}: expected YYYY-MM-DD or an hour (YYYY-MM-DDTHH:00:00Z)`,
-    );
-  return ms;
+  const parsed = parseTimeBound(value);
+  if (!parsed.ok) throw new Error(`--${name} ${JSON.stringify(value)}: ${parsed.message}`);
+  return Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
 }
 
 /** The window a run covers: hours [from, to) and the whole days holding them. */
