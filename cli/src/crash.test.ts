@@ -2,15 +2,12 @@
  * Exactly once under crashes: SIGKILL the real `chargeback ingest` process at several points,
  * run it again, and compare with an uninterrupted run. Also: a second run is a no-op.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { simulate } from "@bedrock-chargeback/collector";
-import { childProcessEnv, tempDir } from "@bedrock-chargeback/collector/testing";
+import { tempDir } from "@bedrock-chargeback/collector/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCaptured } from "./testing";
+import { runCaptured, spawnCli } from "./testing";
 
-const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const BY = "account,region,tenant,application,cost_center,environment,team,model";
 let corpus: string;
 
@@ -51,31 +48,13 @@ async function snapshot(db: string) {
 /** Starts ingest, kills it with SIGKILL after `afterBatches` committed batches (0 = at first output). */
 function ingestAndKill(db: string, afterBatches: number): Promise<{ killed: boolean; batchesSeen: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        MAIN,
-        "ingest",
-        "--source",
-        "dir",
-        "--path",
-        corpus,
-        "--db",
-        db,
-        "--batch-records",
-        "150",
-        "--progress",
-      ],
-      {
-        stdio: ["ignore", "ignore", "pipe"],
-        env: childProcessEnv(),
-      },
+    const child = spawnCli(
+      ["ingest", "--source", "dir", "--path", corpus, "--db", db, "--batch-records", "150", "--progress"],
+      { stdio: ["ignore", "ignore", "pipe"] },
     );
     let seen = 0;
     let killed = false;
-    child.stderr.on("data", (chunk: Buffer) => {
+    child.stderr?.on("data", (chunk: Buffer) => {
       seen += (chunk.toString().match(/batches committed/g) ?? []).length;
       if (!killed && seen >= afterBatches) {
         killed = child.kill("SIGKILL");

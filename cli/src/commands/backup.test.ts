@@ -5,10 +5,9 @@
  * its report equals the source's report at that moment, and a re-ingest on it reaches the ground
  * truth with nothing counted twice. Exit codes: 0 ok, 1 refused backup, 2 bad arguments.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   createDb,
   PriceBook,
@@ -18,17 +17,10 @@ import {
   totalOf,
   totalTruth,
 } from "@bedrock-chargeback/collector";
-import {
-  childProcessEnv,
-  putObjects,
-  type S3Stand,
-  startS3rver,
-  tempDir,
-} from "@bedrock-chargeback/collector/testing";
+import { putObjects, type S3Stand, startS3rver, tempDir } from "@bedrock-chargeback/collector/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runCaptured } from "../testing";
+import { runCaptured, spawnCli } from "../testing";
 
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 let corpus: string;
 let truth: ReturnType<typeof totalTruth>;
 let s3: S3Stand;
@@ -101,24 +93,9 @@ describe("chargeback backup / restore", () => {
     const dir = tempDir("backup-cli-run-");
     const source = join(dir, "source.db");
     const endpoint = ["--endpoint", s3.endpoint];
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        MAIN,
-        "ingest",
-        "--source",
-        "dir",
-        "--path",
-        corpus,
-        "--db",
-        source,
-        "--batch-records",
-        "100",
-        "--progress",
-      ],
-      { stdio: ["ignore", "ignore", "pipe"], env: childProcessEnv() },
+    const child = spawnCli(
+      ["ingest", "--source", "dir", "--path", corpus, "--db", source, "--batch-records", "100", "--progress"],
+      { stdio: ["ignore", "ignore", "pipe"] },
     );
     const exited = exitOf(child);
     // Stop it once 5 batches are in: it is then between reads, with the next batch's transaction open.
@@ -275,12 +252,8 @@ describe("chargeback backup / restore", () => {
       expect((await runCaptured(["backup", "--db", store, "--to", join(backups, old)])).code).toBe(0);
     }
     writeFileSync(join(backups, "README.txt"), "not a backup");
-    const child = spawn(
-      process.execPath,
+    const child = spawnCli(
       [
-        "--import",
-        "tsx",
-        MAIN,
         "serve",
         "--db",
         store,
@@ -293,7 +266,7 @@ describe("chargeback backup / restore", () => {
         "--backup-keep",
         "2",
       ],
-      { stdio: ["ignore", "pipe", "pipe"], env: childProcessEnv() },
+      { stdio: ["ignore", "pipe", "pipe"] },
     );
     const exited = exitOf(child);
     const line = await new Promise<string>((resolve) => {

@@ -4,13 +4,11 @@
  * an S3 fault that outlasts the retries (a loopback proxy in front of s3rver). Exit codes: 0 ok,
  * 1 failed or incomplete, 3 quarantined (README).
  */
-import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDb, parseGroundTruth, simulate } from "@bedrock-chargeback/collector";
 import {
-  childProcessEnv,
   type FaultProxy,
   putObjects,
   type S3Stand,
@@ -19,36 +17,15 @@ import {
   tempDir,
 } from "@bedrock-chargeback/collector/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runCaptured } from "../testing";
+import { type ProcessRun, runCaptured, runCliProcess, spawnCli } from "../testing";
 
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 /** Root ignores file modes; the permission tests run the CLI as `nobody` then. */
 const AS_ROOT = process.getuid?.() === 0;
 
-type Run = { code: number | null; stdout: string; stderr: string };
-
 /** Runs the real CLI in a child process, as an unprivileged user when we are root. */
-function runAsUser(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
-      cwd: REPO,
-      env: childProcessEnv(),
-      stdio: ["ignore", "pipe", "pipe"],
-      ...(AS_ROOT ? { uid: 65534, gid: 65534 } : {}),
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runAsUser = (args: string[]) =>
+  runCliProcess(args, { cwd: REPO, ...(AS_ROOT ? { uid: 65534, gid: 65534 } : {}) });
 
 /** A folder the unprivileged user may read and write (mkdtemp makes them 0700). */
 function sharedDir(prefix: string): string {
@@ -106,7 +83,7 @@ describe("ingest with real file permissions", () => {
     const db = join(sharedDir("perm-store-"), "store.db");
     const denied = objectPaths[2] ?? "";
     chmodSync(denied, 0o000);
-    let first: Run;
+    let first: ProcessRun;
     try {
       first = await runAsUser(["ingest", "--path", corpus, "--db", db]);
     } finally {
@@ -130,7 +107,7 @@ describe("ingest with real file permissions", () => {
     const folder = join(objectPaths[0] ?? "", "..");
     const inFolder = objectPaths.filter((p) => p.startsWith(`${folder}/`)).length;
     chmodSync(folder, 0o000);
-    let first: Run;
+    let first: ProcessRun;
     try {
       first = await runAsUser(["ingest", "--path", corpus, "--db", db]);
     } finally {
@@ -172,19 +149,18 @@ describe("reading a read-only store", () => {
     expect((await runCaptured(["ingest", "--path", corpus, "--db", db])).code).toBe(0);
     chmodSync(db, 0o444);
     chmodSync(dir, 0o555);
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "serve", "--db", db, "--port", "0"], {
+    const child = spawnCli(["serve", "--db", db, "--port", "0"], {
       cwd: REPO,
-      env: childProcessEnv(),
       stdio: ["ignore", "pipe", "pipe"],
       ...(AS_ROOT ? { uid: 65534, gid: 65534 } : {}),
     });
     let stderr = "";
-    child.stderr.on("data", (c: Buffer) => {
+    child.stderr?.on("data", (c: Buffer) => {
       stderr += c.toString();
     });
     try {
       const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", (c: Buffer) => {
+        child.stdout?.on("data", (c: Buffer) => {
           const m = /listening on (http:\/\/\S+)/.exec(c.toString());
           if (m?.[1]) resolve(m[1]);
         });
