@@ -55,28 +55,10 @@ function jsonView(stdout: string) {
 describe("chargeback periods export --format pdf", () => {
   it("writes one tenant's PDF whose text equals the JSON export, DRAFT then FINAL", async () => {
     const db = await store();
-    const json = await runCaptured([
-      "periods",
-      "export",
-      "2026-09",
-      "--tenant",
-      "acme",
-      "--format",
-      "json",
-      "--db",
-      db,
-    ]);
-    const pdf = await runCaptured([
-      "periods",
-      "export",
-      "2026-09",
-      "--tenant",
-      "acme",
-      "--format",
-      "pdf",
-      "--db",
-      db,
-    ]);
+    const exportAcme = (format: "json" | "pdf") =>
+      runCaptured(["periods", "export", "2026-09", "--tenant", "acme", "--format", format, "--db", db]);
+    const json = await exportAcme("json");
+    const pdf = await exportAcme("pdf");
     expect(pdf.code).toBe(0);
     expect(pdf.stdoutBytes.subarray(0, 5).toString()).toBe("%PDF-");
     const draft = pdfText(pdf.stdoutBytes);
@@ -90,25 +72,8 @@ describe("chargeback periods export --format pdf", () => {
     );
 
     expect((await runCaptured(["periods", "close", "2026-09", "--db", db])).code).toBe(0);
-    const closedJson = jsonView(
-      (
-        await runCaptured([
-          "periods",
-          "export",
-          "2026-09",
-          "--tenant",
-          "acme",
-          "--format",
-          "json",
-          "--db",
-          db,
-        ])
-      ).stdout,
-    );
-    const final = pdfText(
-      (await runCaptured(["periods", "export", "2026-09", "--tenant", "acme", "--format", "pdf", "--db", db]))
-        .stdoutBytes,
-    );
+    const closedJson = jsonView((await exportAcme("json")).stdout);
+    const final = pdfText((await exportAcme("pdf")).stdoutBytes);
     expect(invoicePdfMismatches(final, closedJson)).toEqual([]);
     expect(final).toContain("FINAL");
     expect(closedJson.total_usd).toBe(view.total_usd);
