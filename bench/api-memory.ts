@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createApiKey } from "../api/src/index";
-import { addPrice, createDb, PriceBook, rebuildDaily } from "../collector/src/index";
+import { addPrice, createDb, PriceBook, rebuildDaily } from "../ledger/src/index";
 
 const { values: opts } = parseArgs({
   options: {

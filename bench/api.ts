@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { createApiKey, parseApiConfig, startBareServer, startServer } from "../api/src/index";
-import { addPrice, createDb, PriceBook, rebuildDaily } from "../collector/src/index";
+import { addPrice, createDb, PriceBook, rebuildDaily } from "../ledger/src/index";
 
 const { values: opts } = parseArgs({
   options: {

@@ -96,7 +96,7 @@ async function chargeback() {
   const summary: unknown = JSON.parse(out);
   const records =
     typeof summary === "object" && summary !== null && "records" in summary ? Number(summary.records) : 0;
-  const { createDb } = await import("../collector/src/store/db");
+  const { createDb } = await import("../ledger/src/store/db");
   const db = createDb(storePath);
   const groups = Number(db.$client.prepare("SELECT COUNT(*) FROM usage_hourly").pluck().get());
   db.$client.close();

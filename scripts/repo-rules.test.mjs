@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
   .split("\0")
-  .filter((f) => /\.(ts|tsx|mjs|js|md|json|sh|yaml)$/.test(f) && !f.startsWith("collector/drizzle/"))
+  .filter((f) => /\.(ts|tsx|mjs|js|md|json|sh|yaml)$/.test(f) && !f.startsWith("ledger/drizzle/"))
   .filter((f) => existsSync(join(root, f)));
 const read = (f) => readFileSync(join(root, f), "utf8");
 
@@ -82,4 +82,32 @@ describe("the dashboard talks to the API only", () => {
     }
     expect(valueImports).toEqual([]);
   });
+});
+
+describe("the layers point one way (docs/adr/0005-package-layout.md)", () => {
+  /** Workspace packages a package may import at run time; anything else is an upward import. */
+  const allowed = {
+    queries: [],
+    wrapper: [],
+    ledger: ["queries"],
+    collector: ["queries", "ledger"],
+    api: ["ledger"],
+  };
+
+  for (const [pkg, may] of Object.entries(allowed)) {
+    it(`${pkg}/ imports no workspace package but ${may.join(", ") || "none"}`, () => {
+      const sources = tracked.filter((f) => f.startsWith(`${pkg}/src/`) && /\.tsx?$/.test(f));
+      expect(sources.length).toBeGreaterThan(3);
+      const upward = [];
+      for (const f of sources.filter((s) => !/\.test\.tsx?$|\/test-setup\.ts$|\/testing\//.test(s))) {
+        for (const m of read(f).matchAll(/from\s+"@bedrock-chargeback\/([\w-]+)/g)) {
+          if (m[1] !== pkg && !may.includes(m[1])) upward.push(`${f}: @bedrock-chargeback/${m[1]}`);
+        }
+      }
+      expect(upward).toEqual([]);
+      const deps = JSON.parse(read(`${pkg}/package.json`)).dependencies ?? {};
+      const workspaceDeps = Object.keys(deps).filter((d) => d.startsWith("@bedrock-chargeback/"));
+      expect(workspaceDeps.map((d) => d.replace("@bedrock-chargeback/", "")).sort()).toEqual([...may].sort());
+    });
+  }
 });

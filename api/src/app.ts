@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { BillingError, DEFAULT_INVOICE_CONFIG } from "@bedrock-chargeback/collector";
+import { BillingError, DEFAULT_INVOICE_CONFIG } from "@bedrock-chargeback/ledger";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";

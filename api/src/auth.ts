@@ -1,5 +1,5 @@
 /** Authentication (API key → role, tenant), role checks and the per-key rate limit. */
-import type { Db } from "@bedrock-chargeback/collector";
+import type { Db } from "@bedrock-chargeback/ledger";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, StoreCache } from "./context";
 import { ApiError } from "./errors";

@@ -2,7 +2,7 @@
  * The API's configuration, parsed once at start-up. Nothing else reads process.env: the server
  * and tests receive an ApiConfig object.
  */
-import { DEFAULT_INVOICE_CONFIG, type InvoiceConfig, readInvoiceConfig } from "@bedrock-chargeback/collector";
+import { DEFAULT_INVOICE_CONFIG, type InvoiceConfig, readInvoiceConfig } from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");

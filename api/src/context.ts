@@ -1,6 +1,6 @@
 /** What every route receives: the store, the clock, cached reads, and the caller's key. */
 import { gzipSync } from "node:zlib";
-import { type Db, type InvoiceConfig, PriceBook } from "@bedrock-chargeback/collector";
+import { type Db, type InvoiceConfig, PriceBook } from "@bedrock-chargeback/ledger";
 import type { Context } from "hono";
 import { forbidden } from "./errors";
 import type { ApiKey } from "./keys";

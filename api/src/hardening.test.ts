@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { billingTesting } from "@bedrock-chargeback/collector/testing";
+import * as billingTesting from "@bedrock-chargeback/ledger/testing";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { rateLimit } from "./auth";

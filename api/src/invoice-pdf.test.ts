@@ -3,8 +3,8 @@
  * the invoice JSON for the same tenant and month, for an open month (DRAFT) and a closed one with
  * late-usage adjustments (FINAL); tenant keys get only their own PDF or zip.
  */
-import { invoiceNumber, parseInvoiceConfig } from "@bedrock-chargeback/collector";
-import { billingTesting } from "@bedrock-chargeback/collector/testing";
+import { invoiceNumber, parseInvoiceConfig } from "@bedrock-chargeback/ledger";
+import * as billingTesting from "@bedrock-chargeback/ledger/testing";
 import { describe, expect, it } from "vitest";
 import { harness } from "./test-setup";
 import type { InvoiceResponse } from "./types";

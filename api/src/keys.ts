@@ -3,7 +3,7 @@
  * the key itself is returned once, at creation.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { apiSchema, type Db } from "@bedrock-chargeback/collector";
+import { apiSchema, type Db } from "@bedrock-chargeback/ledger";
 import { eq } from "drizzle-orm";
 import type { Role } from "./types";
 

@@ -1,5 +1,5 @@
 /** Serves createApp on @hono/node-server; `close()` stops accepting, drains, then closes the store. */
-import { createDb, type Db } from "@bedrock-chargeback/collector";
+import { createDb, type Db } from "@bedrock-chargeback/ledger";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { createApp } from "./app";

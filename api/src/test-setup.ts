@@ -1,6 +1,7 @@
 /** Shared builders for the API tests: each test gets its own store, keys and app. */
-import type { Db } from "@bedrock-chargeback/collector";
+
 import { addUsageThroughRollup, billingTesting } from "@bedrock-chargeback/collector/testing";
+import type { Db } from "@bedrock-chargeback/ledger";
 import { createApp } from "./app";
 import type { AppDeps } from "./context";
 import { createApiKey } from "./keys";

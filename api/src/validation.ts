@@ -1,5 +1,5 @@
 /** zod at the edge: validation failures become 400 `bad_request` with a readable message. */
-import { type Dimension, parseDimension, parseDimensionList } from "@bedrock-chargeback/collector";
+import { type Dimension, parseDimension, parseDimensionList } from "@bedrock-chargeback/ledger";
 import { zValidator } from "@hono/zod-validator";
 import type { ValidationTargets } from "hono";
 import { z } from "zod";
@@ -18,8 +18,8 @@ export function validate<T extends keyof ValidationTargets, S extends z.ZodType>
   });
 }
 
-/** Days, hours and months: one parser for the API and the CLI (collector/src/user-input.ts). */
-export { daySchema, monthSchema, timeBoundSchema as timeBound } from "@bedrock-chargeback/collector";
+/** Days, hours and months: one parser for the API and the CLI (ledger/src/user-input.ts). */
+export { daySchema, monthSchema, timeBoundSchema as timeBound } from "@bedrock-chargeback/ledger";
 export const usdSchema = z
   .string()
   .regex(/^\d{1,12}(\.\d{1,6})?$/, 'expected a USD amount like "1000.00" (≤ 6 decimals)');

@@ -14,7 +14,7 @@ import {
   roundPicoToMicros,
   type SourceFreshness,
   type UsageTotals,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import type { ApiKey } from "./keys";
 import type * as T from "./types";
 

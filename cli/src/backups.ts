@@ -2,18 +2,18 @@
  * Where `backup`, `restore` and the periodic `--backup-to` keep backups: a folder or an S3
  * prefix, reached with the same region and `--endpoint` as every other S3 command.
  */
+import { createS3Client } from "@bedrock-chargeback/collector";
 import {
   BackupError,
   type BackupLocation,
   type BackupPlace,
-  createS3Client,
   folderPlace,
   type PeriodicBackups,
   parseBackupLocation,
   parseDuration,
   s3Place,
   startPeriodicBackups,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 import { type Io, UsageError } from "./io";
 

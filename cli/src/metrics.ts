@@ -3,7 +3,7 @@
  * collector lag and the run outcome to CloudWatch (the alarms in infra/ read them). Best effort:
  * a publishing failure is reported on stderr and never fails or undoes the run.
  */
-import { type Db, PriceBook } from "@bedrock-chargeback/collector";
+import { type Db, PriceBook } from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 import type { Io } from "./io";
 

@@ -8,7 +8,7 @@ import {
   loadCatalog,
   SHIPPED_CATALOG_PATH,
   syncCatalog,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import { UsageError } from "./io";
 
 /**

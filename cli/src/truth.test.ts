@@ -5,13 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  aggregateTruth,
-  parseGroundTruth,
-  SHIPPED_CATALOG_PATH,
-  simulate,
-} from "@bedrock-chargeback/collector";
+import { aggregateTruth, parseGroundTruth, simulate } from "@bedrock-chargeback/collector";
 import { tempDir } from "@bedrock-chargeback/collector/testing";
+import { SHIPPED_CATALOG_PATH } from "@bedrock-chargeback/ledger";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCaptured } from "./testing";
 

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createDb, listBudgets, parseMicros } from "@bedrock-chargeback/collector";
+import { createDb, listBudgets, parseMicros } from "@bedrock-chargeback/ledger";
 import { App, type Environment } from "aws-cdk-lib";
 import { type AlarmsConfig, loadAlarmsConfig } from "./alarms/config";
 import { type BudgetInput, buildAlarmDefinitions } from "./alarms/definitions";

@@ -5,7 +5,7 @@ import {
   roundPicoToMicros,
   UsageQueryError,
   type UsageTotals,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import { Hono } from "hono";
 import { z } from "zod";
 import { type AppEnv, cachedJson, type Services, scopeFilters } from "../context";

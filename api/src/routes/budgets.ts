@@ -9,7 +9,7 @@ import {
   listBudgets,
   parseMicros,
   updateBudget,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";

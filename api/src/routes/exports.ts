@@ -1,5 +1,5 @@
 /** GET /v1/exports/:month: CSV, JSON or FOCUS CSV of a month's invoices (all tenants or one). */
-import { getInvoices, invoicesToCsv, invoicesToFocusCsv } from "@bedrock-chargeback/collector";
+import { getInvoices, invoicesToCsv, invoicesToFocusCsv } from "@bedrock-chargeback/ledger";
 import { Hono } from "hono";
 import { z } from "zod";
 import { type AppEnv, cachedJson, type Services, scopeTenant, textBytes } from "../context";

@@ -1,5 +1,5 @@
 /** Per-tenant markups and discounts: /v1/markups. */
-import { deleteMarkup, listMarkups, setMarkup } from "@bedrock-chargeback/collector";
+import { deleteMarkup, listMarkups, setMarkup } from "@bedrock-chargeback/ledger";
 import { Hono } from "hono";
 import { z } from "zod";
 import { requireRole } from "../auth";

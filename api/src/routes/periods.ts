@@ -13,7 +13,7 @@ import {
   monthBounds,
   monthOf,
   renderInvoicePdf,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import { Hono } from "hono";
 import { z } from "zod";
 import { requireRole } from "../auth";

@@ -6,7 +6,7 @@ import {
   queryUsage,
   repriceOpenPeriods,
   UsageQueryError,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import { Hono } from "hono";
 import { z } from "zod";
 import { requireRole } from "../auth";

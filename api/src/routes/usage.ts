@@ -8,7 +8,7 @@ import {
   roundPicoToMicros,
   UsageQueryError,
   type UsageTotals,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { type AppEnv, cachedJson, type Services, scopeFilters } from "../context";

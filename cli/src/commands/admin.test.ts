@@ -2,8 +2,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createApiKey, createApp } from "@bedrock-chargeback/api";
-import { createDb } from "@bedrock-chargeback/collector";
 import { invocationRecord, logKey, tempDir, writeObject } from "@bedrock-chargeback/collector/testing";
+import { createDb } from "@bedrock-chargeback/ledger";
 import { describe, expect, it } from "vitest";
 import { runCaptured } from "../testing";
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createBudget, createDb } from "@bedrock-chargeback/collector";
 import { createFakeCloudWatch } from "@bedrock-chargeback/infra/testing";
+import { createBudget, createDb } from "@bedrock-chargeback/ledger";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCaptured } from "../testing";
 

@@ -5,7 +5,6 @@
  * definitions as a CloudFormation template.
  */
 import { existsSync } from "node:fs";
-import { listBudgets } from "@bedrock-chargeback/collector";
 import {
   type AlarmsConfig,
   AlarmsConfigError,
@@ -20,6 +19,7 @@ import {
   planAlarms,
   toCloudFormationTemplate,
 } from "@bedrock-chargeback/infra";
+import { listBudgets } from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { type Command, type Io, UsageError } from "../io";

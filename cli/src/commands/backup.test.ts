@@ -8,16 +8,9 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  createDb,
-  PriceBook,
-  parseGroundTruth,
-  queryUsage,
-  simulate,
-  totalOf,
-  totalTruth,
-} from "@bedrock-chargeback/collector";
+import { parseGroundTruth, simulate, totalTruth } from "@bedrock-chargeback/collector";
 import { putObjects, type S3Stand, startS3rver, tempDir } from "@bedrock-chargeback/collector/testing";
+import { createDb, PriceBook, queryUsage, totalOf } from "@bedrock-chargeback/ledger";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCaptured, spawnCli } from "../testing";
 

@@ -2,7 +2,7 @@
  * `chargeback backup --to <file|s3://bucket/key>`: an online, consistent copy of the store (safe
  * beside a running ingest and the API) with its manifest `<to>.json`.
  */
-import { backupStore } from "@bedrock-chargeback/collector";
+import { backupStore } from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { backupPlaceOf, rethrowBackupError } from "../backups";

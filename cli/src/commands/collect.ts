@@ -3,13 +3,7 @@
  * this source's rollup rows in the window; `--watch` repeats every `--interval` seconds until
  * SIGINT. Each run prints what it scanned and what that cost.
  */
-import {
-  createDb,
-  type MetadataMapping,
-  PriceBook,
-  parseMetadataMapping,
-  parseMicros,
-} from "@bedrock-chargeback/collector";
+
 import {
   AthenaSession,
   athenaApi,
@@ -29,6 +23,13 @@ import {
   systemClock,
   watch,
 } from "@bedrock-chargeback/collector/sources";
+import {
+  createDb,
+  type MetadataMapping,
+  PriceBook,
+  parseMetadataMapping,
+  parseMicros,
+} from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { periodicBackupArgs, startBackupsFromArgs } from "../backups";

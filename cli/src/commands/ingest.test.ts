@@ -7,7 +7,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createDb, parseGroundTruth, simulate } from "@bedrock-chargeback/collector";
+import { parseGroundTruth, simulate } from "@bedrock-chargeback/collector";
 import {
   type FaultProxy,
   putObjects,
@@ -16,6 +16,7 @@ import {
   startS3rver,
   tempDir,
 } from "@bedrock-chargeback/collector/testing";
+import { createDb } from "@bedrock-chargeback/ledger";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type ProcessRun, runCaptured, runCliProcess, spawnCli } from "../testing";
 

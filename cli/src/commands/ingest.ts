@@ -1,15 +1,12 @@
 import {
-  createDb,
   createDirSource,
   createS3Client,
   createS3Source,
   type IngestSummary,
   ingestObjects,
-  type MetadataMapping,
   type ObjectSource,
-  PriceBook,
-  parseMetadataMapping,
 } from "@bedrock-chargeback/collector";
+import { createDb, type MetadataMapping, PriceBook, parseMetadataMapping } from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";
@@ -195,7 +192,7 @@ function formatSummary(s: IngestSummary): string {
       `  UNPRICED:    ${s.unpricedModels.length} model(s) have usage but no price (counted, not costed):`,
     );
     for (const m of s.unpricedModels) lines.push(`    ${m.model}: ${m.requests} requests`);
-    lines.push("    add prices with --prices <file> (format: collector/prices/bedrock-prices.json)");
+    lines.push("    add prices with --prices <file> (format: ledger/prices/bedrock-prices.json)");
   }
   return `${lines.join("\n")}\n`;
 }

@@ -1,7 +1,6 @@
 /** `chargeback periods export --format pdf|zip`: the invoice PDF on stdout, equal to the JSON export. */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { invoiceNumber } from "@bedrock-chargeback/collector";
 import {
   billingTesting,
   invocationRecord,
@@ -9,6 +8,7 @@ import {
   tempDir,
   writeObject,
 } from "@bedrock-chargeback/collector/testing";
+import { invoiceNumber } from "@bedrock-chargeback/ledger";
 import { describe, expect, it } from "vitest";
 import { runCaptured } from "../testing";
 

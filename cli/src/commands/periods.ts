@@ -14,7 +14,7 @@ import {
   PriceBook,
   readInvoiceConfig,
   renderInvoicePdf,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";

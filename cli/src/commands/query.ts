@@ -3,7 +3,7 @@
  * the Athena DDL) — printed with --print for pasting into the console, or run against Logs
  * Insights / Athena with the rows printed. Never truncates silently.
  */
-import { parseTimeBound } from "@bedrock-chargeback/collector";
+
 import {
   AthenaSession,
   athenaApi,
@@ -15,6 +15,7 @@ import {
   logsInsightsApi,
   systemClock,
 } from "@bedrock-chargeback/collector/sources";
+import { parseTimeBound } from "@bedrock-chargeback/ledger";
 import {
   athenaRecords,
   buildAthenaDdl,

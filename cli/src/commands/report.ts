@@ -9,7 +9,7 @@ import {
   toCsv,
   totalOf,
   type UsageRow,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";

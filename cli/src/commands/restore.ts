@@ -2,7 +2,7 @@
  * `chargeback restore --from <file|s3://bucket/key> --db <file> [--force]`: verify the backup
  * against its manifest and SQLite's integrity check, then replace the store atomically.
  */
-import { restoreStore } from "@bedrock-chargeback/collector";
+import { restoreStore } from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { backupPlaceOf, rethrowBackupError } from "../backups";

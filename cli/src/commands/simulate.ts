@@ -3,7 +3,8 @@
  * lines) and its ground truth into a folder, for the demo, tests and benchmarks.
  */
 import { readdir } from "node:fs/promises";
-import { daySchema, type SimulationSummary, simulate } from "@bedrock-chargeback/collector";
+import { type SimulationSummary, simulate } from "@bedrock-chargeback/collector";
+import { daySchema } from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";

@@ -4,12 +4,11 @@
  * the ledger, committed together. A crash rolls the open batch back and loses nothing else.
  * One object with explicit state, so the rule "all of these commit together" has one home.
  */
+
+import type { MetadataMapping, UsageRecord } from "@bedrock-chargeback/ledger";
+import { addRollupRows, RollupAccumulator, type WriteContext } from "@bedrock-chargeback/ledger";
 import type Database from "better-sqlite3";
 import type { Statement } from "better-sqlite3";
-import type { MetadataMapping } from "../dimensions";
-import type { UsageRecord } from "../records/usage-record";
-import { RollupAccumulator } from "../rollup/accumulate";
-import { addRollupRows, type WriteContext } from "../rollup/write";
 import type { ObjectRef } from "./object-source";
 import { SeenRequests } from "./seen-requests";
 import { emptyCounts, type QuarantineEntry, type RecordCounts } from "./summary";

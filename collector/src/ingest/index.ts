@@ -16,5 +16,4 @@ export {
   type ObjectSource,
 } from "./object-source";
 export { DEFAULT_RETRY, isTransientError, type RetryPolicy, withRetry } from "./retry";
-export { IngestBusyError } from "./run-lock";
 export { createS3Client, createS3Source, type S3SourceOptions } from "./s3-source";

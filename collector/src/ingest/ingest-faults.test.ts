@@ -6,11 +6,17 @@
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
+import {
+  createDb,
+  type Db,
+  loadCatalog,
+  PriceBook,
+  queryUsage,
+  SHIPPED_CATALOG_PATH,
+  syncCatalog,
+  totalOf,
+} from "@bedrock-chargeback/ledger";
 import { describe, expect, it } from "vitest";
-import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
-import { PriceBook, syncCatalog } from "../pricing/price-book";
-import { queryUsage, totalOf } from "../report/usage";
-import { createDb, type Db } from "../store/db";
 import { invocationRecord, logKey, tempDir, writeObject, writeRaw } from "../testing/fixtures";
 import { createDirSource, nodeDirFs } from "./dir-source";
 import { ingestObjects } from "./ingest";

@@ -17,15 +17,13 @@
  * `read-ahead.ts` (reading one object, with retries), `batch-writer.ts` (the atomic batch),
  * `seen-requests.ts` (requestId dedupe) and `summary.ts` (what the run reports).
  */
-import { DEFAULT_METADATA_MAPPING, type MetadataMapping } from "../dimensions";
-import type { ApplicationProfileMap } from "../models/resolve-model";
-import type { PriceBook } from "../pricing/price-book";
-import type { Db } from "../store/db";
+
+import type { ApplicationProfileMap, Db, PriceBook } from "@bedrock-chargeback/ledger";
+import { DEFAULT_METADATA_MAPPING, lockIngest, type MetadataMapping } from "@bedrock-chargeback/ledger";
 import { BatchWriter } from "./batch-writer";
 import { ingestListed } from "./object-loop";
 import type { ObjectSource } from "./object-source";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
-import { lockIngest } from "./run-lock";
 import { failRun, finishRun, startRun } from "./run-record";
 import { emptySummary, type IngestProgress, type IngestSummary, progressOf, settleSummary } from "./summary";
 

@@ -5,7 +5,7 @@
  * passed are noted on the object for the summary; tries that kept failing come back as
  * `RetriesExhausted`, for the loop to leave the object unread.
  */
-import type { UsageRecord } from "../records/usage-record";
+import type { UsageRecord } from "@bedrock-chargeback/ledger";
 import type { ObjectRef } from "./object-source";
 import {
   INFLATE_WHOLE_BYTES,

@@ -8,8 +8,8 @@
  */
 import { Readable } from "node:stream";
 import { createGunzip, gunzipSync, constants as zlibConstants } from "node:zlib";
+import type { UsageRecord } from "@bedrock-chargeback/ledger";
 import { normalizeRecord } from "../records/normalize";
-import type { UsageRecord } from "../records/usage-record";
 import { readLines } from "./lines";
 import type { ObjectRef } from "./object-source";
 

@@ -7,13 +7,19 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  createDb,
+  type Db,
+  loadCatalog,
+  PriceBook,
+  queryUsage,
+  SHIPPED_CATALOG_PATH,
+  syncCatalog,
+  totalOf,
+} from "@bedrock-chargeback/ledger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
-import { PriceBook, syncCatalog } from "../pricing/price-book";
-import { queryUsage, totalOf } from "../report/usage";
 import { simulate } from "../simulate/simulate";
 import { parseGroundTruth } from "../simulate/truth";
-import { createDb, type Db } from "../store/db";
 import { type FaultProxy, startFaultProxy } from "../testing/fault-proxy";
 import { tempDir } from "../testing/fixtures";
 import { type S3Stand, startS3rver } from "../testing/s3rver";

@@ -2,12 +2,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  createDb,
+  loadCatalog,
+  PriceBook,
+  queryUsage,
+  SHIPPED_CATALOG_PATH,
+  syncCatalog,
+  totalOf,
+} from "@bedrock-chargeback/ledger";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
-import { PriceBook, syncCatalog } from "../pricing/price-book";
-import { queryUsage, totalOf } from "../report/usage";
-import { createDb } from "../store/db";
 import { invocationRecord, logKey, tempDir, writeObject, writeRaw } from "../testing/fixtures";
 import { type S3Stand, startS3rver } from "../testing/s3rver";
 import { createDirSource } from "./dir-source";

@@ -3,9 +3,10 @@
  * before, decided in the batch's open transaction by inserting into `seen_requests`, and the
  * bounded window those requestIds are kept for.
  */
+
+import type { UsageRecord } from "@bedrock-chargeback/ledger";
 import type Database from "better-sqlite3";
 import type { Statement } from "better-sqlite3";
-import type { UsageRecord } from "../records/usage-record";
 
 /**
  * `seen_requests` for one run. Fast path: one multi-row INSERT OR IGNORE; if it inserted every

@@ -3,7 +3,7 @@
  * derived from it, and its final status. Kept apart from the loop that fills it so the rules for
  * "ok / partial / incomplete" (docs/rules.md rules 3 and 11) sit in one place.
  */
-import type { Db } from "../store/db";
+import type { Db } from "@bedrock-chargeback/ledger";
 
 export type IngestProgress = {
   objectsDone: number;

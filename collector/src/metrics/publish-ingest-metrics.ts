@@ -3,9 +3,9 @@
  * `--publish-metrics` in the CLI maps to this. Publishing is best-effort from the ingest's point
  * of view: the caller decides whether a MetricPublishError fails the run.
  */
-import { listBudgets } from "../billing/budgets";
-import type { PriceBook } from "../pricing/price-book";
-import type { Db } from "../store/db";
+
+import type { Db, PriceBook } from "@bedrock-chargeback/ledger";
+import { listBudgets } from "@bedrock-chargeback/ledger";
 import {
   type BudgetMetricKey,
   buildHourlyUsageMetrics,

@@ -1,11 +1,17 @@
+import type { Catalog } from "@bedrock-chargeback/ledger";
+import {
+  addRollupRows,
+  type Counters,
+  createBudget,
+  createDb,
+  type Db,
+  type HourlyRow,
+  PriceBook,
+  syncCatalog,
+  zeroCounters,
+} from "@bedrock-chargeback/ledger";
+import { ingestRuns } from "@bedrock-chargeback/ledger/schema";
 import { describe, expect, it } from "vitest";
-import { createBudget } from "../billing/budgets";
-import type { Catalog } from "../pricing/catalog";
-import { PriceBook, syncCatalog } from "../pricing/price-book";
-import { type Counters, type HourlyRow, zeroCounters } from "../rollup/types";
-import { addRollupRows } from "../rollup/write";
-import { createDb, type Db } from "../store/db";
-import { ingestRuns } from "../store/schema";
 import { createMemoryPublisher } from "./memory-publisher";
 import { METRIC } from "./names";
 import { collectIngestMetrics, publishIngestMetrics } from "./publish-ingest-metrics";

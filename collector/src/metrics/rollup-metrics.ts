@@ -12,13 +12,11 @@
  * data, docs/rules.md rule 6) with the hour start as timestamp, so consumers read them with the
  * `Maximum` statistic over a 1-hour period. `Sum` would count each re-publish again.
  */
+
+import type { Db, Dimension, PriceBook } from "@bedrock-chargeback/ledger";
+import { microsToNumber, queryUsage, roundPicoToMicros, type UsageRow } from "@bedrock-chargeback/ledger";
+import { ingestRuns } from "@bedrock-chargeback/ledger/schema";
 import { max } from "drizzle-orm";
-import type { Dimension } from "../dimensions";
-import { microsToNumber, roundPicoToMicros } from "../pricing/money";
-import type { PriceBook } from "../pricing/price-book";
-import { queryUsage, type UsageRow } from "../report/usage";
-import type { Db } from "../store/db";
-import { ingestRuns } from "../store/schema";
 import {
   BUDGET_SCOPE_DIMENSION,
   type BudgetMetricScope,

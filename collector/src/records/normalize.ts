@@ -3,7 +3,7 @@
  * only from the top-level counters, never from bodies (docs/rules.md rule 1). Hand-written checks
  * rather than a schema library: this runs once per record on the ingest hot path.
  */
-import type { UsageRecord } from "./usage-record";
+import type { UsageRecord } from "@bedrock-chargeback/ledger";
 
 export type NormalizeResult =
   | { kind: "record"; record: UsageRecord }

@@ -1,8 +1,6 @@
+import { createDb, type Db, PriceBook, queryUsage } from "@bedrock-chargeback/ledger";
+import { ingestRuns } from "@bedrock-chargeback/ledger/schema";
 import { describe, expect, it } from "vitest";
-import { PriceBook } from "../pricing/price-book";
-import { queryUsage } from "../report/usage";
-import { createDb, type Db } from "../store/db";
-import { ingestRuns } from "../store/schema";
 import { manualClock } from "./clock";
 import { type CollectorSource, type CollectWindow, collectOnce, planCollectWindow, watch } from "./collect";
 import { SourceError } from "./errors";

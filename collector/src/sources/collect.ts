@@ -4,6 +4,9 @@
  * profiles, and atomically replace this source's rows in the window through replaceWindow —
  * so re-running never double counts. Each run records bytes scanned and what that cost.
  */
+
+import type { Db, FacetRow, HourlyRow, PriceBook } from "@bedrock-chargeback/ledger";
+import { parseTimeBound, replaceWindow } from "@bedrock-chargeback/ledger";
 import {
   athenaRollupParamsSchema,
   buildAthenaFacetSql,
@@ -17,11 +20,6 @@ import {
   parseInsightsFacetResults,
   parseInsightsRollupResults,
 } from "@bedrock-chargeback/queries";
-import type { PriceBook } from "../pricing/price-book";
-import type { FacetRow, HourlyRow } from "../rollup/types";
-import { replaceWindow } from "../rollup/write";
-import type { Db } from "../store/db";
-import { parseTimeBound } from "../user-input";
 import { AthenaSession } from "./athena";
 import type { Clock } from "./clock";
 import type { InferenceProfileResolver } from "./inference-profiles";

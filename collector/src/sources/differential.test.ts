@@ -21,16 +21,23 @@ import {
   GetQueryResultsCommand,
   StartQueryCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
+import type { Dimension, RollupSource } from "@bedrock-chargeback/ledger";
+import {
+  createDb,
+  type Db,
+  loadCatalog,
+  PriceBook,
+  queryUsage,
+  SHIPPED_CATALOG_PATH,
+  syncCatalog,
+  totalOf,
+  type UsageQuery,
+  type UsageRow,
+} from "@bedrock-chargeback/ledger";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Dimension } from "../dimensions";
 import { createDirSource, ingestObjects } from "../ingest";
-import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
-import { PriceBook, syncCatalog } from "../pricing/price-book";
-import { queryUsage, totalOf, type UsageQuery, type UsageRow } from "../report/usage";
-import type { RollupSource } from "../rollup/write";
 import { SIMULATED_APPLICATION_PROFILES, simulate } from "../simulate";
-import { createDb, type Db } from "../store/db";
 import { AthenaSession, DEFAULT_ATHENA_OPTIONS } from "./athena";
 import { athenaApi, bedrockControlApi, logsInsightsApi } from "./aws";
 import { manualClock } from "./clock";

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BedrockClient, GetInferenceProfileCommand } from "@aws-sdk/client-bedrock";
+import { createDb } from "@bedrock-chargeback/ledger";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createDb } from "../store/db";
 import { bedrockControlApi } from "./aws";
 import { InferenceProfileResolver, loadProfileMappingFile, modelIdFromProfile } from "./inference-profiles";
 

@@ -4,10 +4,10 @@
  * replacing it), falling back to a configured mapping file `{ "<arn>": "<modelId>" }`.
  */
 import { readFile } from "node:fs/promises";
+import type { Db } from "@bedrock-chargeback/ledger";
+import { checkpoints } from "@bedrock-chargeback/ledger/schema";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../store/db";
-import { checkpoints } from "../store/schema";
 import type { BedrockControlApi } from "./aws";
 import { awsErrorName } from "./errors";
 

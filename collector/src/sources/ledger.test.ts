@@ -1,5 +1,5 @@
+import { createDb } from "@bedrock-chargeback/ledger";
 import { describe, expect, it } from "vitest";
-import { createDb } from "../store/db";
 import { finishRun, startRun } from "./ledger";
 
 describe("collector run ledger", () => {

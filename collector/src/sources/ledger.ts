@@ -1,7 +1,8 @@
 /** The collectors' bookkeeping: one ingest_runs row per run (with what it cost) and checkpoints. */
+
+import type { Db } from "@bedrock-chargeback/ledger";
+import { checkpoints, ingestRuns } from "@bedrock-chargeback/ledger/schema";
 import { and, eq, sql } from "drizzle-orm";
-import type { Db } from "../store/db";
-import { checkpoints, ingestRuns } from "../store/schema";
 
 export function startRun(db: Db, source: string, location: string, now: Date): number {
   const row = db

@@ -6,7 +6,7 @@ import {
   type FacetRow,
   type HourlyRow,
   type RollupDims,
-} from "../rollup/types";
+} from "@bedrock-chargeback/ledger";
 
 export type DimsAndCounters = {
   account: string | null;

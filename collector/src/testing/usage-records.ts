@@ -5,12 +5,10 @@
  * when the accumulator loses a facet.
  */
 import { randomUUID } from "node:crypto";
-import type { UsageInput } from "../billing/testing";
-import { PriceBook } from "../pricing/price-book";
+import type { Db } from "@bedrock-chargeback/ledger";
+import { addRollupRows, PriceBook, RollupAccumulator } from "@bedrock-chargeback/ledger";
+import type { UsageInput } from "@bedrock-chargeback/ledger/testing";
 import { normalizeRecord } from "../records/normalize";
-import { RollupAccumulator } from "../rollup/accumulate";
-import { addRollupRows } from "../rollup/write";
-import type { Db } from "../store/db";
 import { invocationRecord } from "./fixtures";
 
 /** What billingTesting.addUsage's rows default to (its test model and dimensions). */

@@ -67,7 +67,7 @@ export function isMathAlarm(alarm: AlarmDefinition): alarm is MathAlarm {
   return "Metrics" in alarm;
 }
 
-/** A monthly budget, as the API stores it (collector/src/store/schema-api.ts `budgets`). */
+/** A monthly budget, as the API stores it (ledger/src/store/schema-api.ts `budgets`). */
 export type BudgetInput = {
   name: string;
   scope: "tenant" | "application" | "cost_center";

@@ -1,12 +1,21 @@
+import {
+  costPico,
+  createDb,
+  formatMicros,
+  loadCatalog,
+  PriceBook,
+  parseMicros,
+  queryUsage,
+  roundMicrosToCents,
+  roundPicoToMicros,
+  SHIPPED_CATALOG_PATH,
+  syncCatalog,
+  totalOf,
+} from "@bedrock-chargeback/ledger";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { queryUsage, totalOf } from "../report/usage";
-import { createDb } from "../store/db";
 import { invocationRecord } from "../testing/fixtures";
 import { ingestRecords } from "../testing/usage-records";
-import { loadCatalog, SHIPPED_CATALOG_PATH } from "./catalog";
-import { costPico, formatMicros, parseMicros, roundMicrosToCents, roundPicoToMicros } from "./money";
-import { PriceBook, syncCatalog } from "./price-book";
 
 describe("money", () => {
   it("parses decimal strings to exact micro-units and refuses more than 6 decimals", () => {

@@ -7,28 +7,32 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
-import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lockIngestFile } from "../ingest/run-lock";
-import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
-import { PriceBook, syncCatalog } from "../pricing/price-book";
-import { queryUsage, totalOf } from "../report/usage";
-import { invocationRecord, tempDir } from "../testing/fixtures";
-import { type S3Stand, startS3rver } from "../testing/s3rver";
-import { ingestRecords } from "../testing/usage-records";
 import {
   type BackupManifest,
   type BackupPlace,
   backupNameAt,
   backupStore,
+  codeMigrationLevel,
+  createDb,
   folderPlace,
+  loadCatalog,
+  lockIngestFile,
   MANIFEST_FORMAT,
+  PriceBook,
   pruneBackups,
+  queryUsage,
   restoreStore,
+  SHIPPED_CATALOG_PATH,
   s3Place,
   startPeriodicBackups,
-} from "./backup";
-import { codeMigrationLevel, createDb } from "./db";
+  syncCatalog,
+  totalOf,
+} from "@bedrock-chargeback/ledger";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { invocationRecord, tempDir } from "../testing/fixtures";
+import { type S3Stand, startS3rver } from "../testing/s3rver";
+import { ingestRecords } from "../testing/usage-records";
 
 const NOW = () => new Date("2026-11-29T22:00:00Z");
 

@@ -1,12 +1,21 @@
+import {
+  addRollupRows,
+  buildUsageSql,
+  createDb,
+  type Db,
+  loadCatalog,
+  PriceBook,
+  queryUsage,
+  RollupAccumulator,
+  replaceWindow,
+  SHIPPED_CATALOG_PATH,
+  syncCatalog,
+  totalOf,
+  UsageQueryError,
+} from "@bedrock-chargeback/ledger";
 import { describe, expect, it } from "vitest";
-import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
-import { PriceBook, syncCatalog } from "../pricing/price-book";
 import { normalizeRecord } from "../records/normalize";
-import { RollupAccumulator } from "../rollup/accumulate";
-import { addRollupRows, replaceWindow } from "../rollup/write";
-import { createDb, type Db } from "../store/db";
 import { invocationRecord } from "../testing/fixtures";
-import { buildUsageSql, queryUsage, totalOf, UsageQueryError } from "./usage";
 
 function storeWith(records: Record<string, unknown>[]): { db: Db; prices: PriceBook } {
   const db = createDb(":memory:");

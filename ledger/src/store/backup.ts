@@ -29,8 +29,8 @@ import { pipeline } from "node:stream/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
 import Database from "better-sqlite3";
 import { z } from "zod";
-import { IngestBusyError, lockIngestFile } from "../ingest/run-lock";
 import { codeMigrationLevel } from "./db";
+import { IngestBusyError, lockIngestFile } from "./run-lock";
 
 export const MANIFEST_FORMAT = "chargeback-backup/1";
 

@@ -1,19 +1,27 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  addPrice,
+  addRollupRows,
+  createDb,
+  type Db,
+  loadCatalog,
+  PriceBook,
+  queryUsage,
+  RollupAccumulator,
+  replaceWindow,
+  repriceOpenPeriods,
+  SHIPPED_CATALOG_PATH,
+  syncCatalog,
+  type WriteContext,
+} from "@bedrock-chargeback/ledger";
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { describe, expect, it } from "vitest";
-import { addPrice, repriceOpenPeriods } from "../billing/prices";
-import { loadCatalog, SHIPPED_CATALOG_PATH } from "../pricing/catalog";
-import { PriceBook, syncCatalog } from "../pricing/price-book";
 import { normalizeRecord } from "../records/normalize";
-import { queryUsage } from "../report/usage";
-import { createDb, type Db } from "../store/db";
 import { invocationRecord, tempDir } from "../testing/fixtures";
-import { RollupAccumulator } from "./accumulate";
-import { addRollupRows, replaceWindow, type WriteContext } from "./write";
 
 const KEY = "source, dims_key, price_key, base_model, scope";
 const SUMS =
@@ -190,7 +198,7 @@ describe("derived day and month tables", () => {
     // A store migrated to 0004 whose day row merged one model id resolved two ways (the old key).
     const dir = tempDir();
     const folder = join(dir, "drizzle");
-    cpSync(fileURLToPath(new URL("../../drizzle", import.meta.url)), folder, { recursive: true });
+    cpSync(fileURLToPath(new URL("../../../ledger/drizzle", import.meta.url)), folder, { recursive: true });
     const journalPath = join(folder, "meta", "_journal.json");
     const journal = JSON.parse(readFileSync(journalPath, "utf8")) as {
       entries: { idx: number; tag: string }[];
