@@ -10,6 +10,8 @@ import { describe, expect, it } from "vitest";
 import { createChargebackApp, INFRA_DIR } from "./app";
 
 const COLLECTOR_SRC = join(INFRA_DIR, "..", "collector", "src");
+/** The ledger runs in the same process as the collector (`chargeback collect`), so its calls count too. */
+const LEDGER_SRC = join(INFRA_DIR, "..", "ledger", "src");
 
 /** SDK command (as imported) → IAM action. Unknown commands fail the test: add them here and to the policy. */
 const COMMAND_ACTIONS: Record<string, string[]> = {
@@ -47,7 +49,7 @@ const ATHENA_IMPLIED = [
  * collector policy must never grant on the log bucket. What they need is stated in the README
  * ("Backups"); this list is checked against the backup code below.
  */
-const BACKUP_FILE = join(COLLECTOR_SRC, "store", "backup.ts");
+const BACKUP_FILE = join(LEDGER_SRC, "store", "backup.ts");
 const BACKUP_ACTIONS = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"];
 const BACKUP_COMMAND_ACTIONS: Record<string, string> = {
   PutObjectCommand: "s3:PutObject",
@@ -79,7 +81,7 @@ function commandsIn(text: string): Set<string> {
 describe("collector policy vs collector code", () => {
   it("covers every command the collector sends, and nothing more", () => {
     const used = new Set<string>();
-    for (const file of sourceFiles(COLLECTOR_SRC))
+    for (const file of [...sourceFiles(COLLECTOR_SRC), ...sourceFiles(LEDGER_SRC)])
       for (const c of commandsIn(readFileSync(file, "utf8"))) used.add(c);
     const unknown = [...used].filter((c) => !(c in COMMAND_ACTIONS));
     expect(unknown, "commands without a known IAM action: map them and update the policy").toEqual([]);
