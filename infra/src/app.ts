@@ -1,5 +1,6 @@
 /**
- * The CDK app: Logging → Analytics → CollectorAccess, and Monitoring (alarms + dashboard).
+ * The CDK app: Logging → Analytics → CollectorAccess, Monitoring (alarms + dashboard), and with
+ * `service` set, the Service stack that runs the collector and the API (docs/adr/0008-deployment.md).
  * Everything configurable comes from the `chargeback` context (settings.ts) and alarms.config.json;
  * budgets come from the context and/or a chargeback store (`budgetsDb`, read with listBudgets).
  */
@@ -15,6 +16,7 @@ import { AnalyticsStack, ATHENA_RESULTS_PREFIX } from "./stacks/analytics-stack"
 import { CollectorAccessStack } from "./stacks/collector-access-stack";
 import { LoggingStack } from "./stacks/logging-stack";
 import { MonitoringStack } from "./stacks/monitoring-stack";
+import { ServiceStack } from "./stacks/service-stack";
 
 /** The infra/ folder: relative paths in settings resolve against it. */
 export const INFRA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -27,6 +29,8 @@ export type ChargebackApp = {
   analytics: AnalyticsStack;
   collectorAccess: CollectorAccessStack;
   monitoring: MonitoringStack;
+  /** Only when the settings have `service`. */
+  service: ServiceStack | undefined;
 };
 
 /**
@@ -106,5 +110,19 @@ export function createChargebackApp(
     logGroupName: settings.logGroupName,
     description: description("alarms (budgets, usage, delivery, collector health) and the dashboard"),
   });
-  return { app, settings, alarmsConfig, logging, analytics, collectorAccess, monitoring };
+  const service = settings.service
+    ? new ServiceStack(app, name("Service"), {
+        env,
+        settings,
+        service: settings.service,
+        baseDir,
+        collectorPolicy: collectorAccess.collectorPolicy,
+        alarmTopic: monitoring.topic,
+        alarmPrefix: alarmsConfig.prefix,
+        namespace: alarmsConfig.namespace,
+        logGroupName: settings.logGroupName,
+        description: description("the collector and the API on one instance, with backups to S3"),
+      })
+    : undefined;
+  return { app, settings, alarmsConfig, logging, analytics, collectorAccess, monitoring, service };
 }

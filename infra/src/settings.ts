@@ -18,6 +18,61 @@ const budgetSchema = z.object({
   thresholds: z.array(z.number().positive().max(1000)).default([]),
 });
 
+/**
+ * The service stack (docs/adr/0008-deployment.md): one instance running `chargeback serve` and
+ * `collect --watch` over one SQLite store, backed up to S3. Absent = no service stack.
+ */
+const serviceSchema = z
+  .object({
+    /**
+     * The CLI package tarball (`pnpm --filter @bedrock-chargeback/cli pack`), relative to infra/.
+     * It is uploaded as an asset and installed with npm on the instance.
+     */
+    artifactPath: z.string().min(1),
+    /** Graviton (arm64) by default; set both together. */
+    instanceType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/)
+      .default("t4g.small"),
+    architecture: z.enum(["arm64", "x86_64"]).default("arm64"),
+    /** Root volume (gp3, encrypted): the OS, the package and the store. */
+    volumeGb: z.number().int().min(8).max(16_384).default(20),
+    /** Amazon Linux 2023's namespaced Node.js packages (`nodejs20`, `nodejs22`, `nodejs24`). */
+    nodeMajor: z.union([z.literal(20), z.literal(22), z.literal(24)]).default(22),
+    /** Where `collect --watch` reads: the Logging stack's log group, or the Analytics stack's table. */
+    collectSource: z.enum(["logs-insights", "athena"]).default("logs-insights"),
+    collectIntervalSeconds: z.number().int().min(60).max(86_400).default(900),
+    lookbackHours: z.number().int().min(0).max(744).default(2),
+    /** `serve --backup-every`: a duration such as 30m, 1h, 6h. */
+    backupEvery: z
+      .string()
+      .regex(/^\d+(m|h|d)$/, "a duration such as 30m, 1h or 1d")
+      .default("1h"),
+    /** Backups kept by name (`--backup-keep`); at most 400 so one ListObjectsV2 page (1,000 keys) holds them and their manifests. */
+    backupKeep: z.number().int().min(1).max(400).default(72),
+    /** Days an overwritten or deleted backup version stays in the versioned bucket. */
+    backupNoncurrentDays: z.number().int().min(1).default(30),
+    /** Retention of the service's own log groups (API, collector, boot). */
+    logRetentionDays: z
+      .number()
+      .refine((d) => (RETENTION_DAYS as readonly number[]).includes(d), "a CloudWatch Logs retention value")
+      .default(90),
+    /**
+     * No `ingress`: nothing listens publicly; reach the API through a Session Manager port forward.
+     * With it: an internet-facing HTTPS load balancer (ACM certificate) open to `allowedCidrs`.
+     */
+    ingress: z
+      .object({
+        certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/),
+        allowedCidrs: z
+          .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "an IPv4 CIDR such as 203.0.113.0/24"))
+          .min(1),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const infraSettingsSchema = z
   .object({
     /** Prefix of every stack name. */
@@ -91,6 +146,8 @@ export const infraSettingsSchema = z
         z.object({ accountId: z.string().regex(/^\d{12}$/) }),
       ])
       .optional(),
+    /** The service stack; absent = not deployed. */
+    service: serviceSchema.optional(),
     dashboardName: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,255}$/)
@@ -101,6 +158,7 @@ export const infraSettingsSchema = z
 export type InfraSettings = z.output<typeof infraSettingsSchema>;
 export type InfraSettingsInput = z.input<typeof infraSettingsSchema>;
 export type BudgetSetting = z.output<typeof budgetSchema>;
+export type ServiceSettings = z.output<typeof serviceSchema>;
 
 export class InfraSettingsError extends Error {}
 
