@@ -37,7 +37,7 @@ echo "prepare: no store and no backup in s3://${CHARGEBACK_BACKUP_BUCKET}/${CHAR
 # a failed start leaves no store without a reachable admin key.
 staging="$dir/.bootstrap-$(basename "$db")"
 empty="$dir/.bootstrap-empty"
-rm -rf "$staging" "$staging-wal" "$staging-shm" "$empty"
+rm -rf "$staging" "$staging-wal" "$staging-shm" "$staging-ingest-lock" "$empty"
 mkdir -p "$empty"
 chargeback ingest --source dir --path "$empty" --db "$staging" > /dev/null
 rmdir "$empty"
@@ -47,4 +47,5 @@ chargeback keys create --role admin --name "bootstrap admin" --db "$staging" 2> 
 aws secretsmanager put-secret-value --secret-id "$CHARGEBACK_ADMIN_SECRET_ID" \
   --secret-string "file://$secret_file" > /dev/null
 mv "$staging" "$db"
+rm -f "$staging-ingest-lock"
 echo "prepare: created $db; the admin API key is in Secrets Manager ($CHARGEBACK_ADMIN_SECRET_ID)"

@@ -51,6 +51,8 @@ export class ServiceStack extends Stack {
   readonly group: autoscaling.AutoScalingGroup;
   readonly logGroups: { api: logs.LogGroup; collector: logs.LogGroup; boot: logs.LogGroup };
   readonly loadBalancer: elbv2.ApplicationLoadBalancer | undefined;
+  /** The CLI package tarball, uploaded as a file asset. */
+  readonly cliPackage: s3assets.Asset;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -100,6 +102,7 @@ export class ServiceStack extends Stack {
     };
 
     const artifact = new s3assets.Asset(this, "CliPackage", { path: artifactPath });
+    this.cliPackage = artifact;
 
     this.role = new iam.Role(this, "InstanceRole", {
       description: "Bedrock Chargeback service instance: collector, API, backups",
