@@ -63,7 +63,8 @@ const actionsOf = (statements: Statement[]) =>
  */
 function userDataText(built: ChargebackApp): string {
   const [launchTemplate] = resources(built, "AWS::EC2::LaunchTemplate");
-  const data = (launchTemplate?.Properties.LaunchTemplateData as { UserData: unknown }).UserData;
+  if (!launchTemplate) throw new Error("no launch template");
+  const data = (launchTemplate.Properties.LaunchTemplateData as { UserData: unknown }).UserData;
   const render = (value: unknown): string => {
     if (typeof value === "string") return value;
     if (typeof value !== "object" || value === null) throw new Error(`unexpected ${String(value)}`);
@@ -144,7 +145,9 @@ describe("instance role", () => {
   it("adds exactly the backup actions, the admin key write, log shipping and the package read", () => {
     const policies = resources(plain, "AWS::IAM::Policy");
     expect(policies).toHaveLength(1);
-    const statements = (policies[0]?.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    const [policy] = policies;
+    if (!policy) throw new Error("no policy");
+    const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
     expect(actionsOf(statements)).toEqual([
       "logs:CreateLogStream",
       "logs:DescribeLogStreams",
