@@ -2,7 +2,7 @@
  * CDK assertions on every stack, plus a full synth into a temp dir with the built-in CloudFormation
  * validation turned strict. One app, synthesized once (Template.fromStack reuses the assembly).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
@@ -45,12 +45,22 @@ describe("cdk synth", () => {
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
-  it("synthesizes cdk.json's app: four templates, and the strict built-in validation finds nothing", () => {
+  it("synthesizes cdk.json's app with the service: five templates, and the strict built-in validation finds nothing", () => {
     outdir = mkdtempSync(join(tmpdir(), "chargeback-cdk-"));
     const started = Date.now();
     const cdkJson = loadCdkJsonContext();
     expect(cdkJson["@aws-cdk/core:validateAgainstDefaultRules"]).toBe(true);
-    const chargeback = { ...Object(cdkJson.chargeback), ...settings };
+    // The service stack's artifact: a stand-in file (service-stack.test.ts covers what it becomes).
+    const artifactPath = join(outdir, "cli-package.tgz");
+    writeFileSync(artifactPath, "stand-in");
+    const service = {
+      artifactPath,
+      ingress: {
+        certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666",
+        allowedCidrs: ["203.0.113.0/24"],
+      },
+    };
+    const chargeback = { ...Object(cdkJson.chargeback), ...settings, service };
     const { app } = createChargebackApp({ outdir, context: { ...cdkJson, chargeback } });
     const assembly = app.synth();
     const elapsed = Date.now() - started;
@@ -59,6 +69,7 @@ describe("cdk synth", () => {
       "BedrockChargeback-CollectorAccess",
       "BedrockChargeback-Logging",
       "BedrockChargeback-Monitoring",
+      "BedrockChargeback-Service",
     ]);
     for (const stack of assembly.stacks) {
       const template = JSON.parse(readFileSync(join(outdir, stack.templateFile), "utf8")) as {

@@ -1,6 +1,7 @@
 /**
  * infra/service/chargeback-prepare.sh, the script the service instance runs before the API and the
- * collector start (docs/adr/0008-deployment.md), run here by bash with the real `chargeback`
+ * collector start, and chargeback-final-backup.sh, which it runs when it stops
+ * (docs/adr/0008-deployment.md), run here by bash with the real `chargeback`
  * (through tsx) against the loopback S3. Only the `aws` CLI is a stand-in: it prints the listing
  * the test gives it and records what it was asked, and for put-secret-value copies the file it was
  * handed (what Secrets Manager would store).
@@ -31,7 +32,8 @@ import { INFRA_DIR } from "./app";
 import { SERVICE_FILES_DIR } from "./stacks/service-stack";
 
 const REPO = join(INFRA_DIR, "..");
-const SCRIPT = join(SERVICE_FILES_DIR, "chargeback-prepare.sh");
+const PREPARE = join(SERVICE_FILES_DIR, "chargeback-prepare.sh");
+const FINAL_BACKUP = join(SERVICE_FILES_DIR, "chargeback-final-backup.sh");
 const BUCKET = "backups";
 const SECRET_ID = "arn:aws:secretsmanager:us-east-1:123456789012:secret:chargeback-admin-AbCdEf";
 
@@ -86,6 +88,7 @@ async function prepare(
   name: string,
   listing: string | "fails",
   existingStore?: string,
+  script = PREPARE,
 ): Promise<Run & { dir: string; db: string }> {
   const dir = join(root, name);
   mkdirSync(join(dir, "run"), { recursive: true });
@@ -109,7 +112,7 @@ async function prepare(
     FAKE_SECRET: join(dir, "secret.txt"),
     ...(listing === "fails" ? { FAKE_AWS_LIST_FAILS: "1" } : {}),
   });
-  const child = spawn("bash", [SCRIPT], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("bash", [script], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => {
@@ -273,4 +276,32 @@ describe("chargeback-prepare.sh", () => {
     expect(existsSync(run.db)).toBe(false);
     expect(run.aws).toHaveLength(1);
   }, 60_000);
+});
+
+describe("chargeback-final-backup.sh", () => {
+  it("backs the store up under a periodic backup's name, which the next prepare restores", async () => {
+    const first = await prepare("final", "None\n");
+    expect(first.code).toBe(0);
+    const started = new Date();
+    const run = await prepare("final", "None\n", undefined, FINAL_BACKUP);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const name = /^backup s3:\/\/backups\/chargeback\/(chargeback-\d{8}T\d{6}Z\.db): \d+ bytes/m.exec(run.stdout)?.[1];
+    expect(name, run.stdout).toBeDefined();
+    const taken = new Date(
+      (name ?? "").replace(
+        /^chargeback-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.db$/,
+        "$1-$2-$3T$4:$5:$6Z",
+      ),
+    );
+    expect(taken.getTime()).toBeGreaterThanOrEqual(started.getTime() - 1000);
+    const client = await createS3Client({ region: "us-east-1", endpoint: s3.endpoint });
+    const names = await s3Place(client, BUCKET, "chargeback/").list();
+    client.destroy();
+    expect(names).toEqual(expect.arrayContaining([name, `${name}.json`]));
+    // A new instance restores it: the same admin key row.
+    const restored = await prepare("after-final", `chargeback/${name}.json\n`);
+    expect(restored.code).toBe(0);
+    expect(keyRows(restored.db)).toEqual(keyRows(first.db));
+  }, 120_000);
 });
