@@ -286,7 +286,9 @@ describe("chargeback-final-backup.sh", () => {
     const run = await prepare("final", "None\n", undefined, FINAL_BACKUP);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    const name = /^backup s3:\/\/backups\/chargeback\/(chargeback-\d{8}T\d{6}Z\.db): \d+ bytes/m.exec(run.stdout)?.[1];
+    const name = /^backup s3:\/\/backups\/chargeback\/(chargeback-\d{8}T\d{6}Z\.db): \d+ bytes/m.exec(
+      run.stdout,
+    )?.[1];
     expect(name, run.stdout).toBeDefined();
     const taken = new Date(
       (name ?? "").replace(
