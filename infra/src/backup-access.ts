@@ -1,6 +1,6 @@
 /**
  * What backups need on their location: `chargeback backup`, `restore` and the periodic backups of
- * `serve`/`collect --watch` (collector/src/store/backup.ts) put, get, list and prune there. One
+ * `serve`/`collect --watch` (ledger/src/store/backup.ts) put, get, list and prune there. One
  * list, checked against that code by collector-actions.test.ts and granted by the service stack
  * on its backup bucket and prefix only (never on the log bucket: the collector policy stays read-only).
  */

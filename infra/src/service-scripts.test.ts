@@ -20,13 +20,14 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { backupStore, createDb, createS3Client, s3Place } from "@bedrock-chargeback/collector";
+import { createS3Client } from "@bedrock-chargeback/collector";
 import {
   childProcessEnv,
   putObjects,
   type S3Stand,
   startS3rver,
 } from "@bedrock-chargeback/collector/testing";
+import { backupStore, createDb, s3Place } from "@bedrock-chargeback/ledger";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { INFRA_DIR } from "./app";
 import { SERVICE_FILES_DIR } from "./stacks/service-stack";
