@@ -299,7 +299,7 @@ describe("the processes", () => {
     expect(text).toContain("dnf install -y nodejs22 nodejs22-npm amazon-cloudwatch-agent");
     expect(text).toMatch(
       new RegExp(
-        `\naws s3 cp s3://cdk-[a-z0-9]+-assets-\\{x+\\}-\\{x+\\}/${plain.service?.cliPackage.assetHash}\\.tgz /opt/chargeback/chargeback-cli\\.tgz\n`,
+        `\naws s3 cp --region ap-southeast-4 s3://cdk-[a-z0-9]+-assets-\\{x+\\}-\\{x+\\}/${plain.service?.cliPackage.assetHash}\\.tgz /opt/chargeback/chargeback-cli\\.tgz\n`,
       ),
     );
   });

@@ -160,6 +160,7 @@ export class ServiceStack extends Stack {
     const env: Record<string, string> = {
       PATH: "/opt/chargeback/bin:/usr/local/bin:/usr/bin:/bin",
       AWS_REGION: Aws.REGION,
+      AWS_DEFAULT_REGION: Aws.REGION,
       CHARGEBACK_DB: "/var/lib/chargeback/chargeback.db",
       CHARGEBACK_BACKUP_BUCKET: this.backupBucket.bucketName,
       CHARGEBACK_BACKUP_PREFIX: BACKUP_PREFIX,
@@ -173,6 +174,7 @@ export class ServiceStack extends Stack {
         env,
         nodeMajor: service.nodeMajor,
         artifactUrl: artifact.s3ObjectUrl,
+        region: Aws.REGION,
         logGroups: {
           api: this.logGroups.api.logGroupName,
           collector: this.logGroups.collector.logGroupName,
@@ -345,6 +347,7 @@ export function bootScript(options: {
   env: Record<string, string>;
   nodeMajor: number;
   artifactUrl: string;
+  region: string;
   logGroups: { api: string; collector: string; boot: string };
 }): string[] {
   const envFile = Object.entries(options.env)
@@ -381,7 +384,7 @@ export function bootScript(options: {
     "useradd --system --home-dir /var/lib/chargeback --create-home --shell /sbin/nologin chargeback",
     "install -d -o chargeback -g chargeback -m 0750 /var/log/chargeback",
     "install -d -m 0755 /opt/chargeback /etc/chargeback",
-    `aws s3 cp ${options.artifactUrl} /opt/chargeback/chargeback-cli.tgz`,
+    `aws s3 cp --region ${options.region} ${options.artifactUrl} /opt/chargeback/chargeback-cli.tgz`,
     `npm-${node} install --global --prefix /opt/chargeback /opt/chargeback/chargeback-cli.tgz`,
     ...writeFile("/etc/chargeback/env", envFile, "0644"),
     ...writeFile("/opt/chargeback/chargeback-prepare.sh", serviceFile("chargeback-prepare.sh"), "0755"),
