@@ -262,22 +262,22 @@ describe("the processes", () => {
   it("runs collect --watch on the Logging stack's log group, publishing the metrics the alarms read", () => {
     const text = userDataText(plain);
     expect(text).toContain(
-      "CHARGEBACK_COLLECT_ARGS=--source logs-insights --log-group /bedrock/model-invocations " +
+      'CHARGEBACK_COLLECT_ARGS="--source logs-insights --log-group /bedrock/model-invocations ' +
         "--db /var/lib/chargeback/chargeback.db --watch --interval 900 --lookback-hours 2 " +
-        "--publish-metrics --metrics-namespace BedrockChargeback\n",
+        '--publish-metrics --metrics-namespace BedrockChargeback"\n',
     );
     expect(text).toMatch(
-      /\nCHARGEBACK_SERVE_ARGS=--db \/var\/lib\/chargeback\/chargeback\.db --host 127\.0\.0\.1 --port 8787 --backup-to s3:\/\/\{x+\}\/chargeback\/ --backup-every 1h --backup-keep 72\n/,
+      /\nCHARGEBACK_SERVE_ARGS="--db \/var\/lib\/chargeback\/chargeback\.db --host 127\.0\.0\.1 --port 8787 --backup-to s3:\/\/\{x+\}\/chargeback\/ --backup-every 1h --backup-keep 72"\n/,
     );
   });
 
   it("with collectSource athena, queries the Analytics stack's workgroup and table", () => {
     const text = userDataText(withIngress);
     expect(text).toContain(
-      "CHARGEBACK_COLLECT_ARGS=--source athena --workgroup bedrock-chargeback --database bedrock_logs " +
+      'CHARGEBACK_COLLECT_ARGS="--source athena --workgroup bedrock-chargeback --database bedrock_logs ' +
         "--table bedrock_invocation_logs --db /var/lib/chargeback/chargeback.db --watch --interval 900",
     );
-    expect(text).toContain("--backup-every 6h --backup-keep 28\n");
+    expect(text).toContain('--backup-every 6h --backup-keep 28"\n');
   });
 
   it("writes every file of infra/service/ verbatim and enables the four units", () => {
@@ -308,7 +308,7 @@ describe("the processes", () => {
     const text = userDataText(withIngress);
     expect(Buffer.byteLength(text)).toBeLessThan(16 * 1024);
     expect(text).not.toMatch(/cb_[A-Za-z0-9_-]{20}/);
-    expect(text).toContain("CHARGEBACK_ADMIN_SECRET_ID={");
+    expect(text).toContain('CHARGEBACK_ADMIN_SECRET_ID="{');
   });
 });
 
@@ -424,6 +424,6 @@ describe("logs and alarms", () => {
         AlarmName: name,
         Namespace: "BedrockChargeback",
       });
-    expect(userDataText(plain)).toContain("--publish-metrics --metrics-namespace BedrockChargeback\n");
+    expect(userDataText(plain)).toContain('--publish-metrics --metrics-namespace BedrockChargeback"\n');
   });
 });

@@ -350,8 +350,13 @@ export function bootScript(options: {
   region: string;
   logGroups: { api: string; collector: string; boot: string };
 }): string[] {
+  // Double-quoted: systemd keeps the spaces inside (the argument lists) and strips the quotes.
   const envFile = Object.entries(options.env)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => {
+      if (/["\\\n]/.test(v))
+        throw new Error(`${k}: a quote, backslash or newline cannot go in the environment file`);
+      return `${k}="${v}"`;
+    })
     .join("\n");
   const agentConfig = JSON.stringify(
     {
