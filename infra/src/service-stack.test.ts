@@ -3,7 +3,7 @@
  * exact actions, the store's volume and the one-instance group, the collector and API processes
  * and their arguments, the backup bucket, the log groups and the alarms.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
@@ -280,23 +280,26 @@ describe("the processes", () => {
     expect(text).toContain('--backup-every 6h --backup-keep 28"\n');
   });
 
-  it("writes every file of infra/service/ verbatim and enables the four units", () => {
+  it("writes every file of infra/service/ verbatim and enables the units", () => {
     const text = userDataText(plain);
-    for (const name of [
-      "chargeback-prepare.sh",
-      "chargeback-final-backup.sh",
-      "chargeback-prepare.service",
-      "chargeback-final-backup.service",
+    const files = readdirSync(SERVICE_FILES_DIR).sort();
+    expect(files).toEqual([
       "chargeback-api.service",
       "chargeback-collect.service",
-    ]) {
+      "chargeback-final-backup.service",
+      "chargeback-final-backup.sh",
+      "chargeback-prepare.service",
+      "chargeback-prepare.sh",
+      "chargeback.logrotate",
+    ]);
+    for (const name of files) {
       const file = readFileSync(join(SERVICE_FILES_DIR, name), "utf8");
       expect(text, name).toContain(`<<'CHARGEBACK_FILE_END'\n${file}CHARGEBACK_FILE_END\n`);
     }
     expect(text).toContain(
-      "systemctl enable --now chargeback-prepare.service chargeback-final-backup.service chargeback-api.service chargeback-collect.service",
+      "systemctl enable --now logrotate.timer chargeback-prepare.service chargeback-final-backup.service chargeback-api.service chargeback-collect.service",
     );
-    expect(text).toContain("dnf install -y nodejs22 nodejs22-npm amazon-cloudwatch-agent");
+    expect(text).toContain("dnf install -y nodejs22 nodejs22-npm amazon-cloudwatch-agent logrotate");
     expect(text).toMatch(
       new RegExp(
         `\naws s3 cp --region ap-southeast-4 s3://cdk-[a-z0-9]+-assets-\\{x+\\}-\\{x+\\}/${plain.service?.cliPackage.assetHash}\\.tgz /opt/chargeback/chargeback-cli\\.tgz\n`,

@@ -385,7 +385,7 @@ export function bootScript(options: {
   const node = options.nodeMajor;
   return [
     "set -euo pipefail",
-    `dnf install -y nodejs${node} nodejs${node}-npm amazon-cloudwatch-agent gcc-c++ make python3`,
+    `dnf install -y nodejs${node} nodejs${node}-npm amazon-cloudwatch-agent logrotate gcc-c++ make python3`,
     "useradd --system --home-dir /var/lib/chargeback --create-home --shell /sbin/nologin chargeback",
     "install -d -o chargeback -g chargeback -m 0750 /var/log/chargeback",
     "install -d -m 0755 /opt/chargeback /etc/chargeback",
@@ -399,9 +399,10 @@ export function bootScript(options: {
       "0755",
     ),
     ...units.flatMap((unit) => writeFile(`/etc/systemd/system/${unit}`, serviceFile(unit), "0644")),
+    ...writeFile("/etc/logrotate.d/chargeback", serviceFile("chargeback.logrotate"), "0644"),
     ...writeFile("/opt/chargeback/cloudwatch-agent.json", agentConfig, "0644"),
     "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -c file:/opt/chargeback/cloudwatch-agent.json -s",
     "systemctl daemon-reload",
-    `systemctl enable --now ${units.join(" ")}`,
+    `systemctl enable --now logrotate.timer ${units.join(" ")}`,
   ];
 }
