@@ -300,6 +300,9 @@ describe("the processes", () => {
       "systemctl enable --now logrotate.timer chargeback-prepare.service chargeback-final-backup.service chargeback-api.service chargeback-collect.service",
     );
     expect(text).toContain("dnf install -y nodejs22 nodejs22-npm amazon-cloudwatch-agent logrotate");
+    // Backups are staged in TMPDIR: on the store's volume, created for the service user.
+    expect(text).toContain('\nTMPDIR="/var/lib/chargeback/tmp"\n');
+    expect(text).toContain("\ninstall -d -o chargeback -g chargeback -m 0700 /var/lib/chargeback/tmp\n");
     expect(text).toMatch(
       new RegExp(
         `\naws s3 cp --region ap-southeast-4 s3://cdk-[a-z0-9]+-assets-\\{x+\\}-\\{x+\\}/${plain.service?.cliPackage.assetHash}\\.tgz /opt/chargeback/chargeback-cli\\.tgz\n`,

@@ -162,6 +162,8 @@ export class ServiceStack extends Stack {
       AWS_REGION: Aws.REGION,
       AWS_DEFAULT_REGION: Aws.REGION,
       CHARGEBACK_DB: "/var/lib/chargeback/chargeback.db",
+      // S3 backups are staged in the temporary folder: keep it on the store's volume, not in RAM.
+      TMPDIR: "/var/lib/chargeback/tmp",
       CHARGEBACK_BACKUP_BUCKET: this.backupBucket.bucketName,
       CHARGEBACK_BACKUP_PREFIX: BACKUP_PREFIX,
       CHARGEBACK_ADMIN_SECRET_ID: this.adminKeySecret.secretArn,
@@ -388,6 +390,7 @@ export function bootScript(options: {
     `dnf install -y nodejs${node} nodejs${node}-npm amazon-cloudwatch-agent logrotate gcc-c++ make python3`,
     "useradd --system --home-dir /var/lib/chargeback --create-home --shell /sbin/nologin chargeback",
     "install -d -o chargeback -g chargeback -m 0750 /var/log/chargeback",
+    "install -d -o chargeback -g chargeback -m 0700 /var/lib/chargeback/tmp",
     "install -d -m 0755 /opt/chargeback /etc/chargeback",
     `aws s3 cp --region ${options.region} ${options.artifactUrl} /opt/chargeback/chargeback-cli.tgz`,
     `npm-${node} install --global --prefix /opt/chargeback /opt/chargeback/chargeback-cli.tgz`,
