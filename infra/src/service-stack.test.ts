@@ -180,7 +180,7 @@ describe("instance role", () => {
 });
 
 describe("storage and compute", () => {
-  it("runs exactly one instance; a replacement terminates the old one before launching", () => {
+  it("runs exactly one instance; a replacement never keeps the old one in service beside the new", () => {
     const [group] = resources(plain, "AWS::AutoScaling::AutoScalingGroup");
     expect(group?.Properties).toMatchObject({
       MinSize: "1",

@@ -208,9 +208,9 @@ export class ServiceStack extends Stack {
       ],
     });
 
-    // Exactly one instance, ever: min = max = 1, and replacements (health checks, instance refresh)
-    // terminate the old instance before launching the new one (maintenance policy 0–100 %), so
-    // two writers never share the backup prefix.
+    // One instance in service, ever: min = max = 1, and replacements (health checks, instance
+    // refresh) may not exceed 100 % of it (maintenance policy 0–100 %): the old instance is
+    // terminated as the new one launches, never kept beside it (docs/adr/0008-deployment.md).
     this.group = new autoscaling.AutoScalingGroup(this, "Group", {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
