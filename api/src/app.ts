@@ -8,14 +8,15 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BillingError, DEFAULT_INVOICE_CONFIG } from "@bedrock-chargeback/ledger";
 import { serveStatic } from "@hono/node-server/serve-static";
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { authenticate, rateLimit } from "./auth";
-import { type AppDeps, type AppEnv, DEFAULT_CACHE_MAX_BYTES, type Services, StoreCache } from "./context";
+import { type AppDeps, DEFAULT_CACHE_MAX_BYTES, type Services, StoreCache } from "./context";
 import { ApiError, badRequest, ERROR_STATUS } from "./errors";
-import { openApiDocument } from "./openapi";
+import { ALL, access, OpenApiDocument, openApiDocument, responses, router } from "./openapi";
 import { attributionRoutes } from "./routes/attribution";
 import { budgetRoutes } from "./routes/budgets";
 import { exportRoutes } from "./routes/exports";
@@ -24,8 +25,7 @@ import { markupRoutes } from "./routes/markups";
 import { periodRoutes } from "./routes/periods";
 import { priceRoutes } from "./routes/prices";
 import { usageRoutes } from "./routes/usage";
-import type { ErrorResponse, HealthResponse, MeResponse } from "./types";
-import { validate } from "./validation";
+import { type ErrorResponse, HealthResponse, MeResponse } from "./schemas";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps) {
   );
   const s: Services = { db: deps.db, now, cache };
   const log = deps.logger ?? (() => {});
-  const app = new Hono<AppEnv>();
+  const app = router();
 
   app.use("*", async (c, next) => {
     const incoming = c.req.header("x-request-id");
@@ -105,15 +105,36 @@ export function createApp(deps: AppDeps) {
     );
   }
 
-  app.get("/healthz", (c) => {
-    deps.db.$client.prepare("SELECT 1").get();
-    const body: HealthResponse = { status: "ok", db: "ok" };
-    return c.json(body);
-  });
-  const openapi = openApiDocument();
-  app.get("/openapi.json", (c) => c.json(openapi));
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/healthz",
+      summary: "Liveness and store check",
+      ...access("public"),
+      responses: responses(200, HealthResponse, { public: true }),
+    }),
+    (c) => {
+      deps.db.$client.prepare("SELECT 1").get();
+      return c.json({ status: "ok", db: "ok" } as const, 200);
+    },
+  );
+  // Built on the first request, once every route below is registered.
+  let openapi: ReturnType<typeof openApiDocument> | undefined;
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/openapi.json",
+      summary: "This document",
+      ...access("public"),
+      responses: responses(200, OpenApiDocument, { public: true }),
+    }),
+    (c) => {
+      openapi ??= openApiDocument(app);
+      return c.json(openapi, 200);
+    },
+  );
 
-  const v1 = new Hono<AppEnv>();
+  const v1 = router();
   v1.use("*", async (_c, next) => {
     cache.refresh();
     await next();
@@ -131,11 +152,20 @@ export function createApp(deps: AppDeps) {
     await next();
     if (c.req.method !== "GET" && c.res.status < 400) cache.changed();
   });
-  v1.get("/me", validate("query", z.strictObject({})), (c) => {
-    const k = c.get("apiKey");
-    const body: MeResponse = { key_id: k.id, name: k.name, role: k.role, tenant: k.tenant };
-    return c.json(body);
-  });
+  v1.openapi(
+    createRoute({
+      method: "get",
+      path: "/me",
+      summary: "The calling key",
+      ...access(ALL),
+      request: { query: z.strictObject({}) },
+      responses: responses(200, MeResponse),
+    }),
+    (c) => {
+      const k = c.get("apiKey");
+      return c.json({ key_id: k.id, name: k.name, role: k.role, tenant: k.tenant }, 200);
+    },
+  );
   v1.route("/usage", usageRoutes(s));
   v1.route("/attribution", attributionRoutes(s));
   v1.route("/periods", periodRoutes(s, deps.invoiceConfig ?? DEFAULT_INVOICE_CONFIG));
@@ -173,6 +203,11 @@ export function createApp(deps: AppDeps) {
     }
     if (err instanceof BillingError)
       return c.json(errorBody(err.code, err.message, requestId), ERROR_STATUS[err.code]);
+    // A JSON route sent another media type: as hono's own JSON validator answers it.
+    if (err instanceof HTTPException && err.status === 415) {
+      const message = `malformed request: Invalid HTTP header: Content-Type=${c.req.header("content-type")}`;
+      return c.json(errorBody("bad_request", message, requestId), 400);
+    }
     if (err instanceof SyntaxError || (err instanceof Error && "status" in err && err.status === 400)) {
       return c.json(errorBody("bad_request", `malformed request: ${err.message}`, requestId), 400);
     }

@@ -1,7 +1,8 @@
 /** What every route receives: the store, the clock, cached reads, and the caller's key. */
 import { gzipSync } from "node:zlib";
 import { type Db, type InvoiceConfig, PriceBook } from "@bedrock-chargeback/ledger";
-import type { Context } from "hono";
+import type { Context, TypedResponse } from "hono";
+import type { JSONParsed } from "hono/utils/types";
 import { forbidden } from "./errors";
 import type { ApiKey } from "./keys";
 import type { Filters } from "./validation";
@@ -145,12 +146,12 @@ export type Services = { db: Db; now: () => Date; cache: StoreCache };
  * Responds with JSON computed once per store version: the serialized body is cached, so a hit
  * costs a map lookup, not a query and a JSON.stringify. The gzip copy is a cache entry of its own.
  */
-export function cachedJson(
+export function cachedJson<T>(
   c: Context<AppEnv>,
   s: Services,
   key: readonly unknown[],
-  compute: () => unknown,
-): Response {
+  compute: () => T,
+): Response & TypedResponse<JSONParsed<T>, 200, "json"> {
   const k = JSON.stringify(key);
   const text = s.cache.get(k, () => JSON.stringify(compute()), textBytes);
   const headers = { "content-type": "application/json; charset=UTF-8", vary: "accept-encoding" };
@@ -161,10 +162,13 @@ export function cachedJson(
       () => Uint8Array.from(gzipSync(text, { level: 6 })),
       (z) => z.byteLength,
     );
-    return c.body(zipped, 200, { ...headers, "content-encoding": "gzip" });
+    return typed<T>(c.body(zipped, 200, { ...headers, "content-encoding": "gzip" }));
   }
-  return c.body(text, 200, headers);
+  return typed<T>(c.body(text, 200, headers));
 }
+
+/** A response whose body is already JSON text: typed as the JSON its route declares. */
+const typed = <T>(res: Response) => res as Response & TypedResponse<JSONParsed<T>, 200, "json">;
 
 /**
  * The tenant a request may see: a tenant key always gets its own (naming another is 403);

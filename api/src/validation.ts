@@ -1,21 +1,15 @@
-/** zod at the edge: validation failures become 400 `bad_request` with a readable message. */
+/**
+ * Request schemas shared by the routes, and the readable message of a failed validation (the
+ * routes' validation hook in api/src/openapi.ts turns it into a 400 `bad_request`).
+ */
 import { type Dimension, parseDimension, parseDimensionList } from "@bedrock-chargeback/ledger";
-import { zValidator } from "@hono/zod-validator";
-import type { ValidationTargets } from "hono";
 import { z } from "zod";
-import { badRequest } from "./errors";
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .slice(0, 5)
     .map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
     .join("; ");
-}
-
-export function validate<T extends keyof ValidationTargets, S extends z.ZodType>(target: T, schema: S) {
-  return zValidator(target, schema, (result) => {
-    if (!result.success) throw badRequest(formatIssues(result.error.issues));
-  });
 }
 
 /** Days, hours and months: one parser for the API and the CLI (ledger/src/user-input.ts). */

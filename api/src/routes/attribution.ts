@@ -6,12 +6,13 @@ import {
   UsageQueryError,
   type UsageTotals,
 } from "@bedrock-chargeback/ledger";
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { type AppEnv, cachedJson, type Services, scopeFilters } from "../context";
+import { cachedJson, type Services, scopeFilters } from "../context";
 import { badRequest } from "../errors";
-import type { AttributionResponse } from "../types";
-import { daySchema, extractFilters, type Filters, validate } from "../validation";
+import { ALL, access, responses, router } from "../openapi";
+import { AttributionResponse } from "../schemas";
+import { daySchema, extractFilters, type Filters } from "../validation";
 import { figures, freshness } from "../views";
 
 const RESERVED = new Set(["from", "to", "top"]);
@@ -62,9 +63,20 @@ export function getAttribution(
 }
 
 export function attributionRoutes(s: Services) {
-  return new Hono<AppEnv>().get("/", validate("query", querySchema), (c) => {
-    const q = c.req.valid("query");
-    const params = { ...q, filters: scopeFilters(c, q.filters) };
-    return cachedJson(c, s, ["attribution", params], () => getAttribution(s, params));
-  });
+  return router().openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      summary:
+        "Unattributed share and the identities behind it. Any dimension name is also a filter parameter (repeatable; __null__ = missing).",
+      ...access(ALL),
+      request: { query: querySchema },
+      responses: responses(200, AttributionResponse),
+    }),
+    (c) => {
+      const q = c.req.valid("query");
+      const params = { ...q, filters: scopeFilters(c, q.filters) };
+      return cachedJson(c, s, ["attribution", params], () => getAttribution(s, params));
+    },
+  );
 }

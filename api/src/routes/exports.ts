@@ -1,15 +1,17 @@
 /** GET /v1/exports/:month: CSV, JSON or FOCUS CSV of a month's invoices (all tenants or one). */
 import { getInvoices, invoicesToCsv, invoicesToFocusCsv } from "@bedrock-chargeback/ledger";
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { type AppEnv, cachedJson, type Services, scopeTenant, textBytes } from "../context";
-import { monthSchema, validate } from "../validation";
+import { cachedJson, type Services, scopeTenant, textBytes } from "../context";
+import { ALL, access, responses, router } from "../openapi";
+import { ExportJson } from "../schemas";
+import { monthSchema } from "../validation";
 import { exportJson } from "../views";
 
 const param = z.object({ month: monthSchema });
 const query = z.object({
   format: z.enum(["csv", "json", "focus"]).default("csv"),
-  tenant: z.string().min(1).max(256).optional(),
+  tenant: z.string().min(1).max(256).optional().meta({ description: "one tenant (a tenant key: its own)" }),
 });
 
 function fileName(month: string, tenant: string | undefined, suffix: string): string {
@@ -18,7 +20,24 @@ function fileName(month: string, tenant: string | undefined, suffix: string): st
 }
 
 export function exportRoutes(s: Services) {
-  return new Hono<AppEnv>().get("/:month", validate("param", param), validate("query", query), (c) => {
+  const route = createRoute({
+    method: "get",
+    path: "/{month}",
+    summary: "Billing export (CSV, JSON or FOCUS CSV)",
+    ...access(ALL),
+    request: { params: param, query },
+    responses: {
+      ...responses(200, ExportJson),
+      200: {
+        description: "format=json: the invoices as JSON; csv and focus: a CSV file",
+        content: {
+          "application/json": { schema: ExportJson },
+          "text/csv": { schema: z.string() },
+        },
+      },
+    },
+  });
+  return router().openapi(route, (c) => {
     const { month } = c.req.valid("param");
     const q = c.req.valid("query");
     const tenant = scopeTenant(c, q.tenant);

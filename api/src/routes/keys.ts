@@ -1,12 +1,12 @@
 /** API keys (admin only): /v1/keys. The secret is in the create response, once. */
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { requireRole } from "../auth";
-import type { AppEnv, Services } from "../context";
+import type { Services } from "../context";
 import { ApiError, badRequest } from "../errors";
 import { createApiKey, KeyError, listApiKeys, ROLES, revokeApiKey } from "../keys";
-import type { ApiKeyListResponse, CreateApiKeyResponse } from "../types";
-import { validate } from "../validation";
+import { access, jsonBody, responses, router } from "../openapi";
+import { ApiKeyListResponse, ApiKeyView, CreateApiKeyResponse } from "../schemas";
 import { apiKey } from "../views";
 
 export const createKeySchema = z.object({
@@ -19,30 +19,58 @@ const idParam = z.object({
 });
 
 export function keyRoutes(s: Services) {
-  return new Hono<AppEnv>()
-    .use(requireRole("admin"))
-    .get("/", validate("query", z.strictObject({})), (c) => {
-      const res: ApiKeyListResponse = { keys: listApiKeys(s.db).map(apiKey) };
-      return c.json(res);
-    })
-    .post("/", validate("json", createKeySchema), (c) => {
-      const b = c.req.valid("json");
-      try {
-        const { key, apiKey: created } = createApiKey(
-          s.db,
-          { role: b.role, tenant: b.tenant ?? null, ...(b.name ? { name: b.name } : {}) },
-          s.now(),
-        );
-        const res: CreateApiKeyResponse = { ...apiKey(created), key };
-        return c.json(res, 201);
-      } catch (error) {
-        if (error instanceof KeyError) throw badRequest(error.message);
-        throw error;
-      }
-    })
-    .delete("/:id", validate("param", idParam), (c) => {
-      const revoked = revokeApiKey(s.db, c.req.valid("param").id, s.now());
-      if (!revoked) throw new ApiError("not_found", "no key with that id");
-      return c.json(apiKey(revoked));
-    });
+  const app = router();
+  // Every path under /v1/keys, matched or not, is admin only.
+  app.use(requireRole("admin"));
+  return app
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/",
+        summary: "API keys (never the secrets)",
+        ...access(["admin"]),
+        request: { query: z.strictObject({}) },
+        responses: responses(200, ApiKeyListResponse),
+      }),
+      (c) => c.json({ keys: listApiKeys(s.db).map(apiKey) }, 200),
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/",
+        summary: "Create an API key (the secret is returned once)",
+        ...access(["admin"]),
+        request: { body: jsonBody(createKeySchema) },
+        responses: responses(201, CreateApiKeyResponse),
+      }),
+      (c) => {
+        const b = c.req.valid("json");
+        try {
+          const { key, apiKey: created } = createApiKey(
+            s.db,
+            { role: b.role, tenant: b.tenant ?? null, ...(b.name ? { name: b.name } : {}) },
+            s.now(),
+          );
+          return c.json({ ...apiKey(created), key }, 201);
+        } catch (error) {
+          if (error instanceof KeyError) throw badRequest(error.message);
+          throw error;
+        }
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "delete",
+        path: "/{id}",
+        summary: "Revoke an API key",
+        ...access(["admin"]),
+        request: { params: idParam },
+        responses: responses(200, ApiKeyView, { extra: [404] }),
+      }),
+      (c) => {
+        const revoked = revokeApiKey(s.db, c.req.valid("param").id, s.now());
+        if (!revoked) throw new ApiError("not_found", "no key with that id");
+        return c.json(apiKey(revoked), 200);
+      },
+    );
 }

@@ -14,18 +14,29 @@ import {
   monthOf,
   renderInvoicePdf,
 } from "@bedrock-chargeback/ledger";
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { requireRole } from "../auth";
-import { type AppEnv, cachedJson, type Services, scopeTenant } from "../context";
-import type { ClosePeriodResponse, InvoiceListResponse, InvoiceResponse, PeriodResponse } from "../types";
-import { monthSchema, validate } from "../validation";
+import { cachedJson, type Services, scopeTenant } from "../context";
+import { ALL, access, BILLING, responses, router } from "../openapi";
+import {
+  ClosePeriodResponse,
+  InvoiceListResponse,
+  InvoiceResponse,
+  PeriodListResponse,
+  PeriodResponse,
+} from "../schemas";
+import { monthSchema } from "../validation";
 import { freshness, invoice, invoiceSummary, invoicesTotal, period } from "../views";
 
 const monthParam = z.object({ month: monthSchema });
 const invoiceParam = z.object({ month: monthSchema, tenant: z.string().min(1).max(256) });
-const listQuery = z.object({ from_month: monthSchema.optional(), to_month: monthSchema.optional() });
-const invoicesQuery = z.object({ tenant: z.string().min(1).max(256).optional() });
+const listQuery = z.object({
+  from_month: monthSchema.optional().meta({ description: "YYYY-MM (default 11 months ago)" }),
+  to_month: monthSchema.optional().meta({ description: "YYYY-MM (default this month)" }),
+});
+const invoicesQuery = z.object({
+  tenant: z.string().min(1).max(256).optional().meta({ description: "one tenant (a tenant key: its own)" }),
+});
 const pdfParam = z.object({
   month: monthSchema,
   tenant: z
@@ -47,56 +58,118 @@ function periodResponse(s: Services, month: string): PeriodResponse {
 /** `invoiceConfig`: issuer and recipients printed on PDF invoices (api/src/config.ts). */
 export function periodRoutes(s: Services, invoiceConfig: InvoiceConfig) {
   return (
-    new Hono<AppEnv>()
-      .get("/", validate("query", listQuery), (c) => {
-        const q = c.req.valid("query");
-        const d = lastTwelve(s.now());
-        return c.json({ periods: listPeriods(s.db, q.from_month ?? d.from, q.to_month ?? d.to).map(period) });
-      })
-      .get("/:month", validate("param", monthParam), (c) =>
-        c.json(periodResponse(s, c.req.valid("param").month)),
+    router()
+      .openapi(
+        createRoute({
+          method: "get",
+          path: "/",
+          summary: "Billing periods (months) with status",
+          ...access(ALL),
+          request: { query: listQuery },
+          responses: responses(200, PeriodListResponse),
+        }),
+        (c) => {
+          const q = c.req.valid("query");
+          const d = lastTwelve(s.now());
+          const periods = listPeriods(s.db, q.from_month ?? d.from, q.to_month ?? d.to).map(period);
+          return c.json({ periods }, 200);
+        },
       )
-      .post("/:month/close", requireRole("admin", "finance"), validate("param", monthParam), (c) => {
-        const { month } = c.req.valid("param");
-        const r = closePeriod(s.db, s.cache.prices(), month, { closedBy: c.get("apiKey").id, now: s.now() });
-        const body: ClosePeriodResponse = {
-          ...periodResponse(s, month),
-          invoices: r.invoices,
-          total_usd: formatMicros(r.totalMicros),
-          total_micro_usd: Number(r.totalMicros),
-        };
-        return c.json(body);
-      })
-      .get("/:month/invoices", validate("param", monthParam), validate("query", invoicesQuery), (c) => {
-        const { month } = c.req.valid("param");
-        const tenant = scopeTenant(c, c.req.valid("query").tenant);
-        return cachedJson(c, s, ["invoices", month, tenant], (): InvoiceListResponse => {
-          const list = getInvoices(s.db, s.cache.prices(), month, tenant);
-          return {
-            month,
-            status: getPeriod(s.db, month).status,
-            invoices: list.map(invoiceSummary),
-            ...invoicesTotal(list),
-            freshness: freshness(getFreshness(s.db)),
+      .openapi(
+        createRoute({
+          method: "get",
+          path: "/{month}",
+          summary: "One billing period",
+          ...access(ALL),
+          request: { params: monthParam },
+          responses: responses(200, PeriodResponse),
+        }),
+        (c) => c.json(periodResponse(s, c.req.valid("param").month), 200),
+      )
+      .openapi(
+        createRoute({
+          method: "post",
+          path: "/{month}/close",
+          summary: "Close a month: freeze every tenant's invoice",
+          ...access(BILLING),
+          request: { params: monthParam },
+          responses: responses(200, ClosePeriodResponse, { extra: [409] }),
+        }),
+        (c) => {
+          const { month } = c.req.valid("param");
+          const r = closePeriod(s.db, s.cache.prices(), month, {
+            closedBy: c.get("apiKey").id,
+            now: s.now(),
+          });
+          const body: ClosePeriodResponse = {
+            ...periodResponse(s, month),
+            invoices: r.invoices,
+            total_usd: formatMicros(r.totalMicros),
+            total_micro_usd: Number(r.totalMicros),
           };
-        });
-      })
-      // Before /:month/invoices/:tenant, which would also match `acme.pdf`.
-      .get("/:month/invoices/:tenant{[^/]+\\.pdf}", validate("param", pdfParam), async (c) => {
-        const p = c.req.valid("param");
-        const asked = p.tenant.slice(0, -".pdf".length);
-        const tenant = scopeTenant(c, asked) ?? asked;
-        const inv = getInvoice(s.db, s.cache.prices(), p.month, tenant);
-        const pdf = await renderInvoicePdf(inv, invoiceConfig, { now: s.now() });
-        return c.body(Uint8Array.from(pdf), 200, {
-          "content-type": "application/pdf",
-          "content-disposition": `attachment; filename="${invoicePdfFileName(p.month, tenant)}"`,
-        });
-      })
-      .get(
-        "/:month/invoices.zip",
-        validate("param", monthParam),
-        validate("query", invoicesQuery),
+          return c.json(body, 200);
+        },
+      )
+      .openapi(
+        createRoute({
+          method: "get",
+          path: "/{month}/invoices",
+          summary: "Invoice summaries of a month",
+          ...access(ALL),
+          request: { params: monthParam, query: invoicesQuery },
+          responses: responses(200, InvoiceListResponse),
+        }),
+        (c) => {
+          const { month } = c.req.valid("param");
+          const tenant = scopeTenant(c, c.req.valid("query").tenant);
+          return cachedJson(c, s, ["invoices", month, tenant], (): InvoiceListResponse => {
+            const list = getInvoices(s.db, s.cache.prices(), month, tenant);
+            return {
+              month,
+              status: getPeriod(s.db, month).status,
+              invoices: list.map(invoiceSummary),
+              ...invoicesTotal(list),
+              freshness: freshness(getFreshness(s.db)),
+            };
+          });
+        },
+      )
+      // Before /{month}/invoices/{tenant}, which would also match `acme.pdf`. The param's regex
+      // suffix is written `{tenant}.pdf` in the OpenAPI document.
+      .openapi(
+        createRoute({
+          method: "get",
+          path: "/{month}/invoices/{tenant{[^/]+\\.pdf}}",
+          summary:
+            "One tenant's invoice as a PDF document (DRAFT while the month is open, FINAL once closed)",
+          ...access(ALL),
+          request: { params: pdfParam },
+          responses: responses(200, { mediaType: "application/pdf", description: "the invoice (PDF)" }),
+        }),
+        async (c) => {
+          const p = c.req.valid("param");
+          const asked = p.tenant.slice(0, -".pdf".length);
+          const tenant = scopeTenant(c, asked) ?? asked;
+          const inv = getInvoice(s.db, s.cache.prices(), p.month, tenant);
+          const pdf = await renderInvoicePdf(inv, invoiceConfig, { now: s.now() });
+          return c.body(Uint8Array.from(pdf), 200, {
+            "content-type": "application/pdf",
+            "content-disposition": `attachment; filename="${invoicePdfFileName(p.month, tenant)}"`,
+          });
+        },
+      )
+      .openapi(
+        createRoute({
+          method: "get",
+          path: "/{month}/invoices.zip",
+          summary: "Every tenant's PDF invoice of a month in one zip (a tenant key: its own)",
+          ...access(ALL),
+          request: { params: monthParam, query: invoicesQuery },
+          responses: responses(200, {
+            mediaType: "application/zip",
+            description: "the invoices (zip of PDFs)",
+          }),
+        }),
         async (c) => {
           const { month } = c.req.valid("param");
           const tenant = scopeTenant(c, c.req.valid("query").tenant);
@@ -108,13 +181,23 @@ export function periodRoutes(s: Services, invoiceConfig: InvoiceConfig) {
           });
         },
       )
-      .get("/:month/invoices/:tenant", validate("param", invoiceParam), (c) => {
-        const p = c.req.valid("param");
-        const tenant = scopeTenant(c, p.tenant) ?? p.tenant;
-        return cachedJson(c, s, ["invoice", p.month, tenant], (): InvoiceResponse => {
-          const view = invoice(getInvoice(s.db, s.cache.prices(), p.month, tenant));
-          return { ...view, freshness: freshness(getFreshness(s.db)) };
-        });
-      })
+      .openapi(
+        createRoute({
+          method: "get",
+          path: "/{month}/invoices/{tenant}",
+          summary: "One tenant's invoice with lines",
+          ...access(ALL),
+          request: { params: invoiceParam },
+          responses: responses(200, InvoiceResponse),
+        }),
+        (c) => {
+          const p = c.req.valid("param");
+          const tenant = scopeTenant(c, p.tenant) ?? p.tenant;
+          return cachedJson(c, s, ["invoice", p.month, tenant], (): InvoiceResponse => {
+            const view = invoice(getInvoice(s.db, s.cache.prices(), p.month, tenant));
+            return { ...view, freshness: freshness(getFreshness(s.db)) };
+          });
+        },
+      )
   );
 }

@@ -9,12 +9,14 @@ import {
   UsageQueryError,
   type UsageTotals,
 } from "@bedrock-chargeback/ledger";
-import { type Context, Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { z } from "zod";
 import { type AppEnv, cachedJson, type Services, scopeFilters } from "../context";
 import { badRequest } from "../errors";
-import type { UsageResponse } from "../types";
-import { extractFilters, type Filters, parseGroupBy, timeBound, validate } from "../validation";
+import { ALL, access, responses, router } from "../openapi";
+import { UsageResponse } from "../schemas";
+import { extractFilters, type Filters, parseGroupBy, timeBound } from "../validation";
 import { figures, freshness } from "../views";
 
 const RESERVED = new Set(["from", "to", "group_by", "granularity", "limit", "cursor"]);
@@ -138,7 +140,7 @@ const isLive = (q: UsageParams, nowMs: number) => Date.parse(q.from) < nowMs && 
 
 type ValidatedQuery = ReturnType<ReturnType<typeof usageQuerySchema>["parse"]>;
 
-function respond(c: Context<AppEnv>, s: Services, v: ValidatedQuery): Response {
+function respond(c: Context<AppEnv>, s: Services, v: ValidatedQuery) {
   const { limit, cursor, ...rest } = v;
   const params: UsageParams = { ...rest, filters: scopeFilters(c, rest.filters) };
   const offset = decodeCursor(params, cursor);
@@ -150,10 +152,32 @@ function respond(c: Context<AppEnv>, s: Services, v: ValidatedQuery): Response {
   );
 }
 
+const filterNote = "Any dimension name is also a filter parameter (repeatable; __null__ = missing).";
+const pageNote =
+  "Paged: rows ordered by period, then the group_by values (null first); next_cursor is null on the last page; total is over all rows; forecast (a live range only) projects total cost to `to`.";
+
 export function usageRoutes(s: Services) {
-  return new Hono<AppEnv>()
-    .get("/", validate("query", usageQuerySchema(undefined)), (c) => respond(c, s, c.req.valid("query")))
-    .get("/timeseries", validate("query", usageQuerySchema("day")), (c) =>
-      respond(c, s, c.req.valid("query")),
+  return router()
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/",
+        summary: `Usage breakdown by any dimensions. ${filterNote} ${pageNote}`,
+        ...access(ALL),
+        request: { query: usageQuerySchema(undefined) },
+        responses: responses(200, UsageResponse),
+      }),
+      (c) => respond(c, s, c.req.valid("query")),
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/timeseries",
+        summary: `Usage time series. ${filterNote} ${pageNote}`,
+        ...access(ALL),
+        request: { query: usageQuerySchema("day") },
+        responses: responses(200, UsageResponse),
+      }),
+      (c) => respond(c, s, c.req.valid("query")),
     );
 }
