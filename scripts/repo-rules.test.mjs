@@ -71,16 +71,39 @@ describe("one error-code style", () => {
 });
 
 describe("the dashboard talks to the API only", () => {
-  it("imports from @bedrock-chargeback/api are type-only", () => {
-    const dashboard = tracked.filter((f) => f.startsWith("dashboard/src/"));
+  const dashboard = tracked.filter((f) => /^dashboard\/(src|e2e)\//.test(f) && /\.tsx?$/.test(f));
+  const imports = (f) =>
+    [...read(f).matchAll(/^import\s+(type\s+)?[^;]*?from\s+"(@bedrock-chargeback\/[^"]*)"/gm)].map((m) => ({
+      text: `${f}: ${m[0].replace(/\s+/g, " ")}`,
+      typeOnly: Boolean(m[1]),
+      from: m[2],
+    }));
+
+  it("takes API types (type-only) and, at run time, only the response schemas", () => {
     expect(dashboard.length).toBeGreaterThan(5);
-    const valueImports = [];
-    for (const f of dashboard) {
-      for (const m of read(f).matchAll(/^import\s+(type\s+)?[^;]*?from\s+"@bedrock-chargeback\/api"/gm)) {
-        if (!m[1]) valueImports.push(`${f}: ${m[0].replace(/\s+/g, " ")}`);
-      }
-    }
-    expect(valueImports).toEqual([]);
+    const bad = dashboard
+      .flatMap(imports)
+      .filter((i) => !(i.from === "@bedrock-chargeback/api" && i.typeOnly))
+      .filter((i) => i.from !== "@bedrock-chargeback/api/schemas")
+      .map((i) => i.text);
+    expect(bad).toEqual([]);
+    expect(dashboard.flatMap(imports).some((i) => i.from === "@bedrock-chargeback/api/schemas")).toBe(true);
+  });
+
+  it("the response schemas module (@bedrock-chargeback/api/schemas) imports zod and nothing else", () => {
+    const pkg = JSON.parse(read("api/package.json"));
+    const entry = pkg.exports["./schemas"].replace(/^\.\//, "api/");
+    const from = [...read(entry).matchAll(/^(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]);
+    expect(from).toEqual(["zod"]);
+  });
+});
+
+describe("one error-code style", () => {
+  it("the API's error codes (the error schema's enum) are snake_case", () => {
+    const m = /export const ERROR_CODES = \[([^\]]*)\]/.exec(read("api/src/schemas.ts"));
+    const codes = [...(m?.[1] ?? "").matchAll(/"([^"]*)"/g)].map((c) => c[1]);
+    expect(codes).toContain("bad_request");
+    expect(codes.filter((c) => !/^[a-z]+(_[a-z]+)*$/.test(c))).toEqual([]);
   });
 });
 

@@ -2,23 +2,24 @@
  * The dashboard in Debian chromium against the real API on simulated data: every figure checked
  * here is compared with the same API route fetched by the test.
  */
+
 import { execFileSync } from "node:child_process";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { InvoiceResponse } from "@bedrock-chargeback/api";
+import {
+  AttributionResponse,
+  BudgetListResponse,
+  CreateApiKeyResponse,
+  ExportJson,
+  InvoiceListResponse,
+  InvoiceResponse,
+  UnpricedResponse,
+  UsageResponse,
+} from "@bedrock-chargeback/api/schemas";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { formatInt, formatPct } from "../src/lib/format";
-import {
-  isAttributionResponse,
-  isBudgetListResponse,
-  isInvoice,
-  isInvoiceListResponse,
-  isInvoiceResponse,
-  isRecord,
-  isUnpricedResponse,
-  isUsageResponse,
-} from "../src/lib/guards";
 import { formatUsd, formatUsdPrecise, parseMicros } from "../src/lib/money";
 import { csvColumn } from "./csv";
 import { DASHBOARD, months, type Stack, startStack } from "./harness";
@@ -39,12 +40,13 @@ let tenantA = "";
 let tenantB = "";
 const m = months();
 
-async function api<T>(key: string, path: string, guard: (v: unknown) => v is T): Promise<T> {
+async function api<T>(key: string, path: string, schema: z.ZodType<T>): Promise<T> {
   const res = await fetch(`${stack.url}${path}`, { headers: { Authorization: `Bearer ${key}` } });
   const body: unknown = await res.json();
-  if (!res.ok || !guard(body))
+  const parsed = schema.safeParse(body);
+  if (!res.ok || !parsed.success)
     throw new Error(`${path}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
-  return body;
+  return parsed.data;
 }
 
 async function createKey(role: "finance" | "tenant", tenant?: string): Promise<string> {
@@ -53,10 +55,9 @@ async function createKey(role: "finance" | "tenant", tenant?: string): Promise<s
     headers: { Authorization: `Bearer ${stack.adminKey}`, "Content-Type": "application/json" },
     body: JSON.stringify({ role, name: `e2e ${role}`, ...(tenant ? { tenant } : {}) }),
   });
-  const body: unknown = await res.json();
-  if (res.status !== 201 || !isRecord(body) || typeof body.key !== "string")
-    throw new Error(`POST /v1/keys: ${res.status}`);
-  return body.key;
+  const body = CreateApiKeyResponse.safeParse(await res.json());
+  if (res.status !== 201 || !body.success) throw new Error(`POST /v1/keys: ${res.status}`);
+  return body.data.key;
 }
 
 async function signedIn(
@@ -154,7 +155,7 @@ beforeAll(async () => {
   const byTenant = await api(
     keys.admin,
     `/v1/usage?${q({ from: m.lastFrom, to: m.thisTo, group_by: "tenant" })}`,
-    isUsageResponse,
+    UsageResponse,
   );
   const named = byTenant.rows.map((r) => r.keys.tenant).filter((t): t is string => typeof t === "string");
   [tenantA = "", tenantB = ""] = named;
@@ -176,9 +177,9 @@ describe("dashboard in chromium against the real API", () => {
   it("overview: the headline figures are the API's, formatted; unpriced usage is flagged; fits a laptop", async () => {
     const { context, page } = await signedIn(keys.admin);
     const range = { from: m.thisFrom, to: m.thisTo };
-    const usage = await api(keys.admin, `/v1/usage?${q(range)}`, isUsageResponse);
-    const attribution = await api(keys.admin, `/v1/attribution?${q(range)}`, isAttributionResponse);
-    const unpriced = await api(keys.admin, `/v1/prices/unpriced?${q(range)}`, isUnpricedResponse);
+    const usage = await api(keys.admin, `/v1/usage?${q(range)}`, UsageResponse);
+    const attribution = await api(keys.admin, `/v1/attribution?${q(range)}`, AttributionResponse);
+    const unpriced = await api(keys.admin, `/v1/prices/unpriced?${q(range)}`, UnpricedResponse);
 
     await expect.poll(() => page.url()).toContain(`from=${m.thisFrom}&to=${m.thisTo}`);
     await expect.poll(() => kpi(page, "cost").textContent()).toBe(formatUsd(usage.total.cost_usd));
@@ -192,7 +193,7 @@ describe("dashboard in chromium against the real API", () => {
     expect(usage.forecast).not.toBeNull();
     await expect
       .poll(async () => {
-        const live = await api(keys.admin, `/v1/usage?${q(range)}`, isUsageResponse);
+        const live = await api(keys.admin, `/v1/usage?${q(range)}`, UsageResponse);
         const shown = await kpi(page, "forecast").textContent();
         return live.forecast !== null && shown === formatUsd(live.forecast.cost_usd);
       })
@@ -207,7 +208,7 @@ describe("dashboard in chromium against the real API", () => {
     const byApp = await api(
       keys.admin,
       `/v1/usage?${q({ ...range, group_by: "application" })}`,
-      isUsageResponse,
+      UsageResponse,
     );
     // The API orders rows by key; the legend, like every breakdown, by cost (then requests, name).
     const top = [...byApp.rows].sort(
@@ -243,12 +244,12 @@ describe("dashboard in chromium against the real API", () => {
     const byApp = await api(
       keys.admin,
       `/v1/usage?${q({ ...range, group_by: "application" })}`,
-      isUsageResponse,
+      UsageResponse,
     );
     const app = byApp.rows.map((r) => r.keys.application).find((a): a is string => typeof a === "string");
     if (!app) throw new Error("no named application");
-    const all = await api(keys.admin, `/v1/usage?${q(range)}`, isUsageResponse);
-    const filtered = await api(keys.admin, `/v1/usage?${q({ ...range, application: app })}`, isUsageResponse);
+    const all = await api(keys.admin, `/v1/usage?${q(range)}`, UsageResponse);
+    const filtered = await api(keys.admin, `/v1/usage?${q({ ...range, application: app })}`, UsageResponse);
     expect(filtered.total.cost_micro_usd).toBeLessThan(all.total.cost_micro_usd);
 
     await page
@@ -265,7 +266,7 @@ describe("dashboard in chromium against the real API", () => {
     const byTenant = await api(
       keys.admin,
       `/v1/usage?${q({ ...range, application: app, group_by: "tenant" })}`,
-      isUsageResponse,
+      UsageResponse,
     );
     const tenantRow = byTenant.rows.find((r) => r.keys.tenant !== null);
     if (tenantRow?.keys.tenant) {
@@ -274,7 +275,7 @@ describe("dashboard in chromium against the real API", () => {
       const both = await api(
         keys.admin,
         `/v1/usage?${q({ ...range, application: app, tenant })}`,
-        isUsageResponse,
+        UsageResponse,
       );
       await expect.poll(() => new URL(page.url()).searchParams.get("tenant")).toBe(tenant);
       await expect.poll(() => kpi(page, "cost").textContent()).toBe(formatUsd(both.total.cost_usd));
@@ -298,7 +299,7 @@ describe("dashboard in chromium against the real API", () => {
     const totals = await api(
       keys.admin,
       `/v1/usage?${q({ from: m.thisFrom, to: m.thisTo, group_by: "tenant" })}`,
-      isUsageResponse,
+      UsageResponse,
     );
     const rows = page.getByTestId("tenant-row");
     await expect.poll(() => rows.count()).toBe(Math.min(50, totals.rows.length));
@@ -323,12 +324,8 @@ describe("dashboard in chromium against the real API", () => {
 
   it("billing: the invoice shows the API's total and each export's lines add up to it", async () => {
     const { context, page } = await signedIn(keys.admin);
-    const list = await api(keys.admin, `/v1/periods/${m.lastMonth}/invoices`, isInvoiceListResponse);
-    const invoice = await api(
-      keys.admin,
-      `/v1/periods/${m.lastMonth}/invoices/${tenantA}`,
-      isInvoiceResponse,
-    );
+    const list = await api(keys.admin, `/v1/periods/${m.lastMonth}/invoices`, InvoiceListResponse);
+    const invoice = await api(keys.admin, `/v1/periods/${m.lastMonth}/invoices/${tenantA}`, InvoiceResponse);
     expect(invoice.lines.length).toBeGreaterThan(0);
     await nav(page, "Billing").click();
     await expect.poll(() => page.getByTestId("month-picker").inputValue()).toBe(m.lastMonth);
@@ -358,9 +355,7 @@ describe("dashboard in chromium against the real API", () => {
     expect(sum(csvColumn(csv.text, "amount_usd"))).toBe(BigInt(invoice.total_micro_usd));
 
     const json = await download(new RegExp(`^Download ${who} as JSON$`));
-    const parsed: unknown = JSON.parse(json.text);
-    if (!isRecord(parsed) || !Array.isArray(parsed.invoices) || !parsed.invoices.every(isInvoice))
-      throw new Error("bad JSON export");
+    const parsed = ExportJson.parse(JSON.parse(json.text));
     expect(parsed.total_micro_usd).toBe(invoice.total_micro_usd);
     expect(parsed.total_usd).toBe(invoice.total_usd);
     const lines = parsed.invoices.flatMap((i) => i.lines);
@@ -383,7 +378,7 @@ describe("dashboard in chromium against the real API", () => {
     const byApp = await api(
       keys.finance,
       `/v1/usage?${q({ ...range, group_by: "application" })}`,
-      isUsageResponse,
+      UsageResponse,
     );
     const app = byApp.rows.map((r) => r.keys.application).find((a): a is string => typeof a === "string");
     if (!app) throw new Error("no application");
@@ -395,7 +390,7 @@ describe("dashboard in chromium against the real API", () => {
     await page.getByRole("button", { name: "Create budget" }).click();
     const row = page.getByTestId("budget-row").filter({ hasText: "E2E app budget" });
     await row.waitFor();
-    let listed = await api(keys.finance, "/v1/budgets", isBudgetListResponse);
+    let listed = await api(keys.finance, "/v1/budgets", BudgetListResponse);
     let budget = listed.budgets.find((b) => b.name === "E2E app budget");
     if (!budget) throw new Error("budget not created");
     expect(await row.locator("td").nth(2).textContent()).toBe("$5.00");
@@ -405,7 +400,7 @@ describe("dashboard in chromium against the real API", () => {
     await page.getByLabel("Monthly amount (USD)").first().fill("1,250.5");
     await page.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => row.locator("td").nth(2).textContent()).toBe("$1,250.50");
-    listed = await api(keys.finance, "/v1/budgets", isBudgetListResponse);
+    listed = await api(keys.finance, "/v1/budgets", BudgetListResponse);
     budget = listed.budgets.find((b) => b.name === "E2E app budget");
     expect(budget?.amount_usd).toBe("1250.500000");
     expect(await row.getByRole("progressbar").getAttribute("aria-valuetext")).toBe(
@@ -435,12 +430,12 @@ describe("dashboard in chromium against the real API", () => {
     // Late records for the closed month arrive; they must bill on this month's invoices.
     await stack.ingestLate();
     const findAdjusted = async (): Promise<InvoiceResponse | undefined> => {
-      const current = await api(keys.finance, `/v1/periods/${m.thisMonth}/invoices`, isInvoiceListResponse);
+      const current = await api(keys.finance, `/v1/periods/${m.thisMonth}/invoices`, InvoiceListResponse);
       for (const s of current.invoices) {
         const inv = await api(
           keys.finance,
           `/v1/periods/${m.thisMonth}/invoices/${encodeURIComponent(s.tenant)}`,
-          isInvoiceResponse,
+          InvoiceResponse,
         );
         if (inv.lines.some((l) => l.kind === "adjustment")) return inv;
       }
@@ -470,8 +465,8 @@ describe("dashboard in chromium against the real API", () => {
   it("tenant key: sees only its own tenant; another tenant in the URL is a 403 error state", async () => {
     const { context, page } = await signedIn(keys.tenantA);
     const range = { from: m.thisFrom, to: m.thisTo };
-    const own = await api(keys.tenantA, `/v1/usage?${q(range)}`, isUsageResponse);
-    const asAdmin = await api(keys.admin, `/v1/usage?${q({ ...range, tenant: tenantA })}`, isUsageResponse);
+    const own = await api(keys.tenantA, `/v1/usage?${q(range)}`, UsageResponse);
+    const asAdmin = await api(keys.admin, `/v1/usage?${q({ ...range, tenant: tenantA })}`, UsageResponse);
     expect(own.total.cost_usd).toBe(asAdmin.total.cost_usd);
     expect(await page.getByTestId("who").textContent()).toContain(tenantA);
     await expect.poll(() => kpi(page, "cost").textContent()).toBe(formatUsd(own.total.cost_usd));
@@ -502,7 +497,7 @@ describe("dashboard in chromium against the real API", () => {
   it("empty range shows zeros and empty states; hourly buckets fill every hour of the range", async () => {
     const { context, page } = await signedIn(keys.admin);
     const empty = { from: "2020-01-01", to: "2020-01-02" };
-    const usage = await api(keys.admin, `/v1/usage?${q(empty)}`, isUsageResponse);
+    const usage = await api(keys.admin, `/v1/usage?${q(empty)}`, UsageResponse);
     expect(usage.total.requests).toBe(0);
     await page.goto(`${stack.url}/?${q(empty)}`);
     await expect.poll(() => kpi(page, "cost").textContent()).toBe("$0.00");
@@ -539,9 +534,9 @@ describe("dashboard in chromium against the real API", () => {
     const invoice = await api(
       keys.finance,
       `/v1/periods/${m.thisMonth}/invoices/${encodeURIComponent(tenantA)}`,
-      isInvoiceResponse,
+      InvoiceResponse,
     );
-    const list = await api(keys.finance, `/v1/periods/${m.thisMonth}/invoices`, isInvoiceListResponse);
+    const list = await api(keys.finance, `/v1/periods/${m.thisMonth}/invoices`, InvoiceListResponse);
     await page.goto(`${stack.url}/billing?month=${m.thisMonth}&invoice=${encodeURIComponent(tenantA)}`);
     await expect
       .poll(() => page.getByTestId("invoice-total").textContent())

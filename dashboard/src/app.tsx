@@ -1,4 +1,4 @@
-import type { MeResponse } from "@bedrock-chargeback/api";
+import { MeResponse } from "@bedrock-chargeback/api/schemas";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { type Client, createClient } from "./api/client";
 import { type Session, SessionContext } from "./api/use-api";
@@ -6,7 +6,6 @@ import { type Nav, NavContext } from "./components/nav";
 import { Shell } from "./components/shell";
 import { SignIn } from "./components/sign-in";
 import { Loading } from "./components/states";
-import { isMeResponse } from "./lib/guards";
 import { parseView, serializeView, type ViewState } from "./lib/view-state";
 import { BillingPage } from "./pages/billing-page";
 import { BudgetsPage } from "./pages/budgets-page";
@@ -49,7 +48,7 @@ export function App() {
     const key = sessionStorage.getItem(KEY_STORAGE);
     if (!key || auth.state !== "checking") return;
     const client = connect(key);
-    client.get("/v1/me", isMeResponse).then(
+    client.get("/v1/me", MeResponse).then(
       (me) => setAuth({ state: "signed-in", client, me }),
       () => signOut("Your session's API key was not accepted. Sign in again."),
     );

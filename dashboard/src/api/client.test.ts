@@ -1,5 +1,6 @@
+import { MeResponse } from "@bedrock-chargeback/api/schemas";
 import { describe, expect, it } from "vitest";
-import { isMeResponse } from "../lib/guards";
+import { z } from "zod";
 import { ApiError, createClient } from "./client";
 
 function fakeFetch(responses: Response[], seen: { url: string; init: RequestInit | undefined }[]) {
@@ -22,8 +23,8 @@ describe("api client", () => {
     const client = createClient("k", {
       fetch: fakeFetch([page([1, 2], "c1"), page([3], "c/2"), page([4], null)], seen),
     });
-    const isAny = (_v: unknown): _v is { rows: number[]; next_cursor: string | null } => true;
-    await expect(client.get("/v1/usage?from=2026-10-01&to=2026-11-01", isAny)).resolves.toEqual({
+    const paged = z.looseObject({ rows: z.array(z.number()), next_cursor: z.string().nullable() });
+    await expect(client.get("/v1/usage?from=2026-10-01&to=2026-11-01", paged)).resolves.toEqual({
       rows: [1, 2, 3, 4],
       next_cursor: null,
       total: { requests: 6 },
@@ -38,7 +39,7 @@ describe("api client", () => {
   it("sends the key as a Bearer header, never in the URL", async () => {
     const seen: { url: string; init: RequestInit | undefined }[] = [];
     const client = createClient("cb_secret", { fetch: fakeFetch([json(me)], seen) });
-    await expect(client.get("/v1/me", isMeResponse)).resolves.toEqual(me);
+    await expect(client.get("/v1/me", MeResponse)).resolves.toEqual(me);
     expect(seen[0]?.url).toBe("/v1/me");
     expect(new Headers(seen[0]?.init?.headers).get("authorization")).toBe("Bearer cb_secret");
   });
@@ -55,16 +56,16 @@ describe("api client", () => {
       ),
       onUnauthorized: () => unauthorized++,
     });
-    const e = await client.get("/v1/usage?tenant=x", isMeResponse).catch((x: unknown) => x);
+    const e = await client.get("/v1/usage?tenant=x", MeResponse).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ApiError);
     expect(e).toMatchObject({ status: 403, code: "forbidden", message: "other tenant" });
-    await expect(client.get("/v1/me", isMeResponse)).rejects.toMatchObject({ status: 401 });
+    await expect(client.get("/v1/me", MeResponse)).rejects.toMatchObject({ status: 401 });
     expect(unauthorized).toBe(1);
   });
 
   it("rejects a response of the wrong shape", async () => {
     const client = createClient("k", { fetch: fakeFetch([json({ role: "root" })], []) });
-    await expect(client.get("/v1/me", isMeResponse)).rejects.toMatchObject({ code: "bad_response" });
+    await expect(client.get("/v1/me", MeResponse)).rejects.toMatchObject({ code: "bad_response" });
   });
 
   it("retries once after Retry-After when rate limited, and caches GETs until a change", async () => {
@@ -85,12 +86,12 @@ describe("api client", () => {
         slept.push(ms);
       },
     });
-    await client.get("/v1/me", isMeResponse);
-    await client.get("/v1/me", isMeResponse);
+    await client.get("/v1/me", MeResponse);
+    await client.get("/v1/me", MeResponse);
     expect(slept).toEqual([2000]);
     expect(seen).toHaveLength(2);
     client.invalidate();
-    await client.get("/v1/me", isMeResponse);
+    await client.get("/v1/me", MeResponse);
     expect(seen).toHaveLength(3);
   });
 

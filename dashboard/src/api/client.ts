@@ -1,8 +1,12 @@
 /**
  * The dashboard's only door to the API: `Authorization: Bearer <key>` on every call (the key
- * never goes in a URL), JSON validated by a type guard, errors as ApiError with the API's code.
+ * never goes in a URL), JSON checked against the API's own response schema (the zod schemas of
+ * `@bedrock-chargeback/api/schemas`, the ones the server documents and types its handlers with),
+ * errors as ApiError with the API's code. A changed or broken response is an error state, never a
+ * wrong number.
  */
-import { isErrorResponse } from "../lib/guards";
+import { ErrorResponse } from "@bedrock-chargeback/api/schemas";
+import type { z } from "zod";
 
 export class ApiError extends Error {
   constructor(
@@ -16,15 +20,16 @@ export class ApiError extends Error {
   }
 }
 
-export type Guard<T> = (v: unknown) => v is T;
+/** The response schema of a route: what `get`/`send` check the JSON against and return typed. */
+export type Schema<T> = z.ZodType<T>;
 
 export type Client = {
-  get<T>(path: string, guard: Guard<T>, signal?: AbortSignal): Promise<T>;
+  get<T>(path: string, schema: Schema<T>, signal?: AbortSignal): Promise<T>;
   send<T>(
     method: "POST" | "PATCH" | "PUT" | "DELETE",
     path: string,
     body: unknown,
-    guard: Guard<T>,
+    schema: Schema<T>,
   ): Promise<T | null>;
   /** Fetches a file (an export) with the key and returns its bytes and server-given file name. */
   download(path: string): Promise<{ blob: Blob; filename: string }>;
@@ -62,12 +67,14 @@ async function errorOf(res: Response): Promise<ApiError> {
     body = null;
   }
   const requestId = res.headers.get("x-request-id");
-  if (isErrorResponse(body)) return new ApiError(res.status, body.error.code, body.error.message, requestId);
+  const parsed = ErrorResponse.safeParse(body);
+  if (parsed.success)
+    return new ApiError(res.status, parsed.data.error.code, parsed.data.error.message, requestId);
   return new ApiError(res.status, "http_error", `HTTP ${res.status} ${res.statusText}`.trim(), requestId);
 }
 
 /**
- * @example const api = createClient(key); const me = await api.get("/v1/me", isMeResponse);
+ * @example const api = createClient(key); const me = await api.get("/v1/me", MeResponse);
  */
 export function createClient(
   key: string,
@@ -111,21 +118,21 @@ export function createClient(
   }
 
   return {
-    async get(path, guard, signal) {
+    async get(path, schema, signal) {
       let pending = cache.get(path);
       if (!pending) {
         pending = getJson(path, signal);
         cache.set(path, pending);
         pending.catch(() => cache.delete(path));
       }
-      const body = await pending;
-      if (!guard(body)) {
+      const parsed = schema.safeParse(await pending);
+      if (!parsed.success) {
         cache.delete(path);
         throw new ApiError(200, "bad_response", `unexpected response shape from ${path.split("?")[0]}`, null);
       }
-      return body;
+      return parsed.data;
     },
-    async send(method, path, body, guard) {
+    async send(method, path, body, schema) {
       const init: RequestInit = { method };
       if (body !== undefined) {
         init.body = JSON.stringify(body);
@@ -134,10 +141,10 @@ export function createClient(
       const res = await request(path, init);
       cache.clear();
       if (res.status === 204) return null;
-      const json: unknown = await res.json();
-      if (!guard(json))
+      const parsed = schema.safeParse(await res.json());
+      if (!parsed.success)
         throw new ApiError(res.status, "bad_response", `unexpected response shape from ${path}`, null);
-      return json;
+      return parsed.data;
     },
     async download(path) {
       const res = await request(path, {});

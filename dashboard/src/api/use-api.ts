@@ -2,7 +2,7 @@
 
 import type { MeResponse } from "@bedrock-chargeback/api";
 import { createContext, useCallback, useContext, useEffect, useState } from "react";
-import { ApiError, type Client, type Guard } from "./client";
+import { ApiError, type Client, type Schema } from "./client";
 
 export type Session = { client: Client; me: MeResponse; signOut: (reason?: string) => void };
 
@@ -25,16 +25,16 @@ function asApiError(e: unknown): ApiError {
 }
 
 /** GETs `path` (null = nothing to load) and re-fetches when it changes. */
-export function useApi<T>(path: string | null, guard: Guard<T>): Loadable<T> & { reload: () => void } {
+export function useApi<T>(path: string | null, schema: Schema<T>): Loadable<T> & { reload: () => void } {
   const { client } = useSession();
   const [result, setResult] = useState<Loadable<T>>({ state: "loading" });
   const [generation, setGeneration] = useState(0);
-  // `generation` forces a reload; guards are module-level functions.
+  // `generation` forces a reload; schemas are module-level constants.
   useEffect(() => {
     if (path === null) return;
     let live = true;
     setResult({ state: "loading" });
-    client.get(path, guard).then(
+    client.get(path, schema).then(
       (data) => live && setResult({ state: "ok", data }),
       (e: unknown) => live && setResult({ state: "error", error: asApiError(e) }),
     );

@@ -1,8 +1,7 @@
-import type { UnpricedResponse } from "@bedrock-chargeback/api";
+import { UnpricedResponse } from "@bedrock-chargeback/api/schemas";
 import { type Loadable, useApi, useSession } from "../api/use-api";
 import { monthRange } from "../lib/dates";
 import { formatAge, formatInstant, formatInt } from "../lib/format";
-import { isUnpricedResponse } from "../lib/guards";
 import { filterValue, type Page, type ViewState } from "../lib/view-state";
 import { FilterBar } from "./filter-bar";
 import { Link, useNav } from "./nav";
@@ -34,7 +33,7 @@ export function Shell({ nowMs, children }: { nowMs: number; children: React.Reac
     view.page !== "budgets"
   )
     q.set("tenant", tenantFilter);
-  const unpriced = useApi(`/v1/prices/unpriced?${q}`, isUnpricedResponse);
+  const unpriced = useApi(`/v1/prices/unpriced?${q}`, UnpricedResponse);
   return (
     <>
       <a className="skip-link" href="#main">

@@ -1,8 +1,7 @@
-import type { MeResponse } from "@bedrock-chargeback/api";
+import { MeResponse } from "@bedrock-chargeback/api/schemas";
 import { useId, useState } from "react";
 import { type Client, createClient } from "../api/client";
 import { asApiError } from "../api/use-api";
-import { isMeResponse } from "../lib/guards";
 
 /** Asks for an API key and checks it with GET /v1/me before keeping it (sessionStorage only). */
 export function SignIn({
@@ -24,7 +23,7 @@ export function SignIn({
     setError(null);
     try {
       const client = createClient(trimmed);
-      const me = await client.get("/v1/me", isMeResponse);
+      const me = await client.get("/v1/me", MeResponse);
       onSignedIn(trimmed, client, me);
     } catch (err) {
       const apiError = asApiError(err);

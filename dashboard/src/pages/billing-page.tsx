@@ -1,4 +1,10 @@
-import type { InvoiceLine, InvoiceListResponse, InvoiceResponse, Period } from "@bedrock-chargeback/api";
+import type { InvoiceLine, Period } from "@bedrock-chargeback/api";
+import {
+  ClosePeriodResponse,
+  InvoiceListResponse,
+  InvoiceResponse,
+  PeriodListResponse,
+} from "@bedrock-chargeback/api/schemas";
 import { useState } from "react";
 import type { ApiError } from "../api/client";
 import { asApiError, useApi, useSession } from "../api/use-api";
@@ -8,12 +14,6 @@ import { Empty, ErrorState, Loading } from "../components/states";
 import { TableScroll } from "../components/table-scroll";
 import { monthOf } from "../lib/dates";
 import { formatInstant, formatInt, formatMonth, shortModelName } from "../lib/format";
-import {
-  isClosePeriodResponse,
-  isInvoiceListResponse,
-  isInvoiceResponse,
-  isPeriodListResponse,
-} from "../lib/guards";
 import { formatUsdPrecise } from "../lib/money";
 
 const FORMATS = [
@@ -87,7 +87,7 @@ function ClosePeriod({ period, nowMs, onClosed }: { period: Period; nowMs: numbe
     setBusy(true);
     setError(null);
     try {
-      await client.send("POST", `/v1/periods/${period.month}/close`, undefined, isClosePeriodResponse);
+      await client.send("POST", `/v1/periods/${period.month}/close`, undefined, ClosePeriodResponse);
       setConfirming(false);
       onClosed();
     } catch (e) {
@@ -133,8 +133,8 @@ function ClosePeriod({ period, nowMs, onClosed }: { period: Period; nowMs: numbe
 export function BillingPage({ nowMs }: { nowMs: number }) {
   const { view, go } = useNav();
   const { me } = useSession();
-  const periods = useApi("/v1/periods", isPeriodListResponse);
-  const invoices = useApi(`/v1/periods/${view.month}/invoices`, isInvoiceListResponse);
+  const periods = useApi("/v1/periods", PeriodListResponse);
+  const invoices = useApi(`/v1/periods/${view.month}/invoices`, InvoiceListResponse);
   const selected = view.invoice ?? (me.role === "tenant" ? me.tenant : null);
   const reload = () => {
     periods.reload();
@@ -278,7 +278,7 @@ const BUCKET_LABEL: Record<string, string> = {
 };
 
 function InvoiceDetail({ month, tenant }: { month: string; tenant: string }) {
-  const inv = useApi(`/v1/periods/${month}/invoices/${encodeURIComponent(tenant)}`, isInvoiceResponse);
+  const inv = useApi(`/v1/periods/${month}/invoices/${encodeURIComponent(tenant)}`, InvoiceResponse);
   if (inv.state === "loading") return <Loading />;
   if (inv.state === "error") return <ErrorState error={inv.error} onRetry={inv.reload} />;
   return <Invoice inv={inv.data} />;

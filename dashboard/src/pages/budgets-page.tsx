@@ -1,4 +1,5 @@
-import type { BudgetScope, BudgetView } from "@bedrock-chargeback/api";
+import type { BudgetScope } from "@bedrock-chargeback/api";
+import { BudgetListResponse, BudgetView } from "@bedrock-chargeback/api/schemas";
 import { useState } from "react";
 import type { ApiError } from "../api/client";
 import { asApiError, useApi, useSession } from "../api/use-api";
@@ -7,7 +8,6 @@ import { Empty, ErrorState, Loading } from "../components/states";
 import { TableScroll } from "../components/table-scroll";
 import { parseThresholds, parseUsdInput } from "../lib/budgets";
 import { formatInt } from "../lib/format";
-import { isBudgetListResponse, isBudgetView } from "../lib/guards";
 import { formatUsd } from "../lib/money";
 
 const SCOPES: { id: BudgetScope; label: string }[] = [
@@ -18,7 +18,7 @@ const SCOPES: { id: BudgetScope; label: string }[] = [
 
 export function BudgetsPage() {
   const { me } = useSession();
-  const list = useApi("/v1/budgets", isBudgetListResponse);
+  const list = useApi("/v1/budgets", BudgetListResponse);
   const canEdit = me.role !== "tenant";
   return (
     <>
@@ -81,7 +81,7 @@ function BudgetRow({
   const remove = async () => {
     if (!window.confirm(`Delete budget “${budget.name}”?`)) return;
     try {
-      await client.send("DELETE", `/v1/budgets/${budget.id}`, undefined, isBudgetView);
+      await client.send("DELETE", `/v1/budgets/${budget.id}`, undefined, BudgetView);
       onChanged();
     } catch (e) {
       setError(asApiError(e));
@@ -162,7 +162,7 @@ function EditBudget({ budget, onDone }: { budget: BudgetView; onDone: (changed: 
         "PATCH",
         `/v1/budgets/${budget.id}`,
         { name, amount_usd: amountUsd, thresholds: t },
-        isBudgetView,
+        BudgetView,
       );
       onDone(true);
     } catch (err) {
@@ -229,7 +229,7 @@ function CreateBudget({ onCreated }: { onCreated: () => void }) {
           thresholds: t,
           ...(name.trim() ? { name: name.trim() } : {}),
         },
-        isBudgetView,
+        BudgetView,
       );
       setValue("");
       setAmount("");

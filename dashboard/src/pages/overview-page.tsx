@@ -1,4 +1,5 @@
-import type { AttributionResponse, BudgetView, UsageResponse } from "@bedrock-chargeback/api";
+import type { BudgetView } from "@bedrock-chargeback/api";
+import { AttributionResponse, BudgetListResponse, UsageResponse } from "@bedrock-chargeback/api/schemas";
 import { type Loadable, useApi, useSession } from "../api/use-api";
 import { BudgetBar } from "../components/budget-bar";
 import { ChartCard } from "../components/chart-card";
@@ -10,7 +11,6 @@ import { TenantTable } from "../components/tenant-table";
 import { cacheReadShare, type Slice, tokenBuckets, toSlices } from "../lib/breakdown";
 import { dayMs, monthRange, rangeMonth } from "../lib/dates";
 import { dimensionLabel, formatInt, formatPct, shortModelName, totalTokens } from "../lib/format";
-import { isAttributionResponse, isBudgetListResponse, isUsageResponse } from "../lib/guards";
 import { formatUsd, formatUsdPrecise, microsToDecimal } from "../lib/money";
 import { type SeriesKey, toStackedSeries } from "../lib/series";
 import { type FilterDimension, filterValue, usageQuery, type ViewState, withFilter } from "../lib/view-state";
@@ -82,20 +82,20 @@ export function OverviewPage({ nowMs }: { nowMs: number }) {
   const { me } = useSession();
   const isTenant = me.role === "tenant";
   const q = usageQuery(view);
-  const total = useApi(`/v1/usage?${q}`, isUsageResponse);
-  const attribution = useApi(`/v1/attribution?${q}`, isAttributionResponse);
+  const total = useApi(`/v1/usage?${q}`, UsageResponse);
+  const attribution = useApi(`/v1/attribution?${q}`, AttributionResponse);
   const seriesPath = `/v1/usage/timeseries?${usageQuery(view, { group_by: "application", granularity: view.granularity })}`;
-  const series = useApi(seriesPath, isUsageResponse);
-  const byApp = useApi(`/v1/usage?${usageQuery(view, { group_by: "application" })}`, isUsageResponse);
-  const byCc = useApi(`/v1/usage?${usageQuery(view, { group_by: "cost_center" })}`, isUsageResponse);
-  const byModel = useApi(`/v1/usage?${usageQuery(view, { group_by: "model" })}`, isUsageResponse);
+  const series = useApi(seriesPath, UsageResponse);
+  const byApp = useApi(`/v1/usage?${usageQuery(view, { group_by: "application" })}`, UsageResponse);
+  const byCc = useApi(`/v1/usage?${usageQuery(view, { group_by: "cost_center" })}`, UsageResponse);
+  const byModel = useApi(`/v1/usage?${usageQuery(view, { group_by: "model" })}`, UsageResponse);
   const tenantsPath = `/v1/usage?${usageQuery(view, { group_by: "tenant" })}`;
-  const tenants = useApi(isTenant ? null : tenantsPath, isUsageResponse);
+  const tenants = useApi(isTenant ? null : tenantsPath, UsageResponse);
   const tenantDaily = useApi(
     isTenant ? null : `/v1/usage/timeseries?${usageQuery(view, { group_by: "tenant", granularity: "day" })}`,
-    isUsageResponse,
+    UsageResponse,
   );
-  const budgets = useApi("/v1/budgets", isBudgetListResponse);
+  const budgets = useApi("/v1/budgets", BudgetListResponse);
 
   const drill = (dimension: FilterDimension) => (s: { value: string | null | undefined }) => {
     if (s.value !== undefined) go(withFilter(view, { dimension, value: s.value }));

@@ -1,16 +1,16 @@
+import { UsageResponse } from "@bedrock-chargeback/api/schemas";
 import { useApi } from "../api/use-api";
 import { useNav } from "../components/nav";
 import { ErrorState, Loading } from "../components/states";
 import { TenantTable } from "../components/tenant-table";
-import { isUsageResponse } from "../lib/guards";
 import { usageQuery } from "../lib/view-state";
 
 export function TenantsPage() {
   const { view } = useNav();
-  const totals = useApi(`/v1/usage?${usageQuery(view, { group_by: "tenant" })}`, isUsageResponse);
+  const totals = useApi(`/v1/usage?${usageQuery(view, { group_by: "tenant" })}`, UsageResponse);
   const daily = useApi(
     `/v1/usage/timeseries?${usageQuery(view, { group_by: "tenant", granularity: "day" })}`,
-    isUsageResponse,
+    UsageResponse,
   );
   return (
     <section className="card" aria-labelledby="tenants-h">
