@@ -98,6 +98,35 @@ describe("the dashboard talks to the API only", () => {
   });
 });
 
+describe("one definition of the date shapes", () => {
+  it("the dashboard's day and month checks (browser code, a copy) agree with queries/src/common.ts", async () => {
+    const { DAY_PATTERN, MONTH_PATTERN } = await import("../queries/src/common.ts");
+    const { isDay, isMonth } = await import("../dashboard/src/lib/dates.ts");
+    const months = [
+      "2026-01",
+      "2026-12",
+      "2026-00",
+      "2026-13",
+      "2026-1",
+      "202-01",
+      "2026-01-01",
+      " 2026-01",
+      "9999-09",
+    ];
+    for (const m of months) expect(isMonth(m), m).toBe(MONTH_PATTERN.test(m));
+    const days = [
+      "2026-02-28",
+      "2024-02-29",
+      "2026-1-01",
+      "2026-01-1",
+      "2026-01-01T00:00:00Z",
+      "20260101",
+      "x",
+    ];
+    for (const d of days) expect(isDay(d), d).toBe(DAY_PATTERN.test(d));
+  });
+});
+
 describe("one error-code style", () => {
   it("the API's error codes (the error schema's enum) are snake_case", () => {
     const m = /export const ERROR_CODES = \[([^\]]*)\]/.exec(read("api/src/schemas.ts"));

@@ -7,6 +7,7 @@
  * (the end of 9998-12, usable as an exclusive `to`). The month before and after every supported
  * month is still a four-digit month, so `nextMonth`/`previousMonth` never leave `YYYY-MM`.
  */
+import { DAY_PATTERN as DAY, HOUR_PATTERN as HOUR, MONTH_PATTERN } from "@bedrock-chargeback/queries";
 import { z } from "zod";
 import { type Dimension, parseDimension } from "./dimensions";
 
@@ -18,10 +19,8 @@ export const MAX_TIME = "9999-01-01T00:00:00Z";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
-/** The shape of a month; `parseMonth` also checks the range. */
-export const MONTH_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/;
+/** The shape of a month (the one pattern, queries/src/common.ts); `parseMonth` also checks the range. */
+export { MONTH_PATTERN };
 
 const fail = (message: string): { ok: false; message: string } => ({ ok: false, message });
 

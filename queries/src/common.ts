@@ -29,12 +29,16 @@ export const DEFAULT_METADATA_KEYS: MetadataKeys = {
   user: "user_id",
 };
 
+/**
+ * The shapes of a UTC day, hour boundary and month, written once for every package (queries is the
+ * lowest layer). Calendar and range checks on user input are ledger/src/user-input.ts's.
+ */
+export const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+export const HOUR_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/;
+export const MONTH_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
 /** A UTC hour boundary `YYYY-MM-DDTHH:00:00Z`. */
-export const hourSchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/, "expected YYYY-MM-DDTHH:00:00Z (UTC)");
-/** A UTC day `YYYY-MM-DD`. */
-export const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
+export const hourSchema = z.string().regex(HOUR_PATTERN, "expected YYYY-MM-DDTHH:00:00Z (UTC)");
 
 /** The rollup's dimension columns, in the order every rollup query returns them. */
 export const ROLLUP_COLUMNS = [

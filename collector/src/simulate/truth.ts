@@ -3,6 +3,7 @@
  * its own draws (never through the collector's code) so ingest and reports can be checked
  * against it.
  */
+import { DAY_PATTERN } from "@bedrock-chargeback/queries";
 import { z } from "zod";
 import type { Invocation } from "./records";
 
@@ -35,7 +36,7 @@ export type TruthMeasure = (typeof TRUTH_MEASURES)[number];
 
 /** Validates one row of `ground-truth.json`. */
 export const truthRowSchema = z.object({
-  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  day: z.string().regex(DAY_PATTERN),
   account: z.string(),
   region: z.string(),
   tenant: z.string().nullable(),

@@ -2,6 +2,12 @@
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+/**
+ * The day and month shapes of queries/src/common.ts (DAY_PATTERN, MONTH_PATTERN), kept here because
+ * the dashboard is browser code that imports nothing from the server packages. They only decide
+ * which URL state the dashboard trusts; the API checks every value again with the one parser
+ * (ledger/src/user-input.ts). scripts/repo-rules.test.mjs checks both give the same answers.
+ */
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 

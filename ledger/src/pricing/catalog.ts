@@ -5,13 +5,14 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { DAY_PATTERN } from "@bedrock-chargeback/queries";
 import { z } from "zod";
 import { parseMicros } from "./money";
 
 const amountSchema = z
   .string()
   .regex(/^\d+(\.\d{1,6})?$/, 'a non-negative decimal string with at most 6 decimals, e.g. "3.75"');
-const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a UTC day YYYY-MM-DD");
+const daySchema = z.string().regex(DAY_PATTERN, "a UTC day YYYY-MM-DD");
 export const scopeSchema = z.enum(["in_region", "geographic", "global"]);
 
 export const catalogEntrySchema = z.object({
