@@ -18,7 +18,17 @@ import { figures, freshness } from "../views";
 const RESERVED = new Set(["from", "to", "top"]);
 
 const querySchema = z
-  .looseObject({ from: daySchema, to: daySchema, top: z.coerce.number().int().min(1).max(100).default(10) })
+  .looseObject({
+    from: daySchema.meta({ description: "YYYY-MM-DD" }),
+    to: daySchema.meta({ description: "YYYY-MM-DD, exclusive" }),
+    top: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(10)
+      .meta({ description: "identities to list, 1-100 (default 10)" }),
+  })
   .transform((q, ctx) => ({ from: q.from, to: q.to, top: q.top, filters: extractFilters(q, RESERVED, ctx) }));
 
 function pct(part: bigint | number, whole: bigint | number): number {

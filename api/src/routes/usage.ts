@@ -29,12 +29,29 @@ export const MAX_PAGE_ROWS = 10_000;
 function usageQuerySchema(defaultGranularity: z.infer<typeof granularity> | undefined) {
   return z
     .looseObject({
-      from: timeBound,
-      to: timeBound,
-      group_by: z.string().max(500).optional(),
-      granularity: defaultGranularity ? granularity.default(defaultGranularity) : granularity.optional(),
-      limit: z.coerce.number().int().min(1).max(MAX_PAGE_ROWS).default(DEFAULT_PAGE_ROWS),
-      cursor: z.string().max(200).optional(),
+      from: timeBound.meta({
+        description: "inclusive, YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z (UTC), 2000-01-01 to 9999-01-01",
+      }),
+      to: timeBound.meta({ description: "exclusive, same forms" }),
+      group_by: z.string().max(500).optional().meta({ description: "comma list of dimensions" }),
+      granularity: (defaultGranularity
+        ? granularity.default(defaultGranularity)
+        : granularity.optional()
+      ).meta({
+        description: `hour | day | month${defaultGranularity ? ` (default ${defaultGranularity})` : ""}`,
+      }),
+      limit: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_PAGE_ROWS)
+        .default(DEFAULT_PAGE_ROWS)
+        .meta({ description: `rows per page, 1-${MAX_PAGE_ROWS} (default ${DEFAULT_PAGE_ROWS})` }),
+      cursor: z
+        .string()
+        .max(200)
+        .optional()
+        .meta({ description: "next_cursor of the previous page (the rest of the query unchanged)" }),
     })
     .transform((q, ctx) => ({
       from: q.from,
