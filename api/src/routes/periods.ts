@@ -42,7 +42,9 @@ const pdfParam = z.object({
   tenant: z
     .string()
     .max(260)
-    .regex(/^.+\.pdf$/, "expected <tenant>.pdf"),
+    .regex(/^.+\.pdf$/, "expected <tenant>.pdf")
+    // The router hands over the whole segment (`acme.pdf`); the document's path is `{tenant}.pdf`.
+    .meta({ description: "the tenant", maxLength: 256, pattern: "^[^/]+$" }),
 });
 
 function lastTwelve(now: Date): { from: string; to: string } {
