@@ -12,6 +12,11 @@ const configSchema = z.object({
   CHARGEBACK_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** Invoice issuer and recipients (JSON file), for `periods export --format pdf|zip`. */
   CHARGEBACK_INVOICE_CONFIG: z.string().min(1).optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_PROFILE: z.string().optional(),
+  AWS_WEB_IDENTITY_TOKEN_FILE: z.string().optional(),
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: z.string().optional(),
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: z.string().optional(),
 });
 
 export type AppConfig = {
@@ -22,6 +27,12 @@ export type AppConfig = {
   logLevel: "debug" | "info" | "warn" | "error";
   /** Read by the commands that print invoices, so a bad file stops only them. */
   invoiceConfigPath: string | undefined;
+  /**
+   * Whether the environment names AWS credentials (keys, a profile, web identity or a container
+   * role). `ingest --profile-lookup auto` calls GetInferenceProfile only then; instance roles
+   * are not detected, so pass `--profile-lookup api` there. Never the credentials themselves.
+   */
+  awsCredentialsHint: boolean;
 };
 
 export function parseConfig(env: Record<string, string | undefined>): AppConfig {
@@ -37,6 +48,13 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     awsEndpoint: e.CHARGEBACK_AWS_ENDPOINT,
     logLevel: e.CHARGEBACK_LOG_LEVEL,
     invoiceConfigPath: e.CHARGEBACK_INVOICE_CONFIG,
+    awsCredentialsHint: Boolean(
+      e.AWS_ACCESS_KEY_ID ||
+        e.AWS_PROFILE ||
+        e.AWS_WEB_IDENTITY_TOKEN_FILE ||
+        e.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+        e.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
+    ),
   };
 }
 

@@ -12,6 +12,8 @@ export * from "./pricing/catalog";
 export * from "./pricing/cost";
 export * from "./pricing/money";
 export * from "./pricing/price-book";
+export * from "./pricing/price-list";
+export * from "./billing/price-sync";
 export type { UsageRecord } from "./records/usage-record";
 export * from "./report/usage";
 export * from "./rollup/accumulate";

@@ -37,7 +37,7 @@ export const createPriceSchema = z.object({
 export const repriceSchema = z.object({ from: monthSchema, to: monthSchema });
 const listQuery = z.object({
   model: z.string().min(1).optional().meta({ description: "base model id" }),
-  origin: z.enum(["catalog", "user", "api"]).optional(),
+  origin: z.enum(["catalog", "pricelist", "user", "api"]).optional(),
 });
 const unpricedQuery = z.object({
   from: timeBound,

@@ -57,8 +57,13 @@ export const commands: CommandEntry[] = [
   },
   {
     name: "prices",
-    summary: "list and add prices, reprice open months, list unpriced models",
+    summary: "list and add prices, sync from the AWS Price List, reprice open months, list unpriced models",
     load: async () => (await import("./prices")).pricesCommand,
+  },
+  {
+    name: "profiles",
+    summary: "map application inference profile ARNs to models; re-resolves open months",
+    load: async () => (await import("./profiles")).profilesCommand,
   },
   {
     name: "periods",

@@ -6,7 +6,15 @@ import {
   ingestObjects,
   type ObjectSource,
 } from "@bedrock-chargeback/collector";
-import { createDb, type MetadataMapping, PriceBook, parseMetadataMapping } from "@bedrock-chargeback/ledger";
+import {
+  createDb,
+  type MetadataMapping,
+  PriceBook,
+  parseMetadataMapping,
+  type ReresolveResult,
+  reresolveProfiles,
+  storedProfileMappings,
+} from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";
@@ -24,6 +32,7 @@ const argsSchema = z
     db: z.string().min(1).optional(),
     prices: z.string().min(1).optional(),
     profiles: z.string().min(1).optional(),
+    profileLookup: z.enum(["auto", "api", "off"]).default("auto"),
     batchRecords: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
     dedupeWindowHours: z.coerce
       .number()
@@ -50,7 +59,7 @@ export const ingestCommand: Command = {
   summary: "read Bedrock invocation log objects (folder or S3) into the store, exactly once",
   usage:
     "chargeback ingest --source dir --path <folder> [--db <file>] | --source s3 --bucket <b> [--prefix <p>] [--endpoint <url>] [--region <r>]\n" +
-    "       [--prices <file>] [--profiles <file>] [--metadata-keys tenant=customer_id,…] [--batch-records N] [--dedupe-window-hours N] [--progress] [--format text|json]\n" +
+    "       [--prices <file>] [--profiles <file>] [--profile-lookup auto|api|off] [--metadata-keys tenant=customer_id,…] [--batch-records N] [--dedupe-window-hours N] [--progress] [--format text|json]\n" +
     "       [--read-attempts N (4)] [--retry-delay-ms N (250; the n-th retry waits up to N·2^(n-1) ms, at most 5 s)]\n" +
     "       exit: 0 ok, 1 failed or incomplete (objects left unread or listing incomplete: run again), 3 some input quarantined\n" +
     `       ${metricsArgs.usage}`,
@@ -67,6 +76,7 @@ export const ingestCommand: Command = {
         db: { type: "string" },
         prices: { type: "string" },
         profiles: { type: "string" },
+        "profile-lookup": { type: "string" },
         "batch-records": { type: "string" },
         "dedupe-window-hours": { type: "string" },
         "metadata-keys": { type: "string" },
@@ -93,7 +103,7 @@ export const ingestCommand: Command = {
       const client = await createS3Client({ region, endpoint });
       objects = createS3Source({ client, bucket: args.bucket ?? "", prefix: args.prefix, retry });
     }
-    const profiles = loadProfileMap(args.profiles);
+    const profileFile = loadProfileMap(args.profiles);
     let mapping: MetadataMapping;
     try {
       mapping = parseMetadataMapping(args.metadataKeys);
@@ -103,6 +113,8 @@ export const ingestCommand: Command = {
     const db = createDb(args.db ?? io.config.dbPath);
     try {
       syncPrices(db, args.prices, io.now());
+      // Mappings stored earlier (`profiles map`, GetInferenceProfile results), the file on top.
+      const profiles = new Map([...storedProfileMappings(db), ...(profileFile ?? [])]);
       const showProgress = args.progress || io.stderrIsTTY;
       let summary: IngestSummary;
       try {
@@ -128,7 +140,14 @@ export const ingestCommand: Command = {
         throw error;
       }
       if (showProgress && io.stderrIsTTY) io.stderr("\n");
-      io.stdout(args.format === "json" ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+      const lookup = args.profileLookup === "auto" ? (io.config.awsCredentialsHint ? "api" : "off") : args.profileLookup;
+      const profileResult = await resolveNewProfiles(db, profiles, profileFile, lookup, args.region ?? io.config.region, args.endpoint ?? io.config.awsEndpoint, io.now);
+      if (profileResult) summary = await refreshUnpriced(summary, db);
+      io.stdout(
+        args.format === "json"
+          ? `${JSON.stringify(profileResult ? { ...summary, profiles: profileResult } : summary, null, 2)}\n`
+          : formatSummary(summary) + formatProfiles(profileResult),
+      );
       // Objects left unread count as a collector failure, so the alarm fires if it persists.
       await publishRunMetrics(
         io,
@@ -194,5 +213,70 @@ function formatSummary(s: IngestSummary): string {
     for (const m of s.unpricedModels) lines.push(`    ${m.model}: ${m.requests} requests`);
     lines.push("    add prices with --prices <file> (format: ledger/prices/bedrock-prices.json)");
   }
+  return `${lines.join("\n")}\n`;
+}
+
+type ProfileLookupResult = {
+  lookup: "api" | "off";
+  resolved: Record<string, string>;
+  unresolved: { arn: string; reason: string }[];
+  calls: number;
+  reresolved: ReresolveResult;
+};
+
+/**
+ * After the run: application-profile ARNs still unresolved in the store are resolved through
+ * GetInferenceProfile (cached in the store, as `collect` does; when the lookup is on) or the
+ * mapping file, and their usage in OPEN months re-resolved (docs/rules.md rule 2).
+ */
+async function resolveNewProfiles(
+  db: ReturnType<typeof createDb>,
+  known: ReadonlyMap<string, string>,
+  file: ReadonlyMap<string, string> | undefined,
+  lookup: "api" | "off",
+  region: string | undefined,
+  endpoint: string | undefined,
+  now: () => Date,
+): Promise<ProfileLookupResult | undefined> {
+  const arns = (
+    db.$client
+      .prepare("SELECT DISTINCT model_id AS arn FROM usage_hourly WHERE scope = 'unresolved'")
+      .all() as { arn: string }[]
+  ).map((r) => r.arn);
+  const { InferenceProfileResolver, isApplicationProfileArn, bedrockControlApi, createAwsClients } = await import(
+    "@bedrock-chargeback/collector/sources"
+  );
+  const pending = arns.filter((a) => isApplicationProfileArn(a) && !known.has(a));
+  if (pending.length === 0 && ![...known.keys()].some((k) => arns.includes(k))) return undefined;
+  const api =
+    lookup === "api"
+      ? bedrockControlApi(createAwsClients({ region: region ?? "us-east-1", ...(endpoint ? { endpoint } : {}) }).bedrock)
+      : undefined;
+  const resolver = new InferenceProfileResolver({ ...(api ? { api } : {}), db, ...(file ? { fallback: file } : {}), now });
+  const resolution = await resolver.resolveAll(pending);
+  const mappings = new Map([...known, ...resolution.resolved]);
+  return {
+    lookup,
+    resolved: Object.fromEntries(resolution.resolved),
+    unresolved: resolution.unresolved,
+    calls: resolution.calls,
+    reresolved: reresolveProfiles(db, mappings),
+  };
+}
+
+/** The summary's unpriced list, read again from the store after a re-resolution. */
+async function refreshUnpriced(summary: IngestSummary, db: ReturnType<typeof createDb>): Promise<IngestSummary> {
+  const { unpricedModelsOfRun } = await import("@bedrock-chargeback/collector");
+  return { ...summary, unpricedModels: unpricedModelsOfRun(db, summary) };
+}
+
+function formatProfiles(r: ProfileLookupResult | undefined): string {
+  if (!r) return "";
+  const lines = [
+    `  profiles:    GetInferenceProfile ${r.lookup === "api" ? `on (${r.calls} call(s))` : "off (--profile-lookup api to enable)"}; re-resolved ${r.reresolved.hourlyRowsChanged} hourly row(s) in open months ${r.reresolved.reresolvedMonths.join(", ") || "-"}${r.reresolved.skippedClosedMonths.length > 0 ? `; closed months untouched: ${r.reresolved.skippedClosedMonths.join(", ")}` : ""}`,
+  ];
+  for (const [arn, model] of Object.entries(r.resolved)) lines.push(`    ${arn} → ${model}`);
+  for (const u of r.unresolved)
+    lines.push(`    UNRESOLVED ${u.arn}: ${u.reason} (map it: chargeback profiles map <arn> <model>)`);
   return `${lines.join("\n")}\n`;
 }

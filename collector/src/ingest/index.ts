@@ -1,4 +1,5 @@
 export { createDirSource, type DirFs, nodeDirFs } from "./dir-source";
+export { unpricedModelsOfRun } from "./summary";
 export {
   type IngestOptions,
   type IngestProgress,

@@ -139,7 +139,7 @@ function incompleteMessage(s: IngestSummary): string {
 }
 
 /** Models this run touched that have usage but no price (docs/rules.md rule 3: never silent). */
-function unpricedModelsOfRun(db: Db, summary: IngestSummary): { model: string; requests: number }[] {
+export function unpricedModelsOfRun(db: Db, summary: IngestSummary): { model: string; requests: number }[] {
   if (summary.dataFrom === null || summary.dataUntil === null) return [];
   const rows = db.$client
     .prepare(

@@ -14,3 +14,4 @@ export {
   type TimeWindow,
 } from "./logs-insights";
 export * from "./scan-cost";
+export * from "./pricing";

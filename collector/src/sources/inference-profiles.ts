@@ -4,7 +4,7 @@
  * replacing it), falling back to a configured mapping file `{ "<arn>": "<modelId>" }`.
  */
 import { readFile } from "node:fs/promises";
-import type { Db } from "@bedrock-chargeback/ledger";
+import { type Db, PROFILE_MAPPING_SOURCE } from "@bedrock-chargeback/ledger";
 import { checkpoints } from "@bedrock-chargeback/ledger/schema";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
@@ -12,7 +12,7 @@ import type { BedrockControlApi } from "./aws";
 import { awsErrorName } from "./errors";
 
 const APP_PROFILE = /^arn:aws[a-z-]*:bedrock:[a-z0-9-]*:\d*:application-inference-profile\/.+$/;
-const CACHE_SOURCE = "inference-profiles";
+const CACHE_SOURCE = PROFILE_MAPPING_SOURCE;
 
 const profileSchema = z.object({
   models: z.array(z.object({ modelArn: z.string().optional() })).optional(),

@@ -15,3 +15,4 @@ export * from "./months";
 export * from "./period-status";
 export * from "./periods";
 export * from "./prices";
+export * from "./profiles";

@@ -35,7 +35,7 @@ export const catalogSchema = z.object({
   prices: z.array(catalogEntrySchema),
 });
 export type Catalog = z.infer<typeof catalogSchema>;
-export type PriceOrigin = "catalog" | "user" | "api";
+export type PriceOrigin = "catalog" | "pricelist" | "user" | "api";
 
 /** One store row of `prices`, before insertion. */
 export type PriceRowInput = {

@@ -10,7 +10,8 @@ import { type Catalog, expandCatalog, type PriceOrigin } from "./catalog";
 
 export type Price = typeof prices.$inferSelect;
 
-const ORIGIN_RANK: Record<string, number> = { catalog: 0, api: 1, user: 2 };
+// A Price List row (`prices sync`) beats the shipped catalog on the same day; API and user rows beat both.
+const ORIGIN_RANK: Record<string, number> = { catalog: 0, pricelist: 1, api: 2, user: 3 };
 
 /** Inserts the catalog's rows that the store does not have yet. Returns how many were new. */
 export function syncCatalog(db: Db, catalog: Catalog, origin: PriceOrigin, now = new Date()): number {

@@ -50,7 +50,7 @@ export const prices = sqliteTable(
     cacheReadMicros: integer("cache_read_micros_per_mtok").notNull(),
     cacheWriteMicros: integer("cache_write_micros_per_mtok").notNull(),
     source: text("source").notNull(),
-    /** catalog (the shipped file) | user (an override file) | api (added through the API). */
+    /** catalog (the shipped file) | pricelist (`prices sync`) | user (an override file) | api (added through the API). */
     origin: text("origin").notNull(),
     /** Identifies the row's content so re-syncing a catalog is idempotent. */
     contentHash: text("content_hash").notNull().unique(),
