@@ -6,6 +6,7 @@
 
 export * from "./billing";
 export { escapeCsvField, toCsv, unescapeCsvField } from "./billing/csv";
+export * from "./billing/price-sync";
 export * from "./dimensions";
 export * from "./models/resolve-model";
 export * from "./pricing/catalog";
@@ -13,7 +14,6 @@ export * from "./pricing/cost";
 export * from "./pricing/money";
 export * from "./pricing/price-book";
 export * from "./pricing/price-list";
-export * from "./billing/price-sync";
 export type { UsageRecord } from "./records/usage-record";
 export * from "./report/usage";
 export * from "./rollup/accumulate";

@@ -140,8 +140,17 @@ export const ingestCommand: Command = {
         throw error;
       }
       if (showProgress && io.stderrIsTTY) io.stderr("\n");
-      const lookup = args.profileLookup === "auto" ? (io.config.awsCredentialsHint ? "api" : "off") : args.profileLookup;
-      const profileResult = await resolveNewProfiles(db, profiles, profileFile, lookup, args.region ?? io.config.region, args.endpoint ?? io.config.awsEndpoint, io.now);
+      const lookup =
+        args.profileLookup === "auto" ? (io.config.awsCredentialsHint ? "api" : "off") : args.profileLookup;
+      const profileResult = await resolveNewProfiles(
+        db,
+        profiles,
+        profileFile,
+        lookup,
+        args.region ?? io.config.region,
+        args.endpoint ?? io.config.awsEndpoint,
+        io.now,
+      );
       if (profileResult) summary = await refreshUnpriced(summary, db);
       io.stdout(
         args.format === "json"
@@ -243,16 +252,22 @@ async function resolveNewProfiles(
       .prepare("SELECT DISTINCT model_id AS arn FROM usage_hourly WHERE scope = 'unresolved'")
       .all() as { arn: string }[]
   ).map((r) => r.arn);
-  const { InferenceProfileResolver, isApplicationProfileArn, bedrockControlApi, createAwsClients } = await import(
-    "@bedrock-chargeback/collector/sources"
-  );
+  const { InferenceProfileResolver, isApplicationProfileArn, bedrockControlApi, createAwsClients } =
+    await import("@bedrock-chargeback/collector/sources");
   const pending = arns.filter((a) => isApplicationProfileArn(a) && !known.has(a));
   if (pending.length === 0 && ![...known.keys()].some((k) => arns.includes(k))) return undefined;
   const api =
     lookup === "api"
-      ? bedrockControlApi(createAwsClients({ region: region ?? "us-east-1", ...(endpoint ? { endpoint } : {}) }).bedrock)
+      ? bedrockControlApi(
+          createAwsClients({ region: region ?? "us-east-1", ...(endpoint ? { endpoint } : {}) }).bedrock,
+        )
       : undefined;
-  const resolver = new InferenceProfileResolver({ ...(api ? { api } : {}), db, ...(file ? { fallback: file } : {}), now });
+  const resolver = new InferenceProfileResolver({
+    ...(api ? { api } : {}),
+    db,
+    ...(file ? { fallback: file } : {}),
+    now,
+  });
   const resolution = await resolver.resolveAll(pending);
   const mappings = new Map([...known, ...resolution.resolved]);
   return {
@@ -265,7 +280,10 @@ async function resolveNewProfiles(
 }
 
 /** The summary's unpriced list, read again from the store after a re-resolution. */
-async function refreshUnpriced(summary: IngestSummary, db: ReturnType<typeof createDb>): Promise<IngestSummary> {
+async function refreshUnpriced(
+  summary: IngestSummary,
+  db: ReturnType<typeof createDb>,
+): Promise<IngestSummary> {
   const { unpricedModelsOfRun } = await import("@bedrock-chargeback/collector");
   return { ...summary, unpricedModels: unpricedModelsOfRun(db, summary) };
 }

@@ -4,17 +4,17 @@ import {
   applyPriceSync,
   BillingError,
   buildCatalogRows,
+  daySchema,
   diffPriceRows,
+  formatMicros,
   itemsFromOfferFile,
+  listPrices,
   loadModelNames,
+  monthSchema,
+  PriceBook,
   type PriceListItem,
   type PriceSyncChange,
   parsePriceList,
-  daySchema,
-  formatMicros,
-  listPrices,
-  monthSchema,
-  PriceBook,
   priceVersion,
   queryUsage,
   repriceOpenPeriods,
@@ -221,7 +221,9 @@ export const pricesCommand: Command = {
         try {
           items = itemsFromOfferFile(readFileSync(a.fromFile, "utf8"));
         } catch (error) {
-          throw new UsageError(`--from-file ${a.fromFile}: ${error instanceof Error ? error.message : String(error)}`);
+          throw new UsageError(
+            `--from-file ${a.fromFile}: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
         origin = `pricelist-file ${a.fromFile}`;
       } else {
@@ -239,7 +241,11 @@ export const pricesCommand: Command = {
         origin = `pricelist-api ${io.now().toISOString().slice(0, 10)}`;
         io.stderr(`prices sync: ${fetched.items.length} Price List items in ${fetched.pages} page(s)\n`);
       }
-      const parsed = parsePriceList(items, loadModelNames(), regions.length > 0 ? { regions } : {});
+      // An item without an effectiveDate is in force on the day it was read.
+      const parsed = parsePriceList(items, loadModelNames(), {
+        defaultEffectiveFrom: io.now().toISOString().slice(0, 10),
+        ...(regions.length > 0 ? { regions } : {}),
+      });
       const built = buildCatalogRows(parsed.prices, origin);
       const db = openExistingStore(a.db ?? io.config.dbPath);
       try {
@@ -269,7 +275,9 @@ export const pricesCommand: Command = {
         db.$client.close();
       }
     }
-    throw new UsageError(`unknown subcommand ${JSON.stringify(sub ?? "")}: list, add, reprice, unpriced or sync`);
+    throw new UsageError(
+      `unknown subcommand ${JSON.stringify(sub ?? "")}: list, add, reprice, unpriced or sync`,
+    );
   },
 };
 
@@ -301,7 +309,8 @@ function formatSync(
     );
   }
   lines.push(`  unchanged: ${changes.filter((c) => c.kind === "unchanged").length}`);
-  for (const u of r.unknown_skus) lines.push(`  UNKNOWN SKU ${u.sku} ${u.usagetype} (${u.name || "no name"}): ${u.reason}`);
+  for (const u of r.unknown_skus)
+    lines.push(`  UNKNOWN SKU ${u.sku} ${u.usagetype} (${u.name || "no name"}): ${u.reason}`);
   for (const i of r.incomplete) lines.push(`  LEFT OUT ${i.model} ${i.region} ${i.scope}: ${i.reason}`);
   if (r.inserted !== undefined) {
     lines.push(`  added ${r.inserted} price row(s)`);

@@ -44,9 +44,11 @@ export const profilesCommand: Command = {
       const a = parseCommandArgs(flags, { db: s, profiles: s, format: s }, mapSchema);
       const pairs = new Map<string, string>();
       if (positional.length === 2) pairs.set(positional[0] ?? "", positional[1] ?? "");
-      else if (positional.length !== 0) throw new UsageError("profiles map: expected <profile arn> <model id>");
+      else if (positional.length !== 0)
+        throw new UsageError("profiles map: expected <profile arn> <model id>");
       for (const [arn, model] of loadProfileMap(a.profiles) ?? []) pairs.set(arn, model);
-      if (pairs.size === 0) throw new UsageError("profiles map: give <profile arn> <model id> or --profiles <file>");
+      if (pairs.size === 0)
+        throw new UsageError("profiles map: give <profile arn> <model id> or --profiles <file>");
       const db = openExistingStore(a.db ?? io.config.dbPath);
       try {
         try {
@@ -54,11 +56,13 @@ export const profilesCommand: Command = {
             for (const [arn, model] of pairs) storeProfileMapping(db, arn, model, io.now());
           })();
         } catch (error) {
-          if (error instanceof BillingError && error.code === "bad_request") throw new UsageError(error.message);
+          if (error instanceof BillingError && error.code === "bad_request")
+            throw new UsageError(error.message);
           throw error;
         }
         const r = reresolveProfiles(db, storedProfileMappings(db));
-        if (a.format === "json") io.stdout(`${JSON.stringify({ mapped: Object.fromEntries(pairs), ...r }, null, 2)}\n`);
+        if (a.format === "json")
+          io.stdout(`${JSON.stringify({ mapped: Object.fromEntries(pairs), ...r }, null, 2)}\n`);
         else {
           for (const [arn, model] of pairs) io.stdout(`mapped ${arn} → ${model}\n`);
           io.stdout(

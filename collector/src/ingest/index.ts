@@ -1,5 +1,4 @@
 export { createDirSource, type DirFs, nodeDirFs } from "./dir-source";
-export { unpricedModelsOfRun } from "./summary";
 export {
   type IngestOptions,
   type IngestProgress,
@@ -18,3 +17,4 @@ export {
 } from "./object-source";
 export { DEFAULT_RETRY, isTransientError, type RetryPolicy, withRetry } from "./retry";
 export { createS3Client, createS3Source, type S3SourceOptions } from "./s3-source";
+export { unpricedModelsOfRun } from "./summary";

@@ -13,5 +13,5 @@ export {
   planWindows,
   type TimeWindow,
 } from "./logs-insights";
-export * from "./scan-cost";
 export * from "./pricing";
+export * from "./scan-cost";

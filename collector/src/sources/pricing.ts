@@ -29,11 +29,20 @@ export function createPricingClient(options: PricingClientOptions = {}): Pricing
   });
 }
 
-export type GetProductsApi = (input: GetProductsCommandInput) => Promise<{ PriceList?: unknown[]; NextToken?: string }>;
+export type GetProductsApi = (
+  input: GetProductsCommandInput,
+) => Promise<{ PriceList?: unknown[]; NextToken?: string }>;
 
 export function getProductsApi(client: PricingClient): GetProductsApi {
   return (input) => client.send(new GetProductsCommand(input));
 }
+
+/**
+ * Codes whose items carry `regionCode` (docs/billing-facts.md §1.3). Marketplace items are
+ * documented with `servicename` only, so they are read unfiltered and kept by the region in
+ * their description (ledger/src/pricing/price-list.ts): a filter could silently drop them.
+ */
+const REGION_FILTERED = new Set(["AmazonBedrock", "AmazonBedrockService"]);
 
 export type FetchedPriceList = { items: PriceListItem[]; pages: number };
 
@@ -48,7 +57,8 @@ export async function fetchBedrockPriceList(
 ): Promise<FetchedPriceList> {
   const out: FetchedPriceList = { items: [], pages: 0 };
   for (const ServiceCode of serviceCodes) {
-    for (const region of regions.length > 0 ? regions : [undefined]) {
+    const filtered = REGION_FILTERED.has(ServiceCode) && regions.length > 0;
+    for (const region of filtered ? regions : [undefined]) {
       let NextToken: string | undefined;
       do {
         const page = await api({

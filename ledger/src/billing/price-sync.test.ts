@@ -17,13 +17,32 @@ describe("prices sync: diff and apply (docs/rules.md rule 4)", () => {
   it("adds dated pricelist rows and reprices open months only", () => {
     const db = testDb();
     // Nova Pro in Tokyo: unpriced in this store (testDb prices only TEST_MODEL).
-    const usage = (hour: string) => ({ hour, model: "amazon.nova-pro-v1:0", region: "ap-northeast-1", input: 1_000_000, output: 100_000 });
+    const usage = (hour: string) => ({
+      hour,
+      model: "amazon.nova-pro-v1:0",
+      region: "ap-northeast-1",
+      input: 1_000_000,
+      output: 100_000,
+    });
     addUsage(db, [usage("2026-10-05T10:00:00Z"), usage("2026-11-05T10:00:00Z")]);
     closePeriod(db, PriceBook.load(db), "2026-10", { closedBy: "finance", now: AFTER_OCT });
 
-    const rows = buildCatalogRows(parsePriceList(itemsFromOfferFile(csv), table).prices, "offer-sample.csv").entries;
+    const rows = buildCatalogRows(
+      parsePriceList(itemsFromOfferFile(csv), table).prices,
+      "offer-sample.csv",
+    ).entries;
     const changes = diffPriceRows(db, rows, "2026-11-20");
-    expect(changes.map((c) => [c.kind, c.model, c.scope, c.region, c.effectiveFrom, c.proposed.input, c.proposed.output])).toEqual([
+    expect(
+      changes.map((c) => [
+        c.kind,
+        c.model,
+        c.scope,
+        c.region,
+        c.effectiveFrom,
+        c.proposed.input,
+        c.proposed.output,
+      ]),
+    ).toEqual([
       ["new", "amazon.nova-pro-v1:0", "in_region", "ap-northeast-1", "2026-08-01", "0.96", "3.84"],
       ["new", "amazon.nova-pro-v1:0", "geographic", "ap-northeast-1", "2026-08-01", "0.96", "3.84"],
     ]);
@@ -60,7 +79,11 @@ describe("prices sync: diff and apply (docs/rules.md rule 4)", () => {
       },
     ];
     const [change] = diffPriceRows(db, rows, "2026-11-20");
-    expect(change).toMatchObject({ kind: "changed", effectiveFrom: "2026-01-01", current: { input: 3_000_000 } });
+    expect(change).toMatchObject({
+      kind: "changed",
+      effectiveFrom: "2026-01-01",
+      current: { input: 3_000_000 },
+    });
   });
 });
 
@@ -74,14 +97,18 @@ describe("application inference profiles mapped later (docs/rules.md rule 2)", (
       { hour: "2026-11-05T10:00:00Z", model: ARN, input: 2_000_000 },
     ]);
     const unresolved = () =>
-      db.$client.prepare("SELECT substr(hour,1,7) AS m, base_model, scope, price_id FROM usage_hourly ORDER BY hour").all();
+      db.$client
+        .prepare("SELECT substr(hour,1,7) AS m, base_model, scope, price_id FROM usage_hourly ORDER BY hour")
+        .all();
     expect(unresolved()).toEqual([
       { m: "2026-10", base_model: ARN, scope: "unresolved", price_id: null },
       { m: "2026-11", base_model: ARN, scope: "unresolved", price_id: null },
     ]);
     closePeriod(db, PriceBook.load(db), "2026-10", { closedBy: "finance", now: AFTER_OCT });
 
-    expect(() => storeProfileMapping(db, "not-an-arn", TEST_MODEL)).toThrow(/not an application inference profile ARN/);
+    expect(() => storeProfileMapping(db, "not-an-arn", TEST_MODEL)).toThrow(
+      /not an application inference profile ARN/,
+    );
     storeProfileMapping(db, ARN, TEST_MODEL, NOW);
     expect(storedProfileMappings(db)).toEqual(new Map([[ARN, TEST_MODEL]]));
     const r = reresolveProfiles(db, storedProfileMappings(db));

@@ -41,15 +41,21 @@ export function diffPriceRows(db: Db, rows: readonly CatalogRow[], today: string
       for (const region of row.regions) {
         const current = book.find(row.model, scope, region, today);
         const kind = !current ? "new" : same(current, row) ? "unchanged" : "changed";
-        const effectiveFrom =
-          current && current.effectiveFrom > row.effective_from ? current.effectiveFrom : row.effective_from;
+        const effectiveFrom = current
+          ? latest(current.effectiveFrom, row.effective_from)
+          : row.effective_from;
         changes.push({
           kind,
           model: row.model,
           scope,
           region,
           effectiveFrom,
-          proposed: { input: row.input, output: row.output, cacheRead: row.cache_read, cacheWrite: row.cache_write },
+          proposed: {
+            input: row.input,
+            output: row.output,
+            cacheRead: row.cache_read,
+            cacheWrite: row.cache_write,
+          },
           ...(current
             ? {
                 current: {
@@ -75,7 +81,11 @@ export type PriceSyncApplied = { inserted: number; reprice?: RepriceResult };
  * Adds the new and changed rows (origin "pricelist") and reprices the open months from the
  * earliest affected month with usage to the current month. Closed months are never touched.
  */
-export function applyPriceSync(db: Db, changes: readonly PriceSyncChange[], now = new Date()): PriceSyncApplied {
+export function applyPriceSync(
+  db: Db,
+  changes: readonly PriceSyncChange[],
+  now = new Date(),
+): PriceSyncApplied {
   const apply = changes.filter((c) => c.kind !== "unchanged");
   if (apply.length === 0) return { inserted: 0 };
   const catalog: Catalog = {
@@ -101,8 +111,12 @@ export function applyPriceSync(db: Db, changes: readonly PriceSyncChange[], now 
     .get()?.hour;
   if (!firstUsage) return { inserted };
   const earliest = apply.map((c) => c.effectiveFrom.slice(0, 7)).sort()[0] ?? firstUsage.slice(0, 7);
-  const fromMonth = earliest > firstUsage.slice(0, 7) ? earliest : firstUsage.slice(0, 7);
-  const nowMonth = now.toISOString().slice(0, 7);
-  const toMonth = nowMonth > fromMonth ? nowMonth : fromMonth;
+  const fromMonth = latest(earliest, firstUsage.slice(0, 7));
+  const toMonth = latest(now.toISOString().slice(0, 7), fromMonth);
   return { inserted, reprice: repriceOpenPeriods(db, { fromMonth, toMonth }) };
+}
+
+/** The later of two ISO days or months. */
+function latest(a: string, b: string): string {
+  return a.localeCompare(b) > 0 ? a : b;
 }

@@ -33,14 +33,23 @@ export function storedProfileMappings(db: Db): Map<string, string> {
 /** Stores (or replaces) one mapping. The target must resolve to a base model, never to an ARN. */
 export function storeProfileMapping(db: Db, arn: string, modelId: string, now = new Date()): void {
   if (!APP_PROFILE.test(arn))
-    throw new BillingError("bad_request", `${JSON.stringify(arn)} is not an application inference profile ARN`);
+    throw new BillingError(
+      "bad_request",
+      `${JSON.stringify(arn)} is not an application inference profile ARN`,
+    );
   const target = resolveModel(modelId);
   if (target.scope === "unresolved" || modelId.startsWith("arn:"))
-    throw new BillingError("bad_request", `${JSON.stringify(modelId)} is not a model id or system inference profile id`);
+    throw new BillingError(
+      "bad_request",
+      `${JSON.stringify(modelId)} is not a model id or system inference profile id`,
+    );
   const updatedAt = now.toISOString();
   db.insert(checkpoints)
     .values({ source: PROFILE_MAPPING_SOURCE, name: arn, value: modelId, updatedAt })
-    .onConflictDoUpdate({ target: [checkpoints.source, checkpoints.name], set: { value: modelId, updatedAt } })
+    .onConflictDoUpdate({
+      target: [checkpoints.source, checkpoints.name],
+      set: { value: modelId, updatedAt },
+    })
     .run();
 }
 
@@ -88,7 +97,9 @@ export function reresolveProfiles(db: Db, mappings: ReadonlyMap<string, string>)
   const facets = client.prepare(
     "SELECT rowid, region, day AS t FROM usage_daily_facets WHERE scope = 'unresolved' AND model_id = ? AND day >= ? AND day < ?",
   );
-  const setHourly = client.prepare("UPDATE usage_hourly SET base_model = ?, scope = ?, price_id = ? WHERE rowid = ?");
+  const setHourly = client.prepare(
+    "UPDATE usage_hourly SET base_model = ?, scope = ?, price_id = ? WHERE rowid = ?",
+  );
   const setFacet = client.prepare(
     "UPDATE usage_daily_facets SET base_model = ?, scope = ?, price_id = ? WHERE rowid = ?",
   );
@@ -112,11 +123,21 @@ export function reresolveProfiles(db: Db, mappings: ReadonlyMap<string, string>)
       type Row = { rowid: number; region: string | null; t: string };
       for (const row of hourly.all(arn, `${days.from}T`, `${days.to}T`) as Row[]) {
         const price = book.find(model.baseModel, model.scope, row.region, row.t.slice(0, 10));
-        result.hourlyRowsChanged += setHourly.run(model.baseModel, model.scope, price?.id ?? null, row.rowid).changes;
+        result.hourlyRowsChanged += setHourly.run(
+          model.baseModel,
+          model.scope,
+          price?.id ?? null,
+          row.rowid,
+        ).changes;
       }
       for (const row of facets.all(arn, days.from, days.to) as Row[]) {
         const price = book.find(model.baseModel, model.scope, row.region, row.t);
-        result.facetRowsChanged += setFacet.run(model.baseModel, model.scope, price?.id ?? null, row.rowid).changes;
+        result.facetRowsChanged += setFacet.run(
+          model.baseModel,
+          model.scope,
+          price?.id ?? null,
+          row.rowid,
+        ).changes;
       }
     }
     for (const month of months) {

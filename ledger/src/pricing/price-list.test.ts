@@ -24,18 +24,45 @@ const realItems = (
 describe("usagetype grammar (docs/billing-facts.md §1.4)", () => {
   it.each([
     ["USE1-Claude3Haiku-input-tokens", { bucket: "input", scope: "regional", tier: "standard" }],
-    ["APN1-zai.glm5-mantle-output-tokens-standard", { bucket: "output", scope: "regional", tier: "standard" }],
+    [
+      "APN1-zai.glm5-mantle-output-tokens-standard",
+      { bucket: "output", scope: "regional", tier: "standard" },
+    ],
     ["APN1-NovaPro-input-tokens-batch", { bucket: "input", scope: "regional", tier: "batch" }],
-    ["USE1-NovaPro-input-tokens-latency-optimized", { bucket: "input", scope: "regional", tier: "latency_optimized" }],
-    ["USE1-Nova2.0Lite-input-tokens-cross-region-global-batch", { bucket: "input", scope: "global", tier: "batch" }],
-    ["USE1-Claude4Sonnet-cache-write-input-token-count-1-hour", { bucket: "cache_write_1h", scope: "regional", tier: "standard" }],
-    ["USE1-anthropic.claude-sonnet-4-5-mantle-cache-write-tokens-1h-standard", { bucket: "cache_write_1h", scope: "regional", tier: "standard" }],
-    ["APN1-NovaPro-cache-read-input-token-count", { bucket: "cache_read", scope: "regional", tier: "standard" }],
+    [
+      "USE1-NovaPro-input-tokens-latency-optimized",
+      { bucket: "input", scope: "regional", tier: "latency_optimized" },
+    ],
+    [
+      "USE1-Nova2.0Lite-input-tokens-cross-region-global-batch",
+      { bucket: "input", scope: "global", tier: "batch" },
+    ],
+    [
+      "USE1-Claude4Sonnet-cache-write-input-token-count-1-hour",
+      { bucket: "cache_write_1h", scope: "regional", tier: "standard" },
+    ],
+    [
+      "USE1-anthropic.claude-sonnet-4-5-mantle-cache-write-tokens-1h-standard",
+      { bucket: "cache_write_1h", scope: "regional", tier: "standard" },
+    ],
+    [
+      "APN1-NovaPro-cache-read-input-token-count",
+      { bucket: "cache_read", scope: "regional", tier: "standard" },
+    ],
     ["USW2-MP:USW2_InputTokenCount-Units", { bucket: "input", scope: "regional", tier: "standard" }],
-    ["USE1-MP:USE1_CacheWriteInputTokenCount-Units", { bucket: "cache_write_5m", scope: "regional", tier: "standard" }],
-    ["USE1-MP:USE1_CacheWrite1hInputTokenCount-Units", { bucket: "cache_write_1h", scope: "regional", tier: "standard" }],
+    [
+      "USE1-MP:USE1_CacheWriteInputTokenCount-Units",
+      { bucket: "cache_write_5m", scope: "regional", tier: "standard" },
+    ],
+    [
+      "USE1-MP:USE1_CacheWrite1hInputTokenCount-Units",
+      { bucket: "cache_write_1h", scope: "regional", tier: "standard" },
+    ],
     ["USE1-MP:USE1_InputTokenCount_Global-Units", { bucket: "input", scope: "global", tier: "standard" }],
-    ["MP:USE1_cache_read_tokens_global_standard-Units", { bucket: "cache_read", scope: "global", tier: "standard" }],
+    [
+      "MP:USE1_cache_read_tokens_global_standard-Units",
+      { bucket: "cache_read", scope: "global", tier: "standard" },
+    ],
     ["USE1-MP:USE1_OutputTokenCount_Batch-Units", { bucket: "output", scope: "regional", tier: "batch" }],
   ])("%s", (usagetype, meter) => {
     expect(readUsagetype(usagetype)).toEqual(meter);
@@ -68,13 +95,20 @@ describe("parsePriceList on real published items", () => {
     expect(parsed.unknown).toEqual([]);
     expect(parsed.prices).toHaveLength(10);
     const rows = buildCatalogRows(parsed.prices, "test");
-    expect(rows.entries.map((e) => [e.model, e.regions, e.scopes, e.input, e.output, e.cache_read, e.cache_write])).toEqual([
+    expect(
+      rows.entries.map((e) => [e.model, e.regions, e.scopes, e.input, e.output, e.cache_read, e.cache_write]),
+    ).toEqual([
       ["amazon.nova-pro-v1:0", ["ap-northeast-1"], ["in_region", "geographic"], "0.96", "3.84", "0.24", "0"],
       ["zai.glm-5", ["ap-northeast-1"], ["in_region", "geographic"], "1.2", "3.84", "0", "0"],
     ]);
     // Claude 3 Haiku has only an input SKU in AmazonBedrock (docs/billing-facts.md §5.5).
     expect(rows.incomplete).toEqual([
-      { model: "anthropic.claude-3-haiku-20240307-v1:0", region: "us-east-1", scope: "regional", reason: "no output SKU" },
+      {
+        model: "anthropic.claude-3-haiku-20240307-v1:0",
+        region: "us-east-1",
+        scope: "regional",
+        reason: "no output SKU",
+      },
     ]);
     // The batch and flex SKUs are read but cannot price logged usage (the log names no tier).
     expect(rows.notApplicable.map((p) => [p.usagetype, p.tier, p.usdPerMillion])).toEqual([
@@ -93,7 +127,10 @@ describe("parsePriceList on real published items", () => {
     const twin = conflicting.find((i) => i.product.sku === "C5W95R8WUA6B2U55");
     const dim = Object.values(Object.values(twin?.terms?.OnDemand ?? {})[0]?.priceDimensions ?? {})[0];
     if (dim?.pricePerUnit) dim.pricePerUnit.USD = "0.0099000000"; // SYNTHETIC disagreement
-    const rows = buildCatalogRows(parsePriceList(conflicting, table, { defaultEffectiveFrom: "2026-08-26" }).prices, "t");
+    const rows = buildCatalogRows(
+      parsePriceList(conflicting, table, { defaultEffectiveFrom: "2026-08-26" }).prices,
+      "t",
+    );
     expect(rows.entries).toEqual([]);
     expect(rows.incomplete[0]?.reason).toBe(
       "input: SKUs disagree (APN1-zai.glm5-input-tokens=1.2, APN1-zai.glm5-mantle-input-tokens-standard=9.9)",
@@ -104,9 +141,9 @@ describe("parsePriceList on real published items", () => {
 describe("bulk offer files", () => {
   it("JSON: the published Claude 2.0 item, an unknown modifier and an unknown name listed, an image SKU ignored", () => {
     const parsed = parsePriceList(itemsFromOfferFile(fixture("offer-sample.json")), table);
-    expect(parsed.prices.map((p) => [p.sku, p.model, p.region, p.bucket, p.usdPerMillion, p.effectiveFrom])).toEqual([
-      ["3G679R3Y8YSQSJTA", "anthropic.claude-v2", "us-east-1", "input", "8", "2025-06-01"],
-    ]);
+    expect(
+      parsed.prices.map((p) => [p.sku, p.model, p.region, p.bucket, p.usdPerMillion, p.effectiveFrom]),
+    ).toEqual([["3G679R3Y8YSQSJTA", "anthropic.claude-v2", "us-east-1", "input", "8", "2025-06-01"]]);
     expect(parsed.unknown.map((u) => [u.sku, u.reason])).toEqual([
       ["SYNTHLONGCTX0001", 'unknown usagetype modifier "long"'],
       ["SYNTHUNKNOWN0001", 'name "Mystery Model" is not in ledger/prices/model-names.json'],
@@ -116,7 +153,9 @@ describe("bulk offer files", () => {
 
   it("CSV: OnDemand rows become the same prices as the JSON items", () => {
     const parsed = parsePriceList(itemsFromOfferFile(fixture("offer-sample.csv")), table);
-    expect(parsed.prices.map((p) => [p.usagetype, p.bucket, p.tier, p.usdPerMillion, p.effectiveFrom])).toEqual([
+    expect(
+      parsed.prices.map((p) => [p.usagetype, p.bucket, p.tier, p.usdPerMillion, p.effectiveFrom]),
+    ).toEqual([
       ["APN1-NovaPro-input-tokens", "input", "standard", "0.96", "2026-08-01"],
       ["APN1-NovaPro-output-tokens", "output", "standard", "3.84", "2026-08-01"],
       ["APN1-NovaPro-input-tokens-batch", "input", "batch", "0.48", "2026-08-01"],
@@ -126,7 +165,10 @@ describe("bulk offer files", () => {
   });
 
   it("a --region filter keeps only that region", () => {
-    const parsed = parsePriceList(realItems, table, { regions: ["us-east-1"], defaultEffectiveFrom: "2026-08-26" });
+    const parsed = parsePriceList(realItems, table, {
+      regions: ["us-east-1"],
+      defaultEffectiveFrom: "2026-08-26",
+    });
     expect(parsed.prices.map((p) => p.sku)).toEqual(["KMZFVEBPVFAP5FUF"]);
   });
 });
@@ -135,9 +177,13 @@ describe("the reviewed name table (ledger/prices/model-names.json)", () => {
   it("maps names to well-formed model ids, no name twice across tables to different ids", () => {
     const raw = JSON.parse(readFileSync(MODEL_NAMES_PATH, "utf8")) as Record<string, unknown>;
     expect(Object.keys(raw).sort()).toEqual(["$comment", "AmazonBedrock", "AmazonBedrockFoundationModels"]);
-    for (const id of [...Object.values(table.AmazonBedrock), ...Object.values(table.AmazonBedrockFoundationModels)])
+    for (const id of [
+      ...Object.values(table.AmazonBedrock),
+      ...Object.values(table.AmazonBedrockFoundationModels),
+    ])
       expect(id).toMatch(/^[a-z0-9-]+\.[a-z0-9.:-]+$/);
-    for (const name of Object.keys(table.AmazonBedrockFoundationModels)) expect(name).toMatch(/ \(Amazon Bedrock Edition\)$/);
+    for (const name of Object.keys(table.AmazonBedrockFoundationModels))
+      expect(name).toMatch(/ \(Amazon Bedrock Edition\)$/);
   });
 });
 

@@ -62,7 +62,13 @@ export type ParsedPrice = {
   effectiveFrom: string;
 };
 
-export type UnknownSku = { sku: string; serviceCode: string; usagetype: string; name: string; reason: string };
+export type UnknownSku = {
+  sku: string;
+  serviceCode: string;
+  usagetype: string;
+  name: string;
+  reason: string;
+};
 
 export type ParseResult = {
   prices: ParsedPrice[];
@@ -123,21 +129,23 @@ const MARKETPLACE_BUCKET: [RegExp, PriceListBucket][] = [
 ];
 
 /** Modifier words after the meter; anything else makes the SKU unknown. */
-const MODIFIERS: Record<string, { scope?: PriceListScope; tier?: PriceListTier; ttl1h?: boolean; ttl5m?: boolean }> =
-  {
-    "cross-region-global": { scope: "global" },
-    global: { scope: "global" },
-    regional: { scope: "regional" },
-    batch: { tier: "batch" },
-    "latency-optimized": { tier: "latency_optimized" },
-    latencyoptimized: { tier: "latency_optimized" },
-    flex: { tier: "flex" },
-    priority: { tier: "priority" },
-    standard: { tier: "standard" },
-    "1-hour": { ttl1h: true },
-    "1h": { ttl1h: true },
-    "5m": { ttl5m: true },
-  };
+const MODIFIERS: Record<
+  string,
+  { scope?: PriceListScope; tier?: PriceListTier; ttl1h?: boolean; ttl5m?: boolean }
+> = {
+  "cross-region-global": { scope: "global" },
+  global: { scope: "global" },
+  regional: { scope: "regional" },
+  batch: { tier: "batch" },
+  "latency-optimized": { tier: "latency_optimized" },
+  latencyoptimized: { tier: "latency_optimized" },
+  flex: { tier: "flex" },
+  priority: { tier: "priority" },
+  standard: { tier: "standard" },
+  "1-hour": { ttl1h: true },
+  "1h": { ttl1h: true },
+  "5m": { ttl5m: true },
+};
 
 type Meter = { bucket: PriceListBucket; scope: PriceListScope; tier: PriceListTier } | { unknown: string };
 
@@ -156,7 +164,8 @@ function readModifiers(bucket: PriceListBucket, words: string[]): Meter {
     if (m.scope) scope = m.scope;
     if (m.tier) tier = m.tier;
     if (m.ttl1h || m.ttl5m) {
-      if (b !== "cache_write_5m" && b !== "cache_write_1h") return { unknown: `cache TTL "${word}" on a ${b} meter` };
+      if (b !== "cache_write_5m" && b !== "cache_write_1h")
+        return { unknown: `cache TTL "${word}" on a ${b} meter` };
       b = m.ttl1h ? "cache_write_1h" : "cache_write_5m";
     }
   }
@@ -253,7 +262,9 @@ export function parsePriceList(
       continue;
     }
     if (terms.length !== 1 || dimensions.length !== 1) {
-      unknown(`${terms.length} on-demand terms with ${dimensions.length} price dimensions (volume tiers are not modelled)`);
+      unknown(
+        `${terms.length} on-demand terms with ${dimensions.length} price dimensions (volume tiers are not modelled)`,
+      );
       continue;
     }
     const dim = dimensions[0];
@@ -272,7 +283,12 @@ export function parsePriceList(
       unknown(`price ${JSON.stringify(usd)} is not a USD decimal with at most 6 decimals per 1M tokens`);
       continue;
     }
-    const effective = (terms[0]?.effectiveDate ?? item.publicationDate ?? options.defaultEffectiveFrom ?? "").slice(0, 10);
+    const effective = (
+      terms[0]?.effectiveDate ??
+      item.publicationDate ??
+      options.defaultEffectiveFrom ??
+      ""
+    ).slice(0, 10);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(effective)) {
       unknown("no effectiveDate");
       continue;
@@ -362,7 +378,11 @@ export function buildCatalogRows(prices: readonly ParsedPrice[], source: string)
       model: first.model,
       scopes: SCOPES[first.scope],
       regions: [first.region],
-      effective_from: list.map((p) => p.effectiveFrom).sort().at(-1) ?? first.effectiveFrom,
+      effective_from:
+        list
+          .map((p) => p.effectiveFrom)
+          .sort()
+          .at(-1) ?? first.effectiveFrom,
       input: rates.input,
       output: rates.output ?? "0",
       cache_read: rates.cache_read ?? "0",
@@ -403,7 +423,9 @@ const offerSchema = z.object({
 export function itemsFromOfferJson(text: string): PriceListItem[] {
   const parsed = offerSchema.safeParse(JSON.parse(text));
   if (!parsed.success)
-    throw new Error(`not a Price List offer file: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
+    throw new Error(
+      `not a Price List offer file: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`,
+    );
   const offer = parsed.data;
   return Object.values(offer.products).map((product) => ({
     product,
