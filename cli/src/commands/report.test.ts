@@ -22,7 +22,7 @@ describe("chargeback report", () => {
       }),
       invocationRecord({ requestId: "2", metadata: null }),
       invocationRecord({ requestId: "3", errorCode: "ValidationException" }),
-      invocationRecord({ requestId: "4", modelId: "cohere.command-r-plus-v1:0" }),
+      invocationRecord({ requestId: "4", modelId: "mistral.mistral-large-2407-v1:0" }),
     ]);
     const out = await runCaptured([
       "report",
@@ -68,7 +68,7 @@ describe("chargeback report", () => {
         },
         expect.objectContaining({
           tenant: "acme",
-          model: "cohere.command-r-plus-v1:0",
+          model: "mistral.mistral-large-2407-v1:0",
           requests: 1,
           cost_usd: 0,
           unpriced_requests: 1,
@@ -81,7 +81,7 @@ describe("chargeback report", () => {
   it("prints CSV with a header and a table with totals and the unpriced warning", async () => {
     const db = await storeWith([
       invocationRecord({ requestId: "1" }),
-      invocationRecord({ requestId: "2", modelId: "cohere.command-r-plus-v1:0" }),
+      invocationRecord({ requestId: "2", modelId: "mistral.mistral-large-2407-v1:0" }),
     ]);
     const csv = await runCaptured([
       "report",
@@ -114,7 +114,7 @@ describe("chargeback report", () => {
       "table",
     ]);
     expect(table.stdout).toMatch(/TOTAL\s+2\s+0\s+200\s+100\s+0\s+0\s+\$0\.00\s+1/);
-    expect(table.stdout).toContain("UNPRICED: 1 requests on cohere.command-r-plus-v1:0 have no price");
+    expect(table.stdout).toContain("UNPRICED: 1 requests on mistral.mistral-large-2407-v1:0 have no price");
   });
 
   it("rejects bad arguments with a readable message and exit code 2", async () => {
