@@ -130,7 +130,9 @@ describe("ingest resolves new profile ARNs through GetInferenceProfile (mocked B
     // In-region Haiku 4.5: 1M × $1.10 + 0.1M × $5.50 in each month (both open).
     expect(await costByMonth(db, "2026-09-01", "2026-11-01")).toEqual([[HAIKU, 3.3, 0]]);
     // Cached in the store (the table `collect` and `profiles map` share).
-    expect(JSON.parse((await runCaptured(["profiles", "list", "--db", db])).stdout)).toEqual({ [ARN]: HAIKU });
+    expect(JSON.parse((await runCaptured(["profiles", "list", "--db", db])).stdout)).toEqual({
+      [ARN]: HAIKU,
+    });
   });
 });
 
