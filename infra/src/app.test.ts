@@ -375,6 +375,7 @@ describe("collector access stack", () => {
       "logs:GetQueryResults",
       "logs:StartQuery",
       "logs:StopQuery",
+      "pricing:GetProducts",
       "s3:AbortMultipartUpload",
       "s3:GetBucketLocation",
       "s3:GetObject",

@@ -32,6 +32,7 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   paginateListObjectsV2: ["s3:ListBucket"],
   ListObjectsV2Command: ["s3:ListBucket"],
   PutMetricDataCommand: ["cloudwatch:PutMetricData"],
+  GetProductsCommand: ["pricing:GetProducts"],
 };
 
 /** What Athena does with the caller's credentials: Glue lookups and the results prefix. */

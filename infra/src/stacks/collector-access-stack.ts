@@ -100,6 +100,8 @@ export class CollectorAccessStack extends Stack {
         ],
       ),
       statement("BedrockLoggingConfig", ["bedrock:GetModelInvocationLoggingConfiguration"], ["*"]),
+      // `chargeback prices sync`: the public AWS Price List (docs/billing-facts.md §1.1); no resource ARNs.
+      statement("PriceList", ["pricing:GetProducts"], ["*"]),
       statement("PutMetrics", ["cloudwatch:PutMetricData"], ["*"], {
         StringEquals: { "cloudwatch:namespace": props.namespace },
       }),
