@@ -142,15 +142,20 @@ export const ingestCommand: Command = {
       if (showProgress && io.stderrIsTTY) io.stderr("\n");
       const lookup =
         args.profileLookup === "auto" ? (io.config.awsCredentialsHint ? "api" : "off") : args.profileLookup;
-      const profileResult = await resolveNewProfiles(
-        db,
-        profiles,
-        profileFile,
-        lookup,
-        args.region ?? io.config.region,
-        args.endpoint ?? io.config.awsEndpoint,
-        io.now,
-      );
+      // Only when this run left profile usage unresolved, or a mapping file may fix older rows:
+      // the look-up scans the store's unresolved rows.
+      const unresolvedArn = summary.unpricedModels.some((m) => m.model.startsWith("arn:"));
+      const profileResult = !(unresolvedArn || profileFile)
+        ? undefined
+        : await resolveNewProfiles(
+            db,
+            profiles,
+            profileFile,
+            lookup,
+            args.region ?? io.config.region,
+            args.endpoint ?? io.config.awsEndpoint,
+            io.now,
+          );
       if (profileResult) summary = await refreshUnpriced(summary, db);
       io.stdout(
         args.format === "json"
