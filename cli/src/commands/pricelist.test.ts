@@ -2,7 +2,8 @@
  * `prices sync --from-file` and application inference profiles mapped after ingest, through the
  * CLI as a user runs them (issue #13 items 1 and 3).
  */
-import { createServer, type Server } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -194,6 +195,127 @@ describe("chargeback prices sync --from-file", () => {
         tier: "batch",
         usd_per_million: "0.48",
       }),
+    ]);
+  });
+});
+
+describe("chargeback prices sync against a loopback Price List API", () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  });
+
+  it("reads every page through the SDK, adds the changed rows dated the day read, reprices from that month", async () => {
+    // Real published Tokyo items, with the Nova Pro input price SYNTHETICALLY changed to 1.00 per
+    // 1K tokens, so that the sync has something to change.
+    const items = (
+      JSON.parse(
+        readFileSync(
+          fileURLToPath(new URL("../../../ledger/prices/sources/price-list-items.json", import.meta.url)),
+          "utf8",
+        ),
+      ) as { sets: { items: { product: { sku: string; attributes: Record<string, string> } }[] }[] }
+    ).sets
+      .flatMap((set) => set.items)
+      .filter((i) => i.product.attributes.regionCode === "ap-northeast-1")
+      .map((i) =>
+        i.product.sku === "MW5E2RRQFRGR96C3"
+          ? JSON.parse(JSON.stringify(i).replace('"0.0009600000"', '"0.0010000000"'))
+          : i,
+      );
+    const bodies: Record<string, unknown>[] = [];
+    server = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+        bodies.push(body);
+        const all = body.ServiceCode === "AmazonBedrock" ? items : [];
+        const offset = Number(body.NextToken ?? 0);
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+        res.end(
+          JSON.stringify({
+            FormatVersion: "aws_v1",
+            PriceList: all.slice(offset, offset + 4).map((i) => JSON.stringify(i)),
+            ...(offset + 4 < all.length ? { NextToken: String(offset + 4) } : {}),
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIDLOOPBACK");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "loopback-secret");
+
+    // Nova Pro usage in Tokyo in a closed September and an open October.
+    const root = tempDir();
+    for (const [hour, id] of [
+      ["2026-09-20T10", "s"],
+      ["2026-10-05T10", "o"],
+    ] as const)
+      writeObject(root, logKey(hour, id), [
+        invocationRecord({
+          requestId: id,
+          modelId: "amazon.nova-pro-v1:0",
+          region: "ap-northeast-1",
+          timestamp: `${hour}:15:00.000Z`,
+          input: { inputTokenCount: 1_000_000 },
+          output: { outputTokenCount: 0 },
+        }),
+      ]);
+    const db = join(tempDir(), "store.db");
+    expect((await runCaptured(["ingest", "--source", "dir", "--path", root, "--db", db])).code).toBe(0);
+    expect((await runCaptured(["periods", "close", "2026-09", "--db", db])).code).toBe(0);
+
+    const out = await runCaptured(
+      [
+        "prices",
+        "sync",
+        "--region",
+        "ap-northeast-1",
+        "--endpoint",
+        endpoint,
+        "--db",
+        db,
+        "--format",
+        "json",
+      ],
+      new Date("2026-10-20T12:00:00Z"),
+    );
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe("prices sync: 9 Price List items in 5 page(s)\n");
+    expect(bodies.map((b) => [b.ServiceCode, b.NextToken ?? null])).toEqual([
+      ["AmazonBedrock", null],
+      ["AmazonBedrock", "4"],
+      ["AmazonBedrock", "8"],
+      ["AmazonBedrockFoundationModels", null],
+      ["AmazonBedrockService", null],
+    ]);
+    const report = JSON.parse(out.stdout);
+    expect(report.inserted).toBe(2);
+    // Repriced from the month the new rows apply from; closed September is not even in range.
+    expect(report.reprice).toMatchObject({ repricedMonths: ["2026-10"], skippedClosedMonths: [] });
+    // The synced row applies from the day it was read (the items carry no effectiveDate).
+    expect(report.changes.filter((c: { kind: string }) => c.kind === "changed")).toEqual([
+      expect.objectContaining({ scope: "in_region", region: "ap-northeast-1", effectiveFrom: "2026-10-20" }),
+      expect.objectContaining({ scope: "geographic", region: "ap-northeast-1", effectiveFrom: "2026-10-20" }),
+    ]);
+    // 1M input tokens at the shipped Tokyo price ($0.96) in both months: the new $1.00 row applies
+    // from 2026-10-20, after the usage day, so the repriced October keeps $0.96; September is closed.
+    expect(await costByMonth(db, "2026-09-01", "2026-11-01")).toEqual([["amazon.nova-pro-v1:0", 1.92, 0]]);
+    const list = JSON.parse(
+      (await runCaptured(["prices", "list", "--origin", "pricelist", "--format", "json", "--db", db])).stdout,
+    );
+    expect(
+      list.map((p: { region: string; inputMicros: number; effectiveFrom: string }) => [
+        p.region,
+        p.inputMicros,
+        p.effectiveFrom,
+      ]),
+    ).toEqual([
+      ["ap-northeast-1", 1_000_000, "2026-10-20"],
+      ["ap-northeast-1", 1_000_000, "2026-10-20"],
     ]);
   });
 });
