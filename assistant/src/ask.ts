@@ -13,7 +13,12 @@ import {
   resolveModel,
   roundPicoToMicros,
 } from "@bedrock-chargeback/collector";
-import { type ChargebackClient, createChargebackClient, type UsageRecord } from "@bedrock-chargeback/wrapper";
+import {
+  type ChargebackClient,
+  type ChargebackClientOptions,
+  createChargebackClient,
+  type UsageRecord,
+} from "@bedrock-chargeback/wrapper";
 import { explainBedrockFailure } from "./bedrock-errors";
 import type { AssistantConfig } from "./config";
 import { matchTemplate } from "./fallback";
@@ -57,8 +62,8 @@ export type AskDeps = {
   db: Db;
   config: AssistantConfig;
   now: () => Date;
-  /** A Bedrock client; by default one is made from the config on first use. */
-  bedrock?: ChargebackClient;
+  /** The Bedrock client's transport and credentials (tests: the loopback fake); default: the SDK's. */
+  bedrockTransport?: Pick<ChargebackClientOptions, "requestHandler" | "credentials">;
   images?: SemanticImageCache;
 };
 
@@ -74,7 +79,7 @@ export class AskInputError extends Error {}
  */
 export function createAssistant(deps: AskDeps) {
   const images = deps.images ?? new SemanticImageCache(deps.db);
-  let bedrock = deps.bedrock;
+  let bedrock: ChargebackClient | undefined;
   const client = (): ChargebackClient => {
     bedrock ??= createChargebackClient({
       region: deps.config.region,
@@ -89,6 +94,7 @@ export function createAssistant(deps: AskDeps) {
       policy: { mode: "enforce", requiredKeys: ["application_name"], hashedKeys: [] },
       modelIds: { check: false },
       timeouts: { callTimeoutMs: deps.config.callTimeoutMs },
+      ...deps.bedrockTransport,
     });
     return bedrock;
   };

@@ -42,10 +42,6 @@ function monthOf(date: Date, offset = 0): string {
   return d.toISOString().slice(0, 7);
 }
 
-function nextMonth(month: string): string {
-  return monthOf(new Date(`${month}-01T00:00:00Z`), 1);
-}
-
 function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
