@@ -186,7 +186,14 @@ async function askQuestion(
 
   if (deps.config.mode !== "fallback") {
     try {
-      return await askBedrock(deps, images, client(), request, question, today, meter, finish);
+      let bedrock: ChargebackClient;
+      try {
+        bedrock = client();
+      } catch (error) {
+        // No region, a bad endpoint: the wrapper refuses before any call.
+        throw new BedrockCallError(error);
+      }
+      return await askBedrock(deps, images, bedrock, request, question, today, meter, finish);
     } catch (error) {
       if (!(error instanceof BedrockCallError)) throw error;
       const why = explainBedrockFailure(error.cause);

@@ -89,8 +89,11 @@ export function unbackedFigures(answer: string, table: Table, question: string):
     .map((f) => f.value.toFixed(f.decimals));
 }
 
+/** Columns whose NULL means the metadata was missing (docs/rules.md rule 9). */
+const DIMENSION_COLUMNS = new Set(["tenant", "application", "cost_center", "environment", "team", "user"]);
+
 function formatCell(column: string, cell: Cell): string {
-  if (cell === null) return "(none)";
+  if (cell === null) return DIMENSION_COLUMNS.has(column) ? "(unattributed)" : "(none)";
   if (typeof cell === "number" && /_usd$/.test(column)) return `$${cell.toFixed(2)}`;
   return String(cell);
 }

@@ -2,6 +2,7 @@
  * The CLI's configuration, read from the environment once at start-up. Nothing else reads
  * process.env; commands receive this object.
  */
+import { type AssistantConfig, parseAssistantConfig } from "@bedrock-chargeback/assistant";
 import { z } from "zod";
 
 const configSchema = z.object({
@@ -33,6 +34,8 @@ export type AppConfig = {
    * are not detected, so pass `--profile-lookup api` there. Never the credentials themselves.
    */
   awsCredentialsHint: boolean;
+  /** `chargeback ask`: model, region, limits (CHARGEBACK_ASK_*, assistant/README.md). */
+  ask: AssistantConfig;
 };
 
 export function parseConfig(env: Record<string, string | undefined>): AppConfig {
@@ -55,6 +58,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
         e.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
         e.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
     ),
+    ask: parseAssistantConfig(env),
   };
 }
 

@@ -21,6 +21,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./report")).reportCommand,
   },
   {
+    name: "ask",
+    summary: "ask a question about spend in plain language (Bedrock Text2SQL, or templates without it)",
+    load: async () => (await import("./ask")).askCommand,
+  },
+  {
     name: "collect",
     summary: "roll up usage from CloudWatch Logs Insights or Athena into the store",
     load: async () => (await import("./collect")).collectCommand,
