@@ -70,7 +70,9 @@ export function rateLimit(
     try {
       await next();
     } finally {
-      if (costMs > 0) {
+      // A question's time is mostly spent waiting on Bedrock; its own daily budget limits it
+      // (routes/ask.ts), so it must not drain the key's bucket for the dashboard's reads.
+      if (costMs > 0 && c.req.path !== "/v1/ask") {
         const end = now();
         refill(b, end);
         b.tokens -= (end - t) / costMs;

@@ -2,6 +2,7 @@
  * The API's configuration, parsed once at start-up. Nothing else reads process.env: the server
  * and tests receive an ApiConfig object.
  */
+import { type AssistantConfig, parseAssistantConfig } from "@bedrock-chargeback/assistant";
 import { DEFAULT_INVOICE_CONFIG, type InvoiceConfig, readInvoiceConfig } from "@bedrock-chargeback/ledger";
 import { z } from "zod";
 
@@ -47,6 +48,8 @@ export type ApiConfig = {
   logRequests: boolean;
   cacheMaxStaleMs: number;
   invoiceConfig: InvoiceConfig;
+  /** POST /v1/ask (CHARGEBACK_ASK_*, assistant/README.md). */
+  ask: AssistantConfig;
 };
 
 /** @example parseApiConfig({ CHARGEBACK_API_PORT: "9000" }).port // => 9000 */
@@ -78,6 +81,7 @@ export function parseApiConfig(env: Record<string, string | undefined>): ApiConf
     invoiceConfig: e.CHARGEBACK_INVOICE_CONFIG
       ? readInvoiceConfig(e.CHARGEBACK_INVOICE_CONFIG)
       : DEFAULT_INVOICE_CONFIG,
+    ask: parseAssistantConfig(env),
   };
 }
 

@@ -331,6 +331,21 @@ export const ROUTES: Record<string, RouteCase> = {
       body: { scope: "tenant", scope_value: "acme", amount_usd: "1" },
     }),
   },
+  "POST /v1/ask": {
+    roles: ALL,
+    ok: () => ({ method: "POST", path: "/v1/ask", body: { question: "cost by tenant in October 2026" } }),
+    bad: { method: "POST", path: "/v1/ask", body: { question: 42 } },
+    otherTenant: () => ({
+      method: "POST",
+      path: "/v1/ask",
+      body: { question: "cost by tenant in October 2026", tenant: "beta" },
+    }),
+    ownTenant: () => ({
+      method: "POST",
+      path: "/v1/ask",
+      body: { question: "cost by tenant in October 2026" },
+    }),
+  },
   "GET /v1/budgets/:id": {
     roles: ALL,
     ok: async (h) => get(`/v1/budgets/${await budgetId(h, "tenant", "beta")}`),

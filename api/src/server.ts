@@ -34,6 +34,7 @@ export async function startServer(opts: {
     corsOrigins: config.corsOrigins,
     cacheMaxStaleMs: config.cacheMaxStaleMs,
     invoiceConfig: config.invoiceConfig,
+    ask: { config: config.ask },
     ...(config.staticDir ? { staticDir: config.staticDir } : {}),
     ...(opts.cache === undefined ? {} : { cache: opts.cache }),
   });
