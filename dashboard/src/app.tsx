@@ -7,6 +7,7 @@ import { Shell } from "./components/shell";
 import { SignIn } from "./components/sign-in";
 import { Loading } from "./components/states";
 import { parseView, serializeView, type ViewState } from "./lib/view-state";
+import { AskPage } from "./pages/ask-page";
 import { BillingPage } from "./pages/billing-page";
 import { BudgetsPage } from "./pages/budgets-page";
 import { OverviewPage } from "./pages/overview-page";
@@ -107,6 +108,7 @@ export function App() {
           {view.page === "tenants" ? <TenantsPage /> : null}
           {view.page === "billing" ? <BillingPage nowMs={nowMs} /> : null}
           {view.page === "budgets" ? <BudgetsPage /> : null}
+          {view.page === "ask" ? <AskPage /> : null}
         </Shell>
       </NavContext.Provider>
     </SessionContext.Provider>

@@ -11,12 +11,14 @@ const NAV: { page: Page; label: string; tenantSees: boolean }[] = [
   { page: "tenants", label: "Tenants", tenantSees: false },
   { page: "billing", label: "Billing", tenantSees: true },
   { page: "budgets", label: "Budgets", tenantSees: true },
+  { page: "ask", label: "Ask", tenantSees: true },
 ];
 
 /** The range the unpriced warning and freshness speak about, for the page on screen. */
 function statusRange(view: ViewState, nowMs: number): { from: string; to: string } {
   if (view.page === "billing") return monthRange(view.month);
-  if (view.page === "budgets") return monthRange(new Date(nowMs).toISOString().slice(0, 7));
+  if (view.page === "budgets" || view.page === "ask")
+    return monthRange(new Date(nowMs).toISOString().slice(0, 7));
   return { from: view.from, to: view.to };
 }
 
@@ -30,7 +32,8 @@ export function Shell({ nowMs, children }: { nowMs: number; children: React.Reac
     me.role !== "tenant" &&
     typeof tenantFilter === "string" &&
     view.page !== "billing" &&
-    view.page !== "budgets"
+    view.page !== "budgets" &&
+    view.page !== "ask"
   )
     q.set("tenant", tenantFilter);
   const unpriced = useApi(`/v1/prices/unpriced?${q}`, UnpricedResponse);

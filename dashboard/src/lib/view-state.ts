@@ -4,7 +4,7 @@
  */
 import { addMonths, daysBetween, isDay, isMonth, monthOf, monthRange } from "./dates";
 
-export const PAGES = ["overview", "tenants", "billing", "budgets"] as const;
+export const PAGES = ["overview", "tenants", "billing", "budgets", "ask"] as const;
 export type Page = (typeof PAGES)[number];
 
 /** Dimensions a click can filter by, in the order they show as chips. */
@@ -100,7 +100,7 @@ export function serializeView(v: ViewState): string {
   if (v.page === "billing") {
     q.set("month", v.month);
     if (v.invoice) q.set("invoice", v.invoice);
-  } else if (v.page !== "budgets") {
+  } else if (v.page !== "budgets" && v.page !== "ask") {
     q.set("from", v.from);
     q.set("to", v.to);
     q.set("granularity", v.granularity);
