@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  AskResponse,
   AttributionResponse,
   BudgetListResponse,
   CreateApiKeyResponse,
@@ -517,6 +518,50 @@ describe("dashboard in chromium against the real API", () => {
     await context.close();
   });
 
+  it("ask: the answer, SQL and rows on screen are the API's; a tenant's answer holds only its own tenant", async () => {
+    const question = "cost by tenant last month";
+    const askApi = async (key: string) => {
+      const res = await fetch(`${stack.url}/v1/ask`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ question }),
+      });
+      const body: unknown = await res.json();
+      const parsed = AskResponse.safeParse(body);
+      if (!res.ok || !parsed.success) throw new Error(`POST /v1/ask: ${res.status}`);
+      return parsed.data;
+    };
+    for (const [key, who] of [
+      [keys.finance, "finance"],
+      [keys.tenantA, "tenant"],
+    ] as const) {
+      const expected = await askApi(key);
+      const { context, page } = await signedIn(key);
+      await nav(page, "Ask").click();
+      await page.getByTestId("ask-input").fill(question);
+      await page.getByRole("button", { name: "Ask", exact: true }).click();
+      const answer = page.getByTestId("ask-answer");
+      await answer.waitFor();
+      expect(await answer.getAttribute("data-mode")).toBe("fallback");
+      expect(await page.getByTestId("ask-sql").textContent()).toBe(expected.sql);
+      const sentence = (await page.getByTestId("ask-sentence").textContent()) ?? "";
+      expect(sentence.replace(/\s+/g, " ")).toBe(expected.answer.replace(/\s+/g, " "));
+      const cells = await page
+        .getByTestId("ask-rows")
+        .locator("tbody tr")
+        .evaluateAll((rows) =>
+          rows.map((r) => Array.from(r.querySelectorAll("td")).map((td) => td.textContent ?? "")),
+        );
+      expect(cells).toEqual(
+        expected.rows.map((row) => row.map((c) => (c === null ? "(unattributed)" : String(c)))),
+      );
+      if (who === "tenant") expect(cells.map((r) => r[0])).toEqual([tenantA]);
+      else expect(cells.length).toBeGreaterThan(1);
+      await shot(page, `ask-${who}`);
+      await context.close();
+    }
+  });
+
   it("sign-in: a wrong key is refused with a message, and nothing is stored", async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     const page = await context.newPage();
@@ -577,6 +622,7 @@ describe("dashboard in chromium against the real API", () => {
       ["tenants", "/tenants"],
       ["billing", `/billing?month=${m.thisMonth}&invoice=${encodeURIComponent(tenantA)}`],
       ["budgets", "/budgets"],
+      ["ask", "/ask"],
     ]);
     expect([...signIn, ...problems]).toEqual([]);
     await admin.close();

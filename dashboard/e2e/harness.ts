@@ -166,7 +166,8 @@ export async function startStack(): Promise<Stack> {
     ["cli/src/main.ts", "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", "--static", dist],
     {
       cwd: ROOT,
-      env: childProcessEnv({ CHARGEBACK_API_LOG_REQUESTS: "false" }),
+      // The Ask page answers with templates here: no AWS, and never a real Bedrock call from a test.
+      env: childProcessEnv({ CHARGEBACK_API_LOG_REQUESTS: "false", CHARGEBACK_ASK_MODE: "fallback" }),
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
