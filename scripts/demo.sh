@@ -34,6 +34,10 @@ echo "   … full table: $DEMO/report.txt"
 tail -n 3 "$DEMO/report.txt"
 
 echo
+echo "== ask: one question in plain language (template answer: the demo has no AWS, so no Bedrock)"
+CHARGEBACK_ASK_MODE=fallback pnpm -s chargeback ask "top 5 tenants by cost last month" --db "$DEMO/chargeback.db"
+
+echo
 echo "== 4/4 build the dashboard and serve it with the API"
 pnpm --filter @bedrock-chargeback/dashboard -s build > "$DEMO/dashboard-build.log" 2>&1 || { cat "$DEMO/dashboard-build.log"; exit 1; }
 admin_key=$(pnpm -s chargeback keys create --role admin --name "demo admin" --db "$DEMO/chargeback.db" 2>/dev/null)
@@ -46,7 +50,8 @@ cat <<MSG
    Sign in with the admin key:            $admin_key
    or as tenant "$tenant" (read-only):    $tenant_key
    API example:  curl -H "Authorization: Bearer $admin_key" "http://127.0.0.1:$PORT/v1/usage?from=$last_month&to=$this_month&group_by=application"
+   Ask:          http://127.0.0.1:$PORT/ask   (templates here; CHARGEBACK_ASK_MODE=auto with AWS credentials uses Bedrock)
    OpenAPI:      http://127.0.0.1:$PORT/openapi.json      (Ctrl-C stops the server)
 
 MSG
-exec pnpm -s chargeback serve --db "$DEMO/chargeback.db" --port "$PORT" --host 127.0.0.1 --static dashboard/dist
+CHARGEBACK_ASK_MODE=${CHARGEBACK_ASK_MODE:-fallback} exec pnpm -s chargeback serve --db "$DEMO/chargeback.db" --port "$PORT" --host 127.0.0.1 --static dashboard/dist
