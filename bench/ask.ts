@@ -14,7 +14,7 @@ import {
   SEMANTIC_VIEWS,
   SemanticImageCache,
 } from "../assistant/src/index";
-import { createDb } from "../collector/src/index";
+import { createDb } from "../ledger/src/index";
 
 const { values: opts } = parseArgs({
   options: {

@@ -12,7 +12,7 @@ import {
   priceCounters,
   resolveModel,
   roundPicoToMicros,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import {
   type ChargebackClient,
   type ChargebackClientOptions,

@@ -17,7 +17,7 @@ import {
   roundPicoToMicros,
   type UsageQuery,
   type UsageRow,
-} from "@bedrock-chargeback/collector";
+} from "@bedrock-chargeback/ledger";
 import { beforeAll, describe, expect, test } from "vitest";
 import { createAssistant } from "./ask";
 import { parseAssistantConfig } from "./config";

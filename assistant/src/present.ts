@@ -3,7 +3,7 @@
  * functions), the check that an answer's figures all come from the rows, and the template
  * sentence used when they do not.
  */
-import { formatMicros, roundPicoToMicros } from "@bedrock-chargeback/collector";
+import { formatMicros, roundPicoToMicros } from "@bedrock-chargeback/ledger";
 
 export type Cell = string | number | null;
 export type Table = { columns: string[]; rows: Cell[][] };

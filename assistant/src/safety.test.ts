@@ -7,8 +7,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createBudget, createDb, type Db } from "@bedrock-chargeback/collector";
 import { tempDir } from "@bedrock-chargeback/collector/testing";
+import { createBudget, createDb, type Db } from "@bedrock-chargeback/ledger";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createAssistant } from "./ask";

@@ -4,7 +4,7 @@
  * that tenant's rows — which is then serialized and opened read-only by the query worker. The
  * store itself is never given to model-written SQL.
  */
-import type { Db } from "@bedrock-chargeback/collector";
+import type { Db } from "@bedrock-chargeback/ledger";
 import Database from "better-sqlite3";
 
 export type ViewColumn = { name: string; type: "TEXT" | "INTEGER"; doc: string };

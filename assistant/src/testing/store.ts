@@ -3,14 +3,15 @@
  * and four models (one unpriced), weekends included, plus unattributed calls; priced with the
  * shipped catalog, written through normalize → rollup like an ingest. Every test builds its own.
  */
+
+import { ingestRecords, invocationRecord } from "@bedrock-chargeback/collector/testing";
 import {
   createDb,
   type Db,
   loadCatalog,
   SHIPPED_CATALOG_PATH,
   syncCatalog,
-} from "@bedrock-chargeback/collector";
-import { ingestRecords, invocationRecord } from "@bedrock-chargeback/collector/testing";
+} from "@bedrock-chargeback/ledger";
 
 export const SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 export const HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0";

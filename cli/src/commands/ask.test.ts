@@ -6,8 +6,8 @@
 import { join } from "node:path";
 import { createAssistant, parseAssistantConfig } from "@bedrock-chargeback/assistant";
 import { assistantTestStore, scriptedBedrock, sqlReply } from "@bedrock-chargeback/assistant/testing";
-import { createDb } from "@bedrock-chargeback/collector";
 import { tempDir } from "@bedrock-chargeback/collector/testing";
+import { createDb } from "@bedrock-chargeback/ledger";
 import { describe, expect, it } from "vitest";
 import { runCaptured } from "../testing";
 
