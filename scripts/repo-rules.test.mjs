@@ -143,7 +143,8 @@ describe("the layers point one way (docs/adr/0005-package-layout.md)", () => {
     wrapper: [],
     ledger: ["queries"],
     collector: ["queries", "ledger"],
-    api: ["ledger"],
+    assistant: ["ledger", "wrapper"],
+    api: ["assistant", "ledger"],
   };
 
   for (const [pkg, may] of Object.entries(allowed)) {

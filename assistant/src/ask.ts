@@ -58,12 +58,14 @@ export type AskRequest = {
   user: string | undefined;
 };
 
+/** The Bedrock client's transport and credentials (tests: the loopback fake); default: the SDK's. */
+export type BedrockTransport = Pick<ChargebackClientOptions, "requestHandler" | "credentials">;
+
 export type AskDeps = {
   db: Db;
   config: AssistantConfig;
   now: () => Date;
-  /** The Bedrock client's transport and credentials (tests: the loopback fake); default: the SDK's. */
-  bedrockTransport?: Pick<ChargebackClientOptions, "requestHandler" | "credentials">;
+  bedrockTransport?: BedrockTransport;
   images?: SemanticImageCache;
 };
 

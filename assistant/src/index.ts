@@ -8,6 +8,7 @@ export {
   type AskOutcome,
   type AskRequest,
   type Assistant,
+  type BedrockTransport,
   createAssistant,
   MAX_QUESTION_CHARS,
   toAskJson,
