@@ -5,7 +5,7 @@
  * statement that writes, returns no rows, or opens a cursor anywhere but the image's main schema.
  * Plain JavaScript: a worker thread loads it without a TypeScript loader, on Node 20 too.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import Database from "better-sqlite3";
 
 /** Opcodes a read of the image never needs. */
@@ -51,12 +51,15 @@ function run({ image, sql, maxRows }) {
   return { ok: true, columns, rows, truncated };
 }
 
-try {
-  parentPort.postMessage(run(workerData));
-} catch (error) {
-  parentPort.postMessage({
-    ok: false,
-    reason: error instanceof Error ? error.message : String(error),
-    failed: true,
-  });
-}
+// Started ahead of need (run-query.ts keeps one spare): it waits for its one query, answers, and ends.
+parentPort.once("message", (job) => {
+  try {
+    parentPort.postMessage(run(job));
+  } catch (error) {
+    parentPort.postMessage({
+      ok: false,
+      reason: error instanceof Error ? error.message : String(error),
+      failed: true,
+    });
+  }
+});

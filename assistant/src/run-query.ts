@@ -19,11 +19,34 @@ type WorkerAnswer =
   | { ok: false; reason: string; failed?: boolean };
 
 /**
+ * One worker is started ahead of need, so a question does not wait for a thread to start and load
+ * SQLite; each worker runs one query and is ended, so nothing of one query reaches the next.
+ */
+let spare: Worker | undefined;
+
+function startWorker(): Worker {
+  const worker = new Worker(WORKER_URL);
+  worker.unref();
+  worker.once("exit", () => {
+    if (spare === worker) spare = undefined;
+  });
+  worker.on("error", () => undefined);
+  return worker;
+}
+
+function takeWorker(): Worker {
+  const worker = spare ?? startWorker();
+  spare = startWorker();
+  worker.ref();
+  return worker;
+}
+
+/**
  * @example await runQuery(image, "SELECT month, SUM(cost_pico) AS cost_pico FROM usage_by_month GROUP BY month", { timeoutMs: 5000, maxRows: 500 })
  */
 export function runQuery(image: Buffer, sql: string, limits: QueryLimits): Promise<QueryResult> {
   return new Promise((resolve) => {
-    const worker = new Worker(WORKER_URL, { workerData: { image, sql, maxRows: limits.maxRows } });
+    const worker = takeWorker();
     let settled = false;
     const finish = (result: QueryResult) => {
       if (settled) return;
@@ -49,5 +72,6 @@ export function runQuery(image: Buffer, sql: string, limits: QueryLimits): Promi
     worker.once("exit", (code) =>
       finish({ ok: false, kind: "failed", reason: `the query worker stopped (${code})` }),
     );
+    worker.postMessage({ image, sql, maxRows: limits.maxRows });
   });
 }
