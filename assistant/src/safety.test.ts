@@ -16,7 +16,7 @@ import { parseAssistantConfig } from "./config";
 import { runQuery } from "./run-query";
 import { buildSemanticImage, SEMANTIC_VIEWS } from "./semantic-layer";
 import { checkSql } from "./sql-guard";
-import { assistantTestStore, scriptedBedrock, sqlReply } from "./testing";
+import { assistantTestStore, errorResponse, scriptedBedrock, sqlReply } from "./testing";
 
 const NOW = new Date("2026-11-29T10:00:00Z");
 let storePath: string;
@@ -192,6 +192,46 @@ describe("model outputs that attack are refused after one repair round", () => {
     expect(outcome.sql).toBe("SELECT SUM(requests) AS requests FROM usage_by_month WHERE month = '2026-10'");
     expect(fake.calls[1]?.text).toMatch(/refused: unknown table usage_hourly/);
     expect(fake.calls.map((c) => c.kind)).toEqual(["sql", "sql", "answer"]);
+  });
+});
+
+describe("answers never invent numbers", () => {
+  test("a sentence with a figure the rows do not hold is replaced by the template from the rows", async () => {
+    const { assistant } = assistantFor({
+      sql: () =>
+        sqlReply(
+          "SELECT tenant, SUM(requests) AS requests FROM usage_by_month WHERE month = '2026-10' GROUP BY tenant",
+        ),
+      answer: () => "acme made 123456 requests, 40% more than last month.",
+    });
+    const outcome = await assistant.ask({
+      question: "requests in October 2026?",
+      tenant: "acme",
+      user: "key_t",
+    });
+    const requests = outcome.rows[0]?.[1];
+    expect(outcome.rows).toEqual([["acme", requests]]);
+    expect(outcome.answer).toBe(`acme: requests ${requests}.`);
+    expect(outcome.notice).toBe(
+      "The model's sentence had figures not in the rows (123456, 40); the answer was written from the rows instead.",
+    );
+  });
+
+  test("CHARGEBACK_ASK_MODE=bedrock: a throttled Bedrock is reported, never answered by templates", async () => {
+    const { assistant } = assistantFor(
+      { sql: () => "", fail: errorResponse(429, "ThrottlingException", "Rate exceeded") },
+      { CHARGEBACK_ASK_MODE: "bedrock" },
+    );
+    const outcome = await assistant.ask({
+      question: "total cost last month",
+      tenant: undefined,
+      user: "key_a",
+    });
+    expect(outcome.mode).toBe("bedrock");
+    expect(outcome.answered).toBe(false);
+    expect(outcome.answer).toMatch(
+      /^Bedrock could not answer: Bedrock throttled the call \(ThrottlingException\)/,
+    );
   });
 });
 
