@@ -22,7 +22,7 @@ export {
   parseAssistantConfig,
 } from "./config";
 export { matchTemplate } from "./fallback";
-export { presentRows, templateAnswer, unbackedFigures } from "./present";
+export { nullLabel, presentRows, templateAnswer, unbackedFigures } from "./present";
 export { runQuery } from "./run-query";
 export {
   buildSemanticImage,

@@ -92,8 +92,16 @@ export function unbackedFigures(answer: string, table: Table, question: string):
 /** Columns whose NULL means the metadata was missing (docs/rules.md rule 9). */
 const DIMENSION_COLUMNS = new Set(["tenant", "application", "cost_center", "environment", "team", "user"]);
 
+/**
+ * How an empty cell reads: a missing dimension is "(unattributed)", anything else "(none)".
+ * @example nullLabel("tenant") // "(unattributed)"
+ */
+export function nullLabel(column: string): string {
+  return DIMENSION_COLUMNS.has(column) ? "(unattributed)" : "(none)";
+}
+
 function formatCell(column: string, cell: Cell): string {
-  if (cell === null) return DIMENSION_COLUMNS.has(column) ? "(unattributed)" : "(none)";
+  if (cell === null) return nullLabel(column);
   if (typeof cell === "number" && /_usd$/.test(column)) return `$${cell.toFixed(2)}`;
   return String(cell);
 }

@@ -1,4 +1,4 @@
-import { AskInputError, createAssistant, toAskJson } from "@bedrock-chargeback/assistant";
+import { AskInputError, createAssistant, nullLabel, toAskJson } from "@bedrock-chargeback/assistant";
 import { z } from "zod";
 import { parseCommandArgs } from "../args";
 import { type Command, UsageError } from "../io";
@@ -12,7 +12,10 @@ const argsSchema = z.object({
 });
 
 function table(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const cells = [columns.map(String), ...rows.map((r) => r.map((c) => (c === null ? "(none)" : String(c))))];
+  const cells = [
+    columns.map(String),
+    ...rows.map((r) => r.map((c, i) => (c === null ? nullLabel(columns[i] ?? "") : String(c)))),
+  ];
   const widths = columns.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
   return cells
     .map((r) =>
