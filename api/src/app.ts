@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { createAssistant, parseAssistantConfig, QuestionBudget } from "@bedrock-chargeback/assistant";
 import { BillingError, DEFAULT_INVOICE_CONFIG } from "@bedrock-chargeback/ledger";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { createRoute } from "@hono/zod-openapi";
@@ -17,6 +18,7 @@ import { authenticate, rateLimit } from "./auth";
 import { type AppDeps, DEFAULT_CACHE_MAX_BYTES, type Services, StoreCache } from "./context";
 import { ApiError, badRequest, ERROR_STATUS } from "./errors";
 import { ALL, access, OpenApiDocument, openApiDocument, responses, router } from "./openapi";
+import { askRoutes } from "./routes/ask";
 import { attributionRoutes } from "./routes/attribution";
 import { budgetRoutes } from "./routes/budgets";
 import { exportRoutes } from "./routes/exports";
@@ -62,6 +64,13 @@ export function createApp(deps: AppDeps) {
   );
   const s: Services = { db: deps.db, now, cache };
   const log = deps.logger ?? (() => {});
+  const askConfig = deps.ask?.config ?? parseAssistantConfig({ CHARGEBACK_ASK_MODE: "fallback" });
+  const assistant = createAssistant({
+    db: deps.db,
+    config: askConfig,
+    now,
+    ...(deps.ask?.bedrockTransport ? { bedrockTransport: deps.ask.bedrockTransport } : {}),
+  });
   const app = router();
 
   app.use("*", async (c, next) => {
@@ -150,7 +159,8 @@ export function createApp(deps: AppDeps) {
   if (deps.rateLimit) v1.use("*", rateLimit(deps.rateLimit));
   v1.use("*", async (c, next) => {
     await next();
-    if (c.req.method !== "GET" && c.res.status < 400) cache.changed();
+    // A question reads only: it must not drop every cached result.
+    if (c.req.method !== "GET" && c.req.path !== "/v1/ask" && c.res.status < 400) cache.changed();
   });
   v1.openapi(
     createRoute({
@@ -174,6 +184,7 @@ export function createApp(deps: AppDeps) {
   v1.route("/markups", markupRoutes(s));
   v1.route("/budgets", budgetRoutes(s));
   v1.route("/keys", keyRoutes(s));
+  v1.route("/ask", askRoutes(assistant, new QuestionBudget(askConfig.dailyQuestions, now), now));
   app.route("/v1", v1);
 
   if (deps.staticDir && existsSync(join(deps.staticDir, "index.html"))) {

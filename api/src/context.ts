@@ -1,5 +1,6 @@
 /** What every route receives: the store, the clock, cached reads, and the caller's key. */
 import { gzipSync } from "node:zlib";
+import type { AssistantConfig, BedrockTransport } from "@bedrock-chargeback/assistant";
 import { type Db, type InvoiceConfig, PriceBook } from "@bedrock-chargeback/ledger";
 import type { Context, TypedResponse } from "hono";
 import type { JSONParsed } from "hono/utils/types";
@@ -39,6 +40,11 @@ export type AppDeps = {
   cacheMaxStaleMs?: number;
   /** Issuer and recipients printed on PDF invoices; default DEFAULT_INVOICE_CONFIG. */
   invoiceConfig?: InvoiceConfig;
+  /**
+   * POST /v1/ask: the assistant's configuration (`chargeback serve` reads CHARGEBACK_ASK_*) and,
+   * in tests, the Bedrock transport. Default: templates only (never calls AWS), 100 questions a day.
+   */
+  ask?: { config: AssistantConfig; bedrockTransport?: BedrockTransport };
 };
 
 /**

@@ -386,3 +386,32 @@ export const HealthResponse = z
   .object({ status: z.literal("ok"), db: z.literal("ok") })
   .meta({ id: "HealthResponse" });
 export type HealthResponse = z.infer<typeof HealthResponse>;
+
+/**
+ * POST /v1/ask. The first seven keys are `chargeback ask --format json`'s; there, as in the CLI's
+ * report, amounts are JSON numbers with at most 6 decimals (exact as decimal text), not strings:
+ * the rows are whatever columns the question's SQL returned.
+ */
+export const AskResponse = z
+  .object({
+    question: z.string(),
+    mode: z.enum(["bedrock", "fallback"]),
+    /** The SQL whose rows the answer comes from; null when none ran. */
+    sql: nullableString,
+    columns: z.array(z.string()),
+    /** One array per row in `columns` order; `*_usd` columns are USD rounded once to the micro-dollar. */
+    rows: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
+    answer: z.string(),
+    /** What the assistant's own Bedrock calls cost for this question. */
+    cost_usd: z.number(),
+    /** false: refused (unsafe or unanswerable), or no template fits. */
+    answered: z.boolean(),
+    /** The rows were cut at the row limit. */
+    truncated: z.boolean(),
+    /** Why the template matcher answered (with the fix), or why the model's sentence was replaced. */
+    notice: nullableString,
+    tokens: z.object({ input: int, output: int, calls: int }),
+    questions_left_today: int,
+  })
+  .meta({ id: "AskResponse" });
+export type AskResponse = z.infer<typeof AskResponse>;

@@ -1,4 +1,5 @@
 import {
+  AskResponse,
   BudgetListResponse,
   ErrorResponse,
   InvoiceListResponse,
@@ -126,5 +127,33 @@ describe("response schemas", () => {
     expect(accepts(InvoiceResponse, { ...invoice, currency: "EUR" })).toBe(false);
     expect(accepts(InvoiceResponse, { ...invoice, lines: [{ ...line, kind: "credit" }] })).toBe(false);
     expect(accepts(InvoiceResponse, { ...invoice, lines: [{ ...line, amount_usd: "x" }] })).toBe(false);
+  });
+});
+
+describe("AskResponse", () => {
+  const answer = {
+    question: "top 1 tenant",
+    mode: "fallback",
+    sql: "SELECT tenant, SUM(cost_pico) AS cost_pico FROM usage_by_month",
+    columns: ["tenant", "cost_usd"],
+    rows: [
+      ["acme", 4.5],
+      [null, 0],
+    ],
+    answer: "acme: cost_usd $4.50.",
+    cost_usd: 0,
+    answered: true,
+    truncated: false,
+    notice: null,
+    tokens: { input: 0, output: 0, calls: 0 },
+    questions_left_today: 99,
+  };
+  it("accepts an answer and refuses a changed one", () => {
+    expect(accepts(AskResponse, answer)).toBe(true);
+    expect(accepts(AskResponse, { ...answer, sql: null, columns: [], rows: [] })).toBe(true);
+    expect(accepts(AskResponse, { ...answer, mode: "magic" })).toBe(false);
+    expect(accepts(AskResponse, { ...answer, rows: [[{ nested: 1 }]] })).toBe(false);
+    expect(accepts(AskResponse, { ...answer, cost_usd: "0" })).toBe(false);
+    expect(accepts(AskResponse, { ...answer, tokens: { input: 1 } })).toBe(false);
   });
 });

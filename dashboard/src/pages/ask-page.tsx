@@ -1,10 +1,9 @@
-import type { AskResponse } from "@bedrock-chargeback/api";
+import { AskResponse } from "@bedrock-chargeback/api/schemas";
 import { useState } from "react";
 import type { ApiError } from "../api/client";
 import { asApiError, useSession } from "../api/use-api";
 import { ErrorState, Loading } from "../components/states";
 import { TableScroll } from "../components/table-scroll";
-import { isAskResponse } from "../lib/guards";
 
 const EXAMPLES = [
   "Top 5 tenants by cost last month",
@@ -33,7 +32,7 @@ export function AskPage() {
     setBusy(true);
     setError(null);
     try {
-      setAnswer(await client.send("POST", "/v1/ask", { question: question.trim() }, isAskResponse));
+      setAnswer(await client.send("POST", "/v1/ask", { question: question.trim() }, AskResponse));
     } catch (err) {
       setAnswer(null);
       setError(asApiError(err));
