@@ -1,4 +1,4 @@
-import { ConfigError, CredentialsError } from "./errors";
+import { ConfigError, CredentialsError } from "./errors.js";
 
 /** The error's name (`ThrottlingException`, `TimeoutError`, …), or "UnknownError" for non-errors. */
 export function readErrorName(error: unknown): string {

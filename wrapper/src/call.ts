@@ -3,12 +3,12 @@
  * context, abort signal), `sendThroughChain` (fallbacks and model-timeout retries; an error usage
  * record on final failure), then `buildUsage` or `wrapStream` for the usage of the call.
  */
-import { isAbortError, mapSetupError, readErrorName } from "./aws-errors";
-import type { ClientRuntime } from "./client-runtime";
-import { ConfigError } from "./errors";
-import type { MetadataInput } from "./metadata-policy";
-import { assertModelId } from "./model-id";
-import { observeStream, type StreamEnd } from "./observe-stream";
+import { isAbortError, mapSetupError, readErrorName } from "./aws-errors.js";
+import type { ClientRuntime } from "./client-runtime.js";
+import { ConfigError } from "./errors.js";
+import type { MetadataInput } from "./metadata-policy.js";
+import { assertModelId } from "./model-id.js";
+import { observeStream, type StreamEnd } from "./observe-stream.js";
 import {
   type BedrockOperation,
   type FailedAttempt,
@@ -16,7 +16,7 @@ import {
   type TokenCounts,
   type TokenSource,
   type UsageRecord,
-} from "./usage";
+} from "./usage.js";
 
 /** Per-call options. */
 export interface CallOptions {

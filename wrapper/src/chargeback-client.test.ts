@@ -12,12 +12,12 @@ import {
 } from "@aws-sdk/client-bedrock-runtime";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type CallOptions, createChargebackClient } from "./chargeback-client";
-import type { ChargebackClientOptions, Logger } from "./config";
-import { ConversationError, MetadataPolicyError, ModelIdError } from "./errors";
-import { hashIdentifier } from "./metadata-policy";
-import { createMemoryMetricsSink } from "./metrics";
-import type { UsageRecord } from "./usage";
+import { type CallOptions, createChargebackClient } from "./chargeback-client.js";
+import type { ChargebackClientOptions, Logger } from "./config.js";
+import { ConversationError, MetadataPolicyError, ModelIdError } from "./errors.js";
+import { hashIdentifier } from "./metadata-policy.js";
+import { createMemoryMetricsSink } from "./metrics.js";
+import type { UsageRecord } from "./usage.js";
 
 const bedrockMock = mockClient(BedrockRuntimeClient);
 const HMAC_KEY = "test-hmac-key-0123456789";

@@ -10,15 +10,15 @@ import type {
   InvokeModelWithResponseStreamCommandOutput,
 } from "@aws-sdk/client-bedrock-runtime";
 import { ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
-import type { CallOptions, WithStreamUsage, WithUsage } from "./call";
-import { createClientRuntime } from "./client-runtime";
-import type { ChargebackClientOptions, ChargebackConfig } from "./config";
-import { converse, converseStream } from "./converse";
-import { type HealthReport, runHealthCheck } from "./health-check";
-import { invokeModel, invokeModelWithResponseStream } from "./invoke-model";
-import { applyMetadataPolicy, type MetadataInput, type PolicyResult } from "./metadata-policy";
+import type { CallOptions, WithStreamUsage, WithUsage } from "./call.js";
+import { createClientRuntime } from "./client-runtime.js";
+import type { ChargebackClientOptions, ChargebackConfig } from "./config.js";
+import { converse, converseStream } from "./converse.js";
+import { type HealthReport, runHealthCheck } from "./health-check.js";
+import { invokeModel, invokeModelWithResponseStream } from "./invoke-model.js";
+import { applyMetadataPolicy, type MetadataInput, type PolicyResult } from "./metadata-policy.js";
 
-export type { CallOptions, WithStreamUsage, WithUsage } from "./call";
+export type { CallOptions, WithStreamUsage, WithUsage } from "./call.js";
 
 /** The metadata-enforcing Bedrock client. */
 export interface ChargebackClient {

@@ -5,16 +5,16 @@
  */
 import { BedrockClient } from "@aws-sdk/client-bedrock";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
-import { readErrorName } from "./aws-errors";
+import { readErrorName } from "./aws-errors.js";
 import {
   type ChargebackClientOptions,
   type ChargebackConfig,
   type Logger,
   parseChargebackConfig,
-} from "./config";
-import { ConfigError, type MetadataIssue } from "./errors";
-import { applyMetadataPolicy, type MetadataInput, type PolicyMode } from "./metadata-policy";
-import type { BedrockOperation, UsageRecord } from "./usage";
+} from "./config.js";
+import { ConfigError, type MetadataIssue } from "./errors.js";
+import { applyMetadataPolicy, type MetadataInput, type PolicyMode } from "./metadata-policy.js";
+import type { BedrockOperation, UsageRecord } from "./usage.js";
 
 export interface ClientRuntime {
   readonly config: ChargebackConfig;

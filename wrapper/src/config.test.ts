@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseChargebackConfig } from "./config";
-import { readEnvironmentDefaults } from "./env";
-import { ConfigError } from "./errors";
+import { parseChargebackConfig } from "./config.js";
+import { readEnvironmentDefaults } from "./env.js";
+import { ConfigError } from "./errors.js";
 
 describe("readEnvironmentDefaults", () => {
   it("maps container variables onto metadata keys", () => {

@@ -1,11 +1,11 @@
 import type { BedrockClient } from "@aws-sdk/client-bedrock";
 import type { BedrockRuntimeClient, BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
-import { type EnvironmentVariables, readEnvironmentDefaults } from "./env";
-import { ConfigError, type MetadataIssue } from "./errors";
-import type { MetricsSink } from "./metrics";
-import { KNOWN_BASE_MODEL_IDS } from "./model-id";
-import type { UsageRecord } from "./usage";
+import { type EnvironmentVariables, readEnvironmentDefaults } from "./env.js";
+import { ConfigError, type MetadataIssue } from "./errors.js";
+import type { MetricsSink } from "./metrics.js";
+import { KNOWN_BASE_MODEL_IDS } from "./model-id.js";
+import type { UsageRecord } from "./usage.js";
 
 /** Metadata keys every call must carry by default. */
 export const DEFAULT_REQUIRED_KEYS = ["application_name", "tenant_id", "cost_center", "environment"] as const;

@@ -1,7 +1,7 @@
 import type { Message } from "@aws-sdk/client-bedrock-runtime";
 import { describe, expect, it } from "vitest";
-import { checkConversation } from "./conversation";
-import { ConversationError } from "./errors";
+import { checkConversation } from "./conversation.js";
+import { ConversationError } from "./errors.js";
 
 const user = (text: string): Message => ({ role: "user", content: [{ text }] });
 const assistant = (text: string): Message => ({ role: "assistant", content: [{ text }] });

@@ -1,5 +1,5 @@
 import type { ContentBlock, Message, SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
-import { ConversationError, type ConversationIssue } from "./errors";
+import { ConversationError, type ConversationIssue } from "./errors.js";
 
 /** The parts of a Converse request this module looks at. */
 export interface ConversationInput {

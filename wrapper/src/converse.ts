@@ -19,10 +19,10 @@ import {
   type WithStreamUsage,
   type WithUsage,
   wrapStream,
-} from "./call";
-import type { ClientRuntime } from "./client-runtime";
-import { checkConversation } from "./conversation";
-import { readTokenUsage, type TokenCounts } from "./usage";
+} from "./call.js";
+import type { ClientRuntime } from "./client-runtime.js";
+import { checkConversation } from "./conversation.js";
+import { readTokenUsage, type TokenCounts } from "./usage.js";
 
 function prepareConversation(
   rt: ClientRuntime,

@@ -6,7 +6,7 @@ import {
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createChargebackClient } from "./chargeback-client";
+import { createChargebackClient } from "./chargeback-client.js";
 
 const controlMock = mockClient(BedrockClient);
 const runtimeMock = mockClient(BedrockRuntimeClient);

@@ -3,9 +3,9 @@ import {
   GetFoundationModelCommand,
   ListFoundationModelsCommand,
 } from "@aws-sdk/client-bedrock";
-import { mapSetupError, readErrorName } from "./aws-errors";
-import type { ChargebackConfig } from "./config";
-import { parseModelId } from "./model-id";
+import { mapSetupError, readErrorName } from "./aws-errors.js";
+import type { ChargebackConfig } from "./config.js";
+import { parseModelId } from "./model-id.js";
 
 /** The result of one probe. */
 export interface HealthProbe {

@@ -4,7 +4,7 @@ export {
   createChargebackClient,
   type WithStreamUsage,
   type WithUsage,
-} from "./chargeback-client";
+} from "./chargeback-client.js";
 export {
   type ChargebackClientOptions,
   type ChargebackConfig,
@@ -16,14 +16,14 @@ export {
   metadataPolicySchema,
   type PolicyIssueContext,
   parseChargebackConfig,
-} from "./config";
-export { type CheckedConversation, type ConversationInput, checkConversation } from "./conversation";
+} from "./config.js";
+export { type CheckedConversation, type ConversationInput, checkConversation } from "./conversation.js";
 export {
   ENVIRONMENT_METADATA_KEYS,
   type EnvironmentDefaults,
   type EnvironmentVariables,
   readEnvironmentDefaults,
-} from "./env";
+} from "./env.js";
 export {
   ChargebackError,
   type ChargebackErrorCode,
@@ -37,8 +37,8 @@ export {
   type MetadataIssueReason,
   MetadataPolicyError,
   ModelIdError,
-} from "./errors";
-export type { HealthProbe, HealthReport } from "./health-check";
+} from "./errors.js";
+export type { HealthProbe, HealthReport } from "./health-check.js";
 export {
   applyMetadataPolicy,
   hashIdentifier,
@@ -49,13 +49,13 @@ export {
   type PolicyResult,
   REQUEST_METADATA_LIMITS,
   SAFE_METADATA_CHARACTERS,
-} from "./metadata-policy";
+} from "./metadata-policy.js";
 export {
   type CloudWatchMetricsSinkOptions,
   createCloudWatchMetricsSink,
   createMemoryMetricsSink,
   type MetricsSink,
-} from "./metrics";
+} from "./metrics.js";
 export {
   assertModelId,
   INFERENCE_PROFILE_PREFIXES,
@@ -64,8 +64,8 @@ export {
   type ParsedModelId,
   parseModelId,
   suggestModelIds,
-} from "./model-id";
-export { detectSensitiveContent, passesLuhn, type SensitiveKind } from "./sensitive-data";
+} from "./model-id.js";
+export { detectSensitiveContent, passesLuhn, type SensitiveKind } from "./sensitive-data.js";
 export {
   type BedrockOperation,
   type FailedAttempt,
@@ -75,4 +75,4 @@ export {
   type TokenCounts,
   type TokenSource,
   type UsageRecord,
-} from "./usage";
+} from "./usage.js";

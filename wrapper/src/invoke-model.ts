@@ -23,11 +23,11 @@ import {
   type WithStreamUsage,
   type WithUsage,
   wrapStream,
-} from "./call";
-import type { ClientRuntime } from "./client-runtime";
-import { type MetadataIssue, MetadataPolicyError } from "./errors";
-import type { MetadataInput, PolicyMode } from "./metadata-policy";
-import { type BedrockOperation, readInvocationMetrics, readTokenCountHeaders } from "./usage";
+} from "./call.js";
+import type { ClientRuntime } from "./client-runtime.js";
+import { type MetadataIssue, MetadataPolicyError } from "./errors.js";
+import type { MetadataInput, PolicyMode } from "./metadata-policy.js";
+import { type BedrockOperation, readInvocationMetrics, readTokenCountHeaders } from "./usage.js";
 
 const stringRecordSchema = z.record(z.string(), z.string());
 

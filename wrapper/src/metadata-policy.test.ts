@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { MetadataPolicyError } from "./errors";
-import { applyMetadataPolicy, hashIdentifier, type MetadataPolicy, type PolicyMode } from "./metadata-policy";
+import { MetadataPolicyError } from "./errors.js";
+import {
+  applyMetadataPolicy,
+  hashIdentifier,
+  type MetadataPolicy,
+  type PolicyMode,
+} from "./metadata-policy.js";
 
 const KEY = "policy-test-hmac-key-123";
 const BASE = { application_name: "app", tenant_id: "t-1", cost_center: "cc-1", environment: "prod" };

@@ -4,8 +4,8 @@ import {
   type MetadataIssueAction,
   type MetadataIssueReason,
   MetadataPolicyError,
-} from "./errors";
-import { describeSensitiveKind, detectSensitiveContent, toIssueReason } from "./sensitive-data";
+} from "./errors.js";
+import { describeSensitiveKind, detectSensitiveContent, toIssueReason } from "./sensitive-data.js";
 
 /** AWS limits on `requestMetadata` (docs/aws-facts.md §2). */
 export const REQUEST_METADATA_LIMITS = {

@@ -1,8 +1,8 @@
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createCloudWatchMetricsSink } from "./metrics";
-import type { UsageRecord } from "./usage";
+import { createCloudWatchMetricsSink } from "./metrics.js";
+import type { UsageRecord } from "./usage.js";
 
 const cloudWatchMock = mockClient(CloudWatchClient);
 

@@ -1,5 +1,5 @@
 import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import type { UsageRecord } from "./usage";
+import type { UsageRecord } from "./usage.js";
 
 /**
  * Where client-side invocation metrics go. Off by default; `createCloudWatchMetricsSink` is the real

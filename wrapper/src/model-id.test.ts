@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ModelIdError } from "./errors";
-import { assertModelId, parseModelId, suggestModelIds } from "./model-id";
+import { ModelIdError } from "./errors.js";
+import { assertModelId, parseModelId, suggestModelIds } from "./model-id.js";
 
 describe("parseModelId", () => {
   it.each([

@@ -1,4 +1,4 @@
-import { ModelIdError } from "./errors";
+import { ModelIdError } from "./errors.js";
 
 /**
  * A small list of Bedrock base model ids, used only for "did you mean" suggestions. Unknown ids that

@@ -6,8 +6,8 @@ import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from "@aws-
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createChargebackClient } from "./chargeback-client";
-import type { PolicyMode } from "./metadata-policy";
+import { createChargebackClient } from "./chargeback-client.js";
+import type { PolicyMode } from "./metadata-policy.js";
 
 const bedrockMock = mockClient(BedrockRuntimeClient);
 const MODEL = "amazon.nova-lite-v1:0";

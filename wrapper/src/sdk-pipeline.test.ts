@@ -4,9 +4,9 @@
  */
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { describe, expect, it } from "vitest";
-import { createChargebackClient } from "./chargeback-client";
-import type { ChargebackClientOptions } from "./config";
-import { ConfigError, CredentialsError } from "./errors";
+import { createChargebackClient } from "./chargeback-client.js";
+import type { ChargebackClientOptions } from "./config.js";
+import { ConfigError, CredentialsError } from "./errors.js";
 import {
   createFakeBedrockHandler,
   encodeChunk,
@@ -18,7 +18,7 @@ import {
   jsonResponse,
   readRequestHeader,
   readSignedHeaders,
-} from "./testing/fake-bedrock-http";
+} from "./testing/fake-bedrock-http.js";
 
 const MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0";
 const METADATA_HEADER = "x-amzn-bedrock-request-metadata";

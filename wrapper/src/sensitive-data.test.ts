@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { detectSensitiveContent, passesLuhn } from "./sensitive-data";
+import { detectSensitiveContent, passesLuhn } from "./sensitive-data.js";
 
 describe("passesLuhn", () => {
   it.each([

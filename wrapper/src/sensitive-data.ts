@@ -1,4 +1,4 @@
-import type { MetadataIssueReason } from "./errors";
+import type { MetadataIssueReason } from "./errors.js";
 
 /** A kind of sensitive content found in a metadata key or value. */
 export type SensitiveKind =

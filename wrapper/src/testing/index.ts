@@ -1,2 +1,2 @@
-export * from "./fake-bedrock-http";
-export * from "./stub-runtime-client";
+export * from "./fake-bedrock-http.js";
+export * from "./stub-runtime-client.js";

@@ -8,7 +8,7 @@ import {
   type FakeBedrockHandler,
   type FakeResponse,
   jsonResponse,
-} from "./fake-bedrock-http";
+} from "./fake-bedrock-http.js";
 
 const decoder = new TextDecoder();
 
