@@ -153,8 +153,12 @@ describe("the wrapper, packed and installed outside the workspace", () => {
     const manifest = readPackedManifest(tarball);
     expectPublishable(manifest);
     expect(manifest.exports).toEqual({
-      ".": { types: "./dist/index.d.ts", import: "./dist/index.js" },
-      "./testing": { types: "./dist/testing/index.d.ts", import: "./dist/testing/index.js" },
+      ".": { types: "./dist/index.d.ts", import: "./dist/index.js", default: "./dist/index.js" },
+      "./testing": {
+        types: "./dist/testing/index.d.ts",
+        import: "./dist/testing/index.js",
+        default: "./dist/testing/index.js",
+      },
       "./package.json": "./package.json",
     });
     const installed = join(project, "node_modules/@bedrock-chargeback/wrapper");
@@ -201,6 +205,16 @@ ${CALL}${REPORT}`,
       text: REPLY,
       usage: { metadata: EXPECTED_METADATA, outputTokens: Math.ceil(REPLY.length / 4) },
     });
+  });
+
+  it("CommonJS code can require it (Node >= 20.19 loads ES modules with require)", () => {
+    const script =
+      'const { createChargebackClient } = require("@bedrock-chargeback/wrapper");' +
+      'const { createStubRuntimeClient } = require("@bedrock-chargeback/wrapper/testing");' +
+      "console.log(typeof createChargebackClient, typeof createStubRuntimeClient);";
+    expect(run(process.execPath, ["-e", script], project, childProcessEnv()).trim()).toBe(
+      "function function",
+    );
   });
 
   it("the same call from strict TypeScript compiles against the shipped declarations and runs", () => {
