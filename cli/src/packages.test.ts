@@ -51,14 +51,19 @@ function readPackedManifest(tarball: string): Record<string, unknown> {
  * better-sqlite3's installer downloads a prebuilt binary and, when it cannot (as on this
  * network), compiles from source (~90 s). The workspace compiled the same version for this Node
  * when it was installed, so it is offered to the installer as a local prebuild (prebuild-install's
- * `npm_config_better_sqlite3_local_prebuilds`), which unpacks it as it would a download. For
- * another Node ABI, or without a workspace build, the name does not match and it compiles.
+ * `npm_config_better_sqlite3_local_prebuilds`), which unpacks it as it would a download. Without a
+ * workspace build this Node can load, it compiles as usual.
  */
 function betterSqlitePrebuilds(dir: string): NodeJS.ProcessEnv {
   const require = createRequire(import.meta.url);
   const packageDir = dirname(require.resolve("better-sqlite3/package.json"));
   const binary = join(packageDir, "build/Release/better_sqlite3.node");
-  if (!existsSync(binary)) return {};
+  try {
+    // Offered only if this Node loads it: the workspace may have been installed by another Node.
+    process.dlopen({ exports: {} }, binary);
+  } catch {
+    return {};
+  }
   const { version } = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as {
     version: string;
   };
