@@ -17,7 +17,8 @@ import { comparable, expectedReport } from "./testing";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const PNPM = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).packageManager as string;
-const SETUP_TIMEOUT = 600_000;
+// Packing builds; installing may compile better-sqlite3 (minutes on a busy machine, see betterSqlitePrebuilds).
+const SETUP_TIMEOUT = 1_200_000;
 
 const scratchDirs: string[] = [];
 afterAll(() => {
