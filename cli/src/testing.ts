@@ -114,8 +114,8 @@ function scopeOf(modelId: string, profiles: Record<string, string>): string {
  * the row for its region if the catalog has one, else the "*" row (regions default to "*").
  */
 function truthCostPico(row: TruthRow, profiles: Record<string, string>): bigint {
-  const prices = (catalog ??= JSON.parse(readFileSync(SHIPPED_CATALOG_PATH, "utf8"))
-    .prices as CatalogPrice[]);
+  catalog ??= JSON.parse(readFileSync(SHIPPED_CATALOG_PATH, "utf8")).prices as CatalogPrice[];
+  const prices = catalog;
   const scope = scopeOf(row.model_id, profiles);
   const inForce = (region: string) =>
     prices
