@@ -1,5 +1,5 @@
 /**
- * Builds the installable `chargeback` into cli/dist (see docs/adr/0009-packages.md): one esbuild
+ * Builds the installable `chargeback` into cli/dist (see docs/adr/0010-packages.md): one esbuild
  * bundle of the CLI and the workspace packages it uses, split at each command's dynamic import so
  * `chargeback --help` loads only the entry chunk. Packages that read their own files or load a
  * native addon stay real `dependencies` (RUNTIME_DEPENDENCIES); files the code finds through

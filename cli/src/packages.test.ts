@@ -1,5 +1,5 @@
 /**
- * The published packages as a user gets them (docs/adr/0009-packages.md): each is packed with
+ * The published packages as a user gets them (docs/adr/0010-packages.md): each is packed with
  * `pnpm pack` (which runs its build), installed from the tarball with npm into a scratch project
  * outside the workspace, and used there: the wrapper from an ESM file and from a strict TypeScript
  * file compiled against the shipped declarations, the CLI through `node_modules/.bin/chargeback`.
