@@ -81,7 +81,7 @@ function write(ctx: WriteContext, batch: Record<string, unknown>[]): void {
     if (n.kind !== "record") throw new Error(`bad fixture: ${JSON.stringify(n)}`);
     acc.add(n.record);
   }
-  ctx.db.$client.transaction(() => addRollupRows(ctx, acc.hourlyRows(), acc.facetRows()))();
+  ctx.db.$client.transaction(() => addRollupRows(ctx, acc.hourlyRows(), acc.factRows()))();
 }
 
 describe("derived day and month tables", () => {

@@ -83,7 +83,7 @@ export function ingestRecords(db: Db, records: readonly Record<string, unknown>[
     acc.add(n.record);
   }
   db.$client.transaction(() =>
-    addRollupRows({ db, source: "raw", prices }, acc.hourlyRows(), acc.facetRows()),
+    addRollupRows({ db, source: "raw", prices }, acc.hourlyRows(), acc.factRows()),
   )();
 }
 
