@@ -91,6 +91,18 @@ describe("report equals the simulator's ground truth", () => {
     expect(comparable(rows, by)).toEqual(comparable(expectedReport(truthRows, profiles, by), by));
   });
 
+  it("by three facets at once (user × experiment × variant) and application, null where a key is absent", async () => {
+    const by = ["application", "user", "meta:experiment_id", "meta:variant"];
+    const truthBy = ["application", "user", "experiment_id", "variant"];
+    const rows = (await report(by)).map((r) => ({
+      ...r,
+      experiment_id: r["meta:experiment_id"] ?? null,
+      variant: r["meta:variant"] ?? null,
+    }));
+    expect(rows.some((r) => r.variant === "B") && rows.some((r) => r.variant === null)).toBe(true);
+    expect(comparable(rows, truthBy)).toEqual(comparable(truthWithCost(truthRows, truthBy), truthBy));
+  });
+
   it("by tenant over a partial range (UTC day boundaries, record timestamps decide)", async () => {
     const rows = await report(["tenant"], "2026-09-30", "2026-10-02");
     const inRange = truthRows.filter((r) => r.day >= "2026-09-30" && r.day < "2026-10-02");
