@@ -6,6 +6,7 @@
 import { DIMENSION_COLUMNS, type Dimension, isFacetDimension } from "../dimensions";
 import { costPico } from "../pricing/money";
 import type { PriceBook } from "../pricing/price-book";
+import { MOMENT_COLUMNS } from "../rollup/columns";
 import { epochHour, type RollupSource } from "../rollup/write";
 import type { Db } from "../store/db";
 import { parseTimeBound } from "../user-input";
@@ -22,6 +23,8 @@ export type UsageQuery = {
   filters?: Partial<Record<Dimension, readonly (string | null)[]>>;
   granularity?: Granularity;
   sources?: readonly RollupSource[];
+  /** Also sum usage_facts' token moments and latency (experiments); forces the fact table. */
+  moments?: boolean;
 };
 
 export type UsageTotals = {
@@ -65,8 +68,8 @@ function dayTablePeriod(granularity: Granularity | undefined): string | undefine
   return granularity === "month" ? "substr(day, 1, 7)" : granularity === "day" ? "day" : undefined;
 }
 
-type SqlPart = { sql: string; params: (string | number)[] };
-type GroupedSql = SqlPart & { groupKeys: string[]; dayGrainCheck?: SqlPart };
+export type SqlPart = { sql: string; params: (string | number)[] };
+export type GroupedSql = SqlPart & { groupKeys: string[]; dayGrainCheck?: SqlPart };
 
 /** Builds the grouped SQL. Column names come only from the whitelist; values are bound parameters. */
 export function buildUsageSql(query: UsageQuery): GroupedSql {
@@ -79,7 +82,7 @@ export function buildUsageSql(query: UsageQuery): GroupedSql {
   }
   if (toHour(query.from) >= toHour(query.to)) throw new UsageQueryError("`from` must be before `to`");
   const filterDims = Object.keys(query.filters ?? {}) as Dimension[];
-  const facts = [...query.by, ...filterDims].some(isFacetDimension);
+  const facts = query.moments === true || [...query.by, ...filterDims].some(isFacetDimension);
   const params: (string | number)[] = [];
   const where: string[] = [];
   let table: string;
@@ -174,7 +177,7 @@ export function buildUsageSql(query: UsageQuery): GroupedSql {
   const sql = `SELECT ${[...groupCols, `${p}price_id AS price_id`, `${facts ? "d." : ""}base_model AS base_model`].join(", ")},
       SUM(${p}requests) AS requests, SUM(${p}errors) AS errors, SUM(${p}input_tokens) AS input_tokens,
       SUM(${p}output_tokens) AS output_tokens, SUM(${p}cache_read_tokens) AS cache_read_tokens,
-      SUM(${p}cache_write_tokens) AS cache_write_tokens
+      SUM(${p}cache_write_tokens) AS cache_write_tokens${query.moments ? `, ${MOMENT_SUMS}` : ""}
     FROM ${table} WHERE ${where.join(" AND ")} GROUP BY ${[...groupKeys, "price_id", "base_model"].join(", ")}`;
   return {
     sql,
@@ -183,6 +186,10 @@ export function buildUsageSql(query: UsageQuery): GroupedSql {
     ...(dayGrainCheck ? { dayGrainCheck } : {}),
   };
 }
+
+const MOMENT_SUMS = [...MOMENT_COLUMNS.split(", "), "latency_ms", "latency_count"]
+  .map((c) => `SUM(f.${c}) AS ${c}`)
+  .join(", ");
 
 /** usage_facts with its two dictionaries, as `f`, `d` (dimensions) and `a` (attributes). */
 export const FACTS_FROM =
@@ -203,7 +210,7 @@ export function metaPath(key: string): string {
  * Per-day fact rows (collectors, stores migrated from daily facets) cannot answer by hour.
  * @throws UsageQueryError when the range holds any.
  */
-function checkDayGrain(db: Db, grouped: GroupedSql): void {
+export function checkDayGrain(db: Db, grouped: GroupedSql): void {
   const check = grouped.dayGrainCheck;
   if (check && db.$client.prepare(check.sql).get(...check.params))
     throw new UsageQueryError(
@@ -227,7 +234,7 @@ function num(row: SqlRow, key: string): number {
   return typeof v === "number" ? v : 0;
 }
 
-function emptyTotals(): UsageTotals {
+export function emptyTotals(): UsageTotals {
   return {
     requests: 0,
     errors: 0,
@@ -331,6 +338,11 @@ export function queryUsagePage(
   for (const row of db.$client.prepare(t.sql).iterate(...t.params) as IterableIterator<SqlRow>)
     accumulate(total, row, prices);
   return { rows, hasMore, total };
+}
+
+/** Adds one grouped SQL row (counters, price_id, base_model) to `into`, pricing it exactly. */
+export function accumulateUsageRow(into: UsageTotals, row: Record<string, unknown>, prices: PriceBook): void {
+  accumulate(into, row as SqlRow, prices);
 }
 
 function accumulate(into: UsageTotals, row: SqlRow, prices: PriceBook): void {
