@@ -36,6 +36,8 @@ export function usageInputRecords(row: UsageInput): Record<string, unknown>[] {
   if (tenant !== null) metadata.tenant_id = tenant;
   if (application !== null) metadata.application_name = application;
   if (costCenter !== null) metadata.cost_center = costCenter;
+  if (row.user !== undefined) metadata.user_id = row.user;
+  Object.assign(metadata, row.meta ?? {});
   const base = {
     modelId: row.model ?? DEFAULTS.model,
     region: row.region ?? "us-east-1",

@@ -45,6 +45,9 @@ export type UsageInput = {
   cacheWrite?: number;
   requests?: number;
   errors?: number;
+  /** user_id and other metadata keys (experiment_id, variant, …) of every call of the row. */
+  user?: string;
+  meta?: Record<string, string>;
 };
 
 /** Adds usage rows (hourly + a fact row with the identity), priced with the store's current price book. */

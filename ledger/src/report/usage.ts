@@ -379,6 +379,15 @@ function accumulate(into: UsageTotals, row: SqlRow, prices: PriceBook): void {
   if (!into.priceIds.includes(price.id)) into.priceIds.push(price.id);
 }
 
+/** Biggest cost first, then most calls: the order of "top" lists. */
+export function compareByCost(a: UsageTotals, b: UsageTotals): number {
+  return b.costPico > a.costPico
+    ? 1
+    : b.costPico < a.costPico
+      ? -1
+      : b.requests + b.errors - (a.requests + a.errors);
+}
+
 /** Sums rows into one total (e.g. the grand total under a breakdown). */
 export function totalOf(rows: readonly UsageTotals[]): UsageTotals {
   const total = emptyTotals();
