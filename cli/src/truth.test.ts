@@ -123,3 +123,57 @@ describe("report equals the simulator's ground truth", () => {
     expect(rows.some((r) => Number(r.unpriced_requests) > 0)).toBe(true);
   });
 });
+
+describe("chargeback experiments on the simulated A/B test", () => {
+  it("counts each variant as the truth does and finds the planted cheaper variant B", async () => {
+    const run = async (args: string[]) => {
+      const out = await runCaptured([
+        "experiments",
+        ...args,
+        "--db",
+        db,
+        "--from",
+        "2026-09-28",
+        "--to",
+        "2026-10-06",
+        "--format",
+        "json",
+      ]);
+      expect(out.code, out.stderr).toBe(0);
+      return JSON.parse(out.stdout);
+    };
+    const truth = aggregateTruth(truthRows, ["experiment_id", "variant"]).filter(
+      (r) => r.experiment_id !== null,
+    );
+    const list = await run([]);
+    expect(list.map((e: { experiment_id: string }) => e.experiment_id)).toEqual([
+      ...new Set(truth.map((t) => t.experiment_id)),
+    ]);
+    const id = String(truth[0]?.experiment_id);
+    const report = await run([id]);
+    expect(
+      report.variants.map((v: { variant: string; calls: number; totals: { outputTokens: number } }) => [
+        v.variant,
+        v.calls,
+        v.totals.outputTokens,
+      ]),
+    ).toEqual(truth.map((t) => [t.variant, t.requests + t.errors, t.output_tokens]));
+    const [b] = report.comparisons;
+    expect(b.variant).toBe("B");
+    expect(b.welch.significant).toBe(true);
+    expect(b.welch.high).toBeLessThan(0);
+    const table = await runCaptured([
+      "experiments",
+      id,
+      "--db",
+      db,
+      "--from",
+      "2026-09-28",
+      "--to",
+      "2026-10-06",
+    ]);
+    expect(table.stdout).toMatch(
+      /B vs A: cost per call -\$0\.\d+ \(95 % Welch interval .*\): larger than the noise/,
+    );
+  });
+});
