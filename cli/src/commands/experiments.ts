@@ -38,7 +38,8 @@ const argsSchema = z
   });
 
 const usd = (micros: number | null, digits = 6) =>
-  micros === null ? "-" : `$${(micros / 1e6).toFixed(digits)}`;
+  micros === null ? "-" : `${micros < 0 ? "-" : ""}$${(Math.abs(micros) / 1e6).toFixed(digits)}`;
+micros === null ? "-" : `$${(micros / 1e6).toFixed(digits)}`;
 
 /** One experiment as a table: per variant, then each comparison with the baseline. */
 export function formatExperiment(r: ExperimentReport): string {
@@ -73,7 +74,7 @@ export function formatExperiment(r: ExperimentReport): string {
     out.push(
       w === null
         ? `${c.variant ?? "(none)"} vs ${c.baseline ?? "(none)"}: no interval (${r.unpriced ? "unpriced usage" : "fewer than 2 calls or no spread"})`
-        : `${c.variant ?? "(none)"} vs ${c.baseline ?? "(none)"}: cost per call ${w.diff >= 0 ? "+" : "-"}${usd(Math.abs(w.diff))} (95 % Welch interval ${usd(w.low)} .. ${usd(w.high)}, df ${w.df.toFixed(0)}): ${w.significant ? "larger than the noise" : "within the noise"}`,
+        : `${c.variant ?? "(none)"} vs ${c.baseline ?? "(none)"}: cost per call ${w.diff >= 0 ? "+" : ""}${usd(w.diff)} (95 % Welch interval ${usd(w.low)} .. ${usd(w.high)}, df ${w.df.toFixed(0)}): ${w.significant ? "larger than the noise" : "within the noise"}`,
     );
   }
   return `${out.join("\n")}\n`;
