@@ -39,7 +39,6 @@ const argsSchema = z
 
 const usd = (micros: number | null, digits = 6) =>
   micros === null ? "-" : `${micros < 0 ? "-" : ""}$${(Math.abs(micros) / 1e6).toFixed(digits)}`;
-micros === null ? "-" : `$${(micros / 1e6).toFixed(digits)}`;
 
 /** One experiment as a table: per variant, then each comparison with the baseline. */
 export function formatExperiment(r: ExperimentReport): string {
