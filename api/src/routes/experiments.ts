@@ -8,12 +8,13 @@ import {
   UsageQueryError,
   type VariantStats,
 } from "@bedrock-chargeback/ledger";
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { type AppEnv, cachedJson, type Services, scopeFilters } from "../context";
+import { cachedJson, type Services, scopeFilters } from "../context";
 import { ApiError, badRequest } from "../errors";
-import type { ExperimentListResponse, ExperimentResponse, ExperimentVariant } from "../types";
-import { extractFilters, type Filters, timeBound, validate } from "../validation";
+import { ALL, access, responses, router } from "../openapi";
+import { ExperimentListResponse, ExperimentResponse, type ExperimentVariant } from "../schemas";
+import { extractFilters, type Filters, timeBound } from "../validation";
 import { figures } from "../views";
 
 const RESERVED = new Set(["from", "to", "experiment_key", "variant_key", "baseline"]);
@@ -22,11 +23,19 @@ const metadataKey = z.string().regex(/^[A-Za-z0-9 _.:/=+@#$,-]{1,256}$/, "expect
 
 const querySchema = z
   .looseObject({
-    from: timeBound,
-    to: timeBound,
-    experiment_key: metadataKey.default(DEFAULT_EXPERIMENT_KEYS.experiment),
-    variant_key: metadataKey.default(DEFAULT_EXPERIMENT_KEYS.variant),
-    baseline: z.string().max(256).optional(),
+    from: timeBound.meta({ description: "inclusive, YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z (UTC)" }),
+    to: timeBound.meta({ description: "exclusive, same forms" }),
+    experiment_key: metadataKey
+      .default(DEFAULT_EXPERIMENT_KEYS.experiment)
+      .meta({ description: "metadata key naming the experiment (default experiment_id)" }),
+    variant_key: metadataKey
+      .default(DEFAULT_EXPERIMENT_KEYS.variant)
+      .meta({ description: "metadata key naming the variant (default variant)" }),
+    baseline: z
+      .string()
+      .max(256)
+      .optional()
+      .meta({ description: "the variant the others are compared with (default: the first by name)" }),
   })
   .transform((q, ctx) => {
     if (q.experiment_key === q.variant_key)
@@ -127,21 +136,42 @@ export function getExperiment(s: Services, prices: PriceBook, id: string, q: Par
   };
 }
 
-const idSchema = z.object({ id: z.string().min(1).max(256) });
+const idParam = z.object({ id: z.string().min(1).max(256).meta({ description: "the experiment id" }) });
+const filterNote = "Any dimension name is also a filter parameter (repeatable; __null__ = missing).";
 
 export function experimentRoutes(s: Services) {
-  return new Hono<AppEnv>()
-    .get("/", validate("query", querySchema), (c) => {
-      const q = c.req.valid("query");
-      const params = { ...q, filters: scopeFilters(c, q.filters) };
-      return cachedJson(c, s, ["experiments", params], () => getExperiments(s, params));
-    })
-    .get("/:id", validate("param", idSchema), validate("query", querySchema), (c) => {
-      const { id } = c.req.valid("param");
-      const q = c.req.valid("query");
-      const params = { ...q, filters: scopeFilters(c, q.filters) };
-      return cachedJson(c, s, ["experiment", id, params], () =>
-        getExperiment(s, s.cache.prices(), id, params),
-      );
-    });
+  return router()
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/",
+        summary: `A/B experiments (requests carrying the experiment metadata key) with their variants and totals, biggest cost first. ${filterNote}`,
+        ...access(ALL),
+        request: { query: querySchema },
+        responses: responses(200, ExperimentListResponse),
+      }),
+      (c) => {
+        const q = c.req.valid("query");
+        const params = { ...q, filters: scopeFilters(c, q.filters) };
+        return cachedJson(c, s, ["experiments", params], () => getExperiments(s, params));
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/{id}",
+        summary: `One experiment: per variant calls, errors and error rate, tokens per request, cost per call and per successful request, latency where the log carries it, and each variant against the baseline by Welch's t interval on cost per call. ${filterNote}`,
+        ...access(ALL),
+        request: { params: idParam, query: querySchema },
+        responses: responses(200, ExperimentResponse, { extra: [404] }),
+      }),
+      (c) => {
+        const { id } = c.req.valid("param");
+        const q = c.req.valid("query");
+        const params = { ...q, filters: scopeFilters(c, q.filters) };
+        return cachedJson(c, s, ["experiment", id, params], () =>
+          getExperiment(s, s.cache.prices(), id, params),
+        );
+      },
+    );
 }

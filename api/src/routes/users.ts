@@ -11,22 +11,33 @@ import {
   UsageQueryError,
   type UsageRow,
 } from "@bedrock-chargeback/ledger";
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { type AppEnv, cachedJson, type Services, scopeFilters } from "../context";
+import { cachedJson, type Services, scopeFilters } from "../context";
 import { badRequest } from "../errors";
-import type { TopUsersResponse } from "../types";
-import { extractFilters, type Filters, timeBound, validate } from "../validation";
+import { ALL, access, responses, router } from "../openapi";
+import { TopUsersResponse } from "../schemas";
+import { extractFilters, type Filters, timeBound } from "../validation";
 import { figures } from "../views";
 
 const RESERVED = new Set(["from", "to", "per", "top"]);
 
 const querySchema = z
   .looseObject({
-    from: timeBound,
-    to: timeBound,
-    per: z.string().max(500).default("tenant,application"),
-    top: z.coerce.number().int().min(1).max(1000).default(10),
+    from: timeBound.meta({ description: "inclusive, YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z (UTC)" }),
+    to: timeBound.meta({ description: "exclusive, same forms" }),
+    per: z
+      .string()
+      .max(500)
+      .default("tenant,application")
+      .meta({ description: "comma list of dimensions to group by (default tenant,application)" }),
+    top: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(10)
+      .meta({ description: "users per group, 1-1000 (default 10)" }),
   })
   .transform((q, ctx) => {
     const per = parseDimensionList(q.per);
@@ -86,9 +97,20 @@ export function getTopUsers(s: Services, q: TopUsersParams): TopUsersResponse {
 }
 
 export function userRoutes(s: Services) {
-  return new Hono<AppEnv>().get("/", validate("query", querySchema), (c) => {
-    const q = c.req.valid("query");
-    const params = { ...q, filters: scopeFilters(c, q.filters) };
-    return cachedJson(c, s, ["users", params], () => getTopUsers(s, params));
-  });
+  return router().openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      summary:
+        "Top users (user_id as logged; the wrapper's hash, never reversed) per group, biggest cost first. Any dimension name is also a filter parameter (repeatable; __null__ = missing).",
+      ...access(ALL),
+      request: { query: querySchema },
+      responses: responses(200, TopUsersResponse),
+    }),
+    (c) => {
+      const q = c.req.valid("query");
+      const params = { ...q, filters: scopeFilters(c, q.filters) };
+      return cachedJson(c, s, ["users", params], () => getTopUsers(s, params));
+    },
+  );
 }

@@ -1,10 +1,9 @@
-import type { ExperimentResponse } from "@bedrock-chargeback/api";
+import { ExperimentListResponse, ExperimentResponse } from "@bedrock-chargeback/api/schemas";
 import { useApi } from "../api/use-api";
 import { useNav } from "../components/nav";
 import { ErrorState, Loading } from "../components/states";
 import { TableScroll } from "../components/table-scroll";
 import { dimensionLabel, formatInt, formatPct } from "../lib/format";
-import { isExperimentListResponse, isExperimentResponse } from "../lib/guards";
 import { formatUsdPrecise } from "../lib/money";
 import { usageQuery } from "../lib/view-state";
 
@@ -13,7 +12,7 @@ const perCall = (micros: number | null) => (micros === null ? "—" : `$${(micro
 /** A/B experiments in the range: each one's variants and whether cost per call differs beyond the noise. */
 export function ExperimentsPage() {
   const { view } = useNav();
-  const list = useApi(`/v1/experiments?${usageQuery(view)}`, isExperimentListResponse);
+  const list = useApi(`/v1/experiments?${usageQuery(view)}`, ExperimentListResponse);
   return (
     <section className="card" aria-labelledby="experiments-h">
       <header>
@@ -40,7 +39,7 @@ export function ExperimentsPage() {
 
 function Experiment({ id }: { id: string }) {
   const { view } = useNav();
-  const r = useApi(`/v1/experiments/${encodeURIComponent(id)}?${usageQuery(view)}`, isExperimentResponse);
+  const r = useApi(`/v1/experiments/${encodeURIComponent(id)}?${usageQuery(view)}`, ExperimentResponse);
   if (r.state === "error") return <ErrorState error={r.error} onRetry={r.reload} />;
   if (r.state !== "ok") return <Loading />;
   return <ExperimentTable report={r.data} />;

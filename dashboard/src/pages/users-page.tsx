@@ -1,9 +1,9 @@
+import { TopUsersResponse } from "@bedrock-chargeback/api/schemas";
 import { useApi } from "../api/use-api";
 import { Link, useNav } from "../components/nav";
 import { ErrorState, Loading } from "../components/states";
 import { TableScroll } from "../components/table-scroll";
 import { dimensionLabel, formatInt, totalTokens } from "../lib/format";
-import { isTopUsersResponse } from "../lib/guards";
 import { formatUsdPrecise } from "../lib/money";
 import { usageQuery, withFilter } from "../lib/view-state";
 
@@ -12,7 +12,7 @@ export function UsersPage() {
   const { view } = useNav();
   const users = useApi(
     `/v1/users?${usageQuery(view, { per: "tenant,application", top: "10" })}`,
-    isTopUsersResponse,
+    TopUsersResponse,
   );
   return (
     <section className="card" aria-labelledby="users-h">
