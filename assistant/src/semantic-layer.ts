@@ -98,7 +98,7 @@ export const SEMANTIC_VIEWS: readonly SemanticView[] = [
       ...DIMENSIONS,
       ...MEASURES,
     ],
-    // usage_facts (docs/adr/0010-usage-facts.md) with its dictionaries, as the columns the other views read.
+    // usage_facts (docs/adr/0011-usage-facts.md) with its dictionaries, as the columns the other views read.
     select: `SELECT u.day, u.value, ${STORE_DIMS}, ${STORE_MEASURES} FROM (
       SELECT strftime('%Y-%m-%d', f.hour * 3600, 'unixepoch') AS day, a.user_id AS value, d.tenant_id,
         d.application_name, d.cost_center, d.environment, d.team, d.account_id, d.region, d.base_model,

@@ -53,7 +53,7 @@ CREATE TABLE `usage_facts` (
 --> statement-breakpoint
 -- Stores from before this migration: every record had exactly one `user` facet row, so those rows
 -- carry over as per-day facts (grain 24, identity and metadata unknown = null); totals stay whole.
--- See docs/adr/0010-usage-facts.md.
+-- See docs/adr/0011-usage-facts.md.
 INSERT OR IGNORE INTO `usage_dims` (`key`, `account_id`, `region`, `tenant_id`, `application_name`, `cost_center`, `environment`, `team`, `model_id`, `base_model`, `scope`)
 SELECT DISTINCT `dims_key` || char(1) || `base_model` || char(1) || `scope`, `account_id`, `region`, `tenant_id`, `application_name`, `cost_center`, `environment`, `team`, `model_id`, `base_model`, `scope`
 FROM `usage_daily_facets` WHERE `facet` = 'user';

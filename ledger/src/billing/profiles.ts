@@ -98,7 +98,7 @@ export function reresolveProfiles(db: Db, mappings: ReadonlyMap<string, string>)
   );
   // usage_facts: the tuple's base model and scope live in usage_dims, so the re-resolved rows
   // move to the tuple's re-resolved dims id (merged into any row already there), day by day for
-  // the price in force (docs/adr/0010-usage-facts.md).
+  // the price in force (docs/adr/0011-usage-facts.md).
   const unresolvedDims = client.prepare(
     "SELECT id, key, account_id, region, tenant_id, application_name, cost_center, environment, team, model_id FROM usage_dims WHERE scope = 'unresolved' AND model_id = ?",
   );

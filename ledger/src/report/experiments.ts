@@ -2,7 +2,7 @@
  * A/B experiments from usage_facts: requests tagged with an experiment key and a variant key
  * (metadata keys, configurable; default `experiment_id` and `variant`). Per variant: calls,
  * errors, tokens and exact cost per request; each variant against the baseline by Welch's t
- * interval on cost per call, from exact integer sums (docs/adr/0010-usage-facts.md).
+ * interval on cost per call, from exact integer sums (docs/adr/0011-usage-facts.md).
  */
 import type { Dimension } from "../dimensions";
 import type { PriceBook } from "../pricing/price-book";

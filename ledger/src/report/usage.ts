@@ -89,7 +89,7 @@ export function buildUsageSql(query: UsageQuery): GroupedSql {
   let periodExpr: string | undefined;
   let dayGrainCheck: SqlPart | undefined;
   if (facts) {
-    // Users, identities and metadata keys: the fact table, any combination (docs/adr/0010-usage-facts.md).
+    // Users, identities and metadata keys: the fact table, any combination (docs/adr/0011-usage-facts.md).
     table = FACTS_FROM;
     where.push("f.hour >= ?", "f.hour < ?");
     params.push(epochHour(query.from), epochHour(query.to));

@@ -1,7 +1,7 @@
 /**
  * Welch's t interval for the difference of two means with unequal variances, from exact sums:
  * n, Σx and Σx² per group (integers, as BigInt), so nothing is lost before the one division.
- * Used by the experiments view for cost per request (docs/adr/0010-usage-facts.md).
+ * Used by the experiments view for cost per request (docs/adr/0011-usage-facts.md).
  */
 
 export type Sums = { n: number; sum: bigint; sumSq: bigint };

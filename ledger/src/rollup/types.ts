@@ -36,7 +36,7 @@ export const MOMENT_COUNT = 10;
 /**
  * Σ over requests of the products of their token buckets (i = input, o = output, r = cache read,
  * w = cache write): [ii, oo, rr, ww, io, ir, iw, or, ow, rw]. With a price vector p, Σ cost² =
- * Σ (p·t)² follows exactly, for the variance of cost per request (docs/adr/0010-usage-facts.md).
+ * Σ (p·t)² follows exactly, for the variance of cost per request (docs/adr/0011-usage-facts.md).
  */
 export type Moments = number[];
 

@@ -132,7 +132,7 @@ export const usageMonthly = sqliteTable(
 /**
  * Dimension tuples of usage_facts, each stored once: `key` is the rollup's dims_key, base model and
  * scope joined by U+0001 (a tuple resolved before and after a mapping change is two rows).
- * docs/adr/0010-usage-facts.md
+ * docs/adr/0011-usage-facts.md
  */
 export const usageDims = sqliteTable("usage_dims", {
   id: integer("id").primaryKey(),
@@ -173,7 +173,7 @@ const moments = {
  * integer keys into usage_dims and usage_attrs: any combination of dimensions, users, identities
  * and metadata keys can be grouped from it, and every record is in exactly one row (an absent key
  * is null), so every breakdown sums to the same total. WITHOUT ROWID in migration 0006.
- * docs/adr/0010-usage-facts.md
+ * docs/adr/0011-usage-facts.md
  */
 export const usageFacts = sqliteTable(
   "usage_facts",

@@ -109,7 +109,7 @@ ORDER BY 1`;
 
 /**
  * Daily facts over whole days [from, to): per day × dimension tuple × user_id × identity.arn, so
- * each record is in exactly one row (the store's usage_facts; docs/adr/0010-usage-facts.md).
+ * each record is in exactly one row (the store's usage_facts; docs/adr/0011-usage-facts.md).
  */
 export function buildAthenaFacetSql(input: AthenaRollupParams): string {
   const p = athenaRollupParamsSchema.parse(input);
