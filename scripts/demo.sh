@@ -38,6 +38,12 @@ echo "== ask: one question in plain language (template answer: the demo has no A
 CHARGEBACK_ASK_MODE=fallback pnpm -s chargeback ask "top 5 tenants by cost last month" --db "$DEMO/chargeback.db"
 
 echo
+echo "== A/B test: the simulated experiment's variants, $last_month (cost per call, Welch interval)"
+experiment=$(pnpm -s chargeback experiments --db "$DEMO/chargeback.db" --from "$last_month" --to "$this_month" \
+  --format json | sed -n 's/.*"experiment_id": "\([^"]*\)".*/\1/p' | head -n 1)
+pnpm -s chargeback experiments "$experiment" --db "$DEMO/chargeback.db" --from "$last_month" --to "$this_month"
+
+echo
 echo "== 4/4 build the dashboard and serve it with the API"
 pnpm --filter @bedrock-chargeback/dashboard -s build > "$DEMO/dashboard-build.log" 2>&1 || { cat "$DEMO/dashboard-build.log"; exit 1; }
 admin_key=$(pnpm -s chargeback keys create --role admin --name "demo admin" --db "$DEMO/chargeback.db" 2>/dev/null)

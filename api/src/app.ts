@@ -21,12 +21,14 @@ import { ALL, access, OpenApiDocument, openApiDocument, responses, router } from
 import { askRoutes } from "./routes/ask";
 import { attributionRoutes } from "./routes/attribution";
 import { budgetRoutes } from "./routes/budgets";
+import { experimentRoutes } from "./routes/experiments";
 import { exportRoutes } from "./routes/exports";
 import { keyRoutes } from "./routes/keys";
 import { markupRoutes } from "./routes/markups";
 import { periodRoutes } from "./routes/periods";
 import { priceRoutes } from "./routes/prices";
 import { usageRoutes } from "./routes/usage";
+import { userRoutes } from "./routes/users";
 import { type ErrorResponse, HealthResponse, MeResponse } from "./schemas";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -178,6 +180,8 @@ export function createApp(deps: AppDeps) {
   );
   v1.route("/usage", usageRoutes(s));
   v1.route("/attribution", attributionRoutes(s));
+  v1.route("/experiments", experimentRoutes(s));
+  v1.route("/users", userRoutes(s));
   v1.route("/periods", periodRoutes(s, deps.invoiceConfig ?? DEFAULT_INVOICE_CONFIG));
   v1.route("/exports", exportRoutes(s));
   v1.route("/prices", priceRoutes(s));

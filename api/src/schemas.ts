@@ -137,6 +137,112 @@ export const AttributionResponse = z
   .meta({ id: "AttributionResponse" });
 export type AttributionResponse = z.infer<typeof AttributionResponse>;
 
+const nullableNumber = z.number().nullable();
+const experimentQuery = {
+  from: z.string(),
+  to: z.string(),
+  experiment_key: z.string(),
+  variant_key: z.string(),
+  filters: filterMap,
+};
+
+export const ExperimentSummary = z
+  .object({
+    experiment_id: z.string(),
+    /** Variant values seen (null = calls of the experiment without a variant). */
+    variants: z.array(nullableString),
+    ...usageFiguresShape,
+  })
+  .meta({ id: "ExperimentSummary" });
+export type ExperimentSummary = z.infer<typeof ExperimentSummary>;
+
+export const ExperimentListResponse = z
+  .object({ query: z.object(experimentQuery), experiments: z.array(ExperimentSummary) })
+  .meta({ id: "ExperimentListResponse" });
+export type ExperimentListResponse = z.infer<typeof ExperimentListResponse>;
+
+export const ExperimentVariant = z
+  .object({
+    variant: nullableString,
+    ...usageFiguresShape,
+    /** requests + errors: every call. */
+    calls: int,
+    error_rate: nullableNumber,
+    /** All four token buckets per successful request. */
+    tokens_per_request: nullableNumber,
+    /** Exact cost over calls and over successful requests, micro-USD (fractional). */
+    cost_per_call_micro_usd: nullableNumber,
+    cost_per_successful_request_micro_usd: nullableNumber,
+    /** Sample standard deviation of cost per call, micro-USD. */
+    cost_per_call_sd_micro_usd: nullableNumber,
+    /** Mean logged latencyMs (Converse response bodies, when logged) and how many calls carry one. */
+    latency_ms: nullableNumber,
+    latency_calls: int,
+  })
+  .meta({ id: "ExperimentVariant" });
+export type ExperimentVariant = z.infer<typeof ExperimentVariant>;
+
+export const ExperimentComparison = z
+  .object({
+    variant: nullableString,
+    baseline: nullableString,
+    /** Welch's t interval (95 %) on cost per call, variant − baseline, micro-USD; null when it cannot be formed (fewer than 2 calls, no spread, or unpriced usage). */
+    welch: z
+      .object({
+        diff_micro_usd: z.number(),
+        low_micro_usd: z.number(),
+        high_micro_usd: z.number(),
+        df: z.number(),
+        t: z.number(),
+        /** The interval excludes 0: the difference is larger than its noise. */
+        significant: z.boolean(),
+      })
+      .nullable(),
+  })
+  .meta({ id: "ExperimentComparison" });
+export type ExperimentComparison = z.infer<typeof ExperimentComparison>;
+
+export const ExperimentResponse = z
+  .object({
+    query: z.object({ ...experimentQuery, baseline: nullableString }),
+    experiment_id: z.string(),
+    baseline: nullableString,
+    variants: z.array(ExperimentVariant),
+    comparisons: z.array(ExperimentComparison),
+    /** Some usage has no price: cost per call understates and no statistic is given. */
+    unpriced: z.boolean(),
+    statistic: z.string(),
+  })
+  .meta({ id: "ExperimentResponse" });
+export type ExperimentResponse = z.infer<typeof ExperimentResponse>;
+
+export const TopUsersGroup = z
+  .object({
+    /** The `per` dimensions' values of this group. */
+    keys: z.record(z.string(), nullableString),
+    total: UsageFigures,
+    /** Users (user_id as logged, a hash when the wrapper hashed it; null = calls without one), biggest cost first. */
+    users: z.array(z.object({ user: nullableString, ...usageFiguresShape })),
+    /** Users beyond `top` in this group. */
+    more_users: int,
+  })
+  .meta({ id: "TopUsersGroup" });
+export type TopUsersGroup = z.infer<typeof TopUsersGroup>;
+
+export const TopUsersResponse = z
+  .object({
+    query: z.object({
+      from: z.string(),
+      to: z.string(),
+      per: z.array(z.string()),
+      top: int,
+      filters: filterMap,
+    }),
+    groups: z.array(TopUsersGroup),
+  })
+  .meta({ id: "TopUsersResponse" });
+export type TopUsersResponse = z.infer<typeof TopUsersResponse>;
+
 export const PeriodStatus = z.enum(["open", "closed"]).meta({ id: "PeriodStatus" });
 export type PeriodStatus = z.infer<typeof PeriodStatus>;
 const periodShape = {

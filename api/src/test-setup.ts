@@ -35,6 +35,8 @@ export function harness(deps: Partial<AppDeps> = {}): Harness {
       output: 100_000,
       requests: 4,
       errors: 1,
+      user: "u-acme-1",
+      meta: { experiment_id: "exp-acme", variant: "A" },
     },
     {
       hour: "2026-10-06T00:00:00Z",
@@ -43,6 +45,8 @@ export function harness(deps: Partial<AppDeps> = {}): Harness {
       costCenter: "CC-B",
       input: 2_000_000,
       requests: 2,
+      user: "u-beta-1",
+      meta: { experiment_id: "exp-beta", variant: "A" },
     },
     {
       hour: "2026-10-07T03:00:00Z",
@@ -58,7 +62,14 @@ export function harness(deps: Partial<AppDeps> = {}): Harness {
       input: 10,
       requests: 2,
     },
-    { hour: "2026-11-02T00:00:00Z", tenant: "acme", input: 1_000_000, requests: 1 },
+    {
+      hour: "2026-11-02T00:00:00Z",
+      tenant: "acme",
+      input: 1_000_000,
+      requests: 1,
+      user: "u-acme-2",
+      meta: { experiment_id: "exp-acme", variant: "B" },
+    },
   ]);
   const key = (role: "admin" | "finance" | "tenant", tenant?: string) =>
     createApiKey(db, { role, tenant: tenant ?? null }).key;

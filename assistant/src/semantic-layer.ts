@@ -91,14 +91,21 @@ export const SEMANTIC_VIEWS: readonly SemanticView[] = [
   ),
   {
     name: "usage_by_user",
-    doc: "usage per UTC day and user (user_id metadata, often a hash) with every dimension",
+    doc: "usage per UTC day and user (user_id metadata, often a hash) with every dimension (several rows per day: SUM them)",
     columns: [
       { name: "day", type: "TEXT", doc: "UTC day, 'YYYY-MM-DD'" },
       { name: "user", type: "TEXT", doc: "user_id metadata; NULL = not sent" },
       ...DIMENSIONS,
       ...MEASURES,
     ],
-    select: `SELECT u.day, u.value, ${STORE_DIMS}, ${STORE_MEASURES} FROM usage_daily_facets u LEFT JOIN prices p ON p.id = u.price_id WHERE u.facet = 'user' AND ${TENANT}`,
+    // usage_facts (docs/adr/0011-usage-facts.md) with its dictionaries, as the columns the other views read.
+    select: `SELECT u.day, u.value, ${STORE_DIMS}, ${STORE_MEASURES} FROM (
+      SELECT strftime('%Y-%m-%d', f.hour * 3600, 'unixepoch') AS day, a.user_id AS value, d.tenant_id,
+        d.application_name, d.cost_center, d.environment, d.team, d.account_id, d.region, d.base_model,
+        d.model_id, d.scope, f.requests, f.errors, f.input_tokens, f.output_tokens, f.cache_read_tokens,
+        f.cache_write_tokens, f.price_id
+      FROM usage_facts f JOIN usage_dims d ON d.id = f.dims_id JOIN usage_attrs a ON a.id = f.attrs_id
+    ) u LEFT JOIN prices p ON p.id = u.price_id WHERE ${TENANT}`,
   },
   {
     name: "prices",

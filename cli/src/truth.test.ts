@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseGroundTruth, simulate } from "@bedrock-chargeback/collector";
+import { aggregateTruth, parseGroundTruth, simulate } from "@bedrock-chargeback/collector";
 import { tempDir } from "@bedrock-chargeback/collector/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { comparable, expectedReport, runCaptured, type TruthRow } from "./testing";
@@ -91,6 +91,20 @@ describe("report equals the simulator's ground truth", () => {
     expect(comparable(rows, by)).toEqual(comparable(expectedReport(truthRows, profiles, by), by));
   });
 
+  it("by three facets at once (user × experiment × variant) and application, null where a key is absent", async () => {
+    const by = ["application", "user", "meta:experiment_id", "meta:variant"];
+    const truthBy = ["application", "user", "experiment_id", "variant"];
+    const rows = (await report(by)).map((r) => ({
+      ...r,
+      experiment_id: r["meta:experiment_id"] ?? null,
+      variant: r["meta:variant"] ?? null,
+    }));
+    expect(rows.some((r) => r.variant === "B") && rows.some((r) => r.variant === null)).toBe(true);
+    expect(comparable(rows, truthBy)).toEqual(
+      comparable(expectedReport(truthRows, profiles, truthBy), truthBy),
+    );
+  });
+
   it("by tenant over a partial range (UTC day boundaries, record timestamps decide)", async () => {
     const rows = await report(["tenant"], "2026-09-30", "2026-10-02");
     const inRange = truthRows.filter((r) => r.day >= "2026-09-30" && r.day < "2026-10-02");
@@ -109,5 +123,59 @@ describe("report equals the simulator's ground truth", () => {
         expect(Number(row.cost_usd), String(row.model)).toBeGreaterThan(0);
     }
     expect(rows.some((r) => Number(r.unpriced_requests) > 0)).toBe(true);
+  });
+});
+
+describe("chargeback experiments on the simulated A/B test", () => {
+  it("counts each variant as the truth does and finds the planted cheaper variant B", async () => {
+    const run = async (args: string[]) => {
+      const out = await runCaptured([
+        "experiments",
+        ...args,
+        "--db",
+        db,
+        "--from",
+        "2026-09-28",
+        "--to",
+        "2026-10-06",
+        "--format",
+        "json",
+      ]);
+      expect(out.code, out.stderr).toBe(0);
+      return JSON.parse(out.stdout);
+    };
+    const truth = aggregateTruth(truthRows, ["experiment_id", "variant"]).filter(
+      (r) => r.experiment_id !== null,
+    );
+    const list = await run([]);
+    expect(list.map((e: { experiment_id: string }) => e.experiment_id)).toEqual([
+      ...new Set(truth.map((t) => t.experiment_id)),
+    ]);
+    const id = String(truth[0]?.experiment_id);
+    const report = await run([id]);
+    expect(
+      report.variants.map((v: { variant: string; calls: number; totals: { outputTokens: number } }) => [
+        v.variant,
+        v.calls,
+        v.totals.outputTokens,
+      ]),
+    ).toEqual(truth.map((t) => [t.variant, t.requests + t.errors, t.output_tokens]));
+    const [b] = report.comparisons;
+    expect(b.variant).toBe("B");
+    expect(b.welch.significant).toBe(true);
+    expect(b.welch.high).toBeLessThan(0);
+    const table = await runCaptured([
+      "experiments",
+      id,
+      "--db",
+      db,
+      "--from",
+      "2026-09-28",
+      "--to",
+      "2026-10-06",
+    ]);
+    expect(table.stdout).toMatch(
+      /B vs A: cost per call -\$0\.\d+ \(95 % Welch interval .*\): larger than the noise/,
+    );
   });
 });

@@ -11,9 +11,12 @@ import {
   AttributionResponse,
   BudgetListResponse,
   CreateApiKeyResponse,
+  ExperimentListResponse,
+  ExperimentResponse,
   ExportJson,
   InvoiceListResponse,
   InvoiceResponse,
+  TopUsersResponse,
   UnpricedResponse,
   UsageResponse,
 } from "@bedrock-chargeback/api/schemas";
@@ -323,6 +326,46 @@ describe("dashboard in chromium against the real API", () => {
     await context.close();
   });
 
+  it("experiments and users: the API's variants, verdict and top users on their pages", async () => {
+    const { context, page } = await signedIn(keys.admin);
+    const range = { from: m.thisFrom, to: m.thisTo };
+    const list = await api(keys.admin, `/v1/experiments?${q(range)}`, ExperimentListResponse);
+    const id = list.experiments[0]?.experiment_id ?? "";
+    expect(id).not.toBe("");
+    const report = await api(
+      keys.admin,
+      `/v1/experiments/${encodeURIComponent(id)}?${q(range)}`,
+      ExperimentResponse,
+    );
+    await nav(page, "Experiments").click();
+    const table = page.getByRole("table", { name: `Variants of ${id}` });
+    await table.waitFor();
+    for (const v of report.variants) {
+      const row = table.getByRole("row").filter({ hasText: formatUsdPrecise(v.cost_usd) });
+      expect(await row.count(), String(v.variant)).toBe(1);
+      expect(await row.textContent()).toContain(formatInt(v.calls));
+    }
+    const verdict = report.comparisons[0]?.welch?.significant ? "larger than the noise" : "within the noise";
+    await expect.poll(() => page.getByText(verdict).count()).toBe(1);
+    await shot(page, "experiments");
+
+    const users = await api(
+      keys.admin,
+      `/v1/users?${q({ ...range, per: "tenant,application", top: "10" })}`,
+      TopUsersResponse,
+    );
+    await nav(page, "Users").click();
+    const first = users.groups[0];
+    const caption = `${first?.keys.tenant ?? "(unattributed)"} · ${first?.keys.application ?? "(unattributed)"}`;
+    const usersTable = page.getByRole("table", { name: `Top users of ${caption}` });
+    await usersTable.waitFor();
+    expect(await usersTable.getByRole("row").count()).toBe((first?.users.length ?? 0) + 1);
+    expect(await usersTable.locator("caption").textContent()).toContain(
+      formatUsdPrecise(first?.total.cost_usd ?? ""),
+    );
+    await context.close();
+  });
+
   it("billing: the invoice shows the API's total and each export's lines add up to it", async () => {
     const { context, page } = await signedIn(keys.admin);
     const list = await api(keys.admin, `/v1/periods/${m.lastMonth}/invoices`, InvoiceListResponse);
@@ -619,6 +662,8 @@ describe("dashboard in chromium against the real API", () => {
     const problems = await checkPages(page, "admin", [
       ["overview", "/"],
       ["tenants", "/tenants"],
+      ["users", "/users"],
+      ["experiments", "/experiments"],
       ["billing", `/billing?month=${m.thisMonth}&invoice=${encodeURIComponent(tenantA)}`],
       ["budgets", "/budgets"],
       ["ask", "/ask"],
@@ -631,6 +676,8 @@ describe("dashboard in chromium against the real API", () => {
     const { context, page } = await signedIn(keys.tenantA);
     const problems = await checkPages(page, "tenant", [
       ["overview", "/"],
+      ["users", "/users"],
+      ["experiments", "/experiments"],
       ["billing", `/billing?month=${m.thisMonth}`],
       ["budgets", "/budgets"],
     ]);

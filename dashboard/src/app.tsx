@@ -10,8 +10,10 @@ import { parseView, serializeView, type ViewState } from "./lib/view-state";
 import { AskPage } from "./pages/ask-page";
 import { BillingPage } from "./pages/billing-page";
 import { BudgetsPage } from "./pages/budgets-page";
+import { ExperimentsPage } from "./pages/experiments-page";
 import { OverviewPage } from "./pages/overview-page";
 import { TenantsPage } from "./pages/tenants-page";
+import { UsersPage } from "./pages/users-page";
 
 /** sessionStorage only: the key lives as long as the tab and never goes into a URL. */
 const KEY_STORAGE = "chargeback.apiKey";
@@ -106,6 +108,8 @@ export function App() {
         <Shell nowMs={nowMs}>
           {view.page === "overview" ? <OverviewPage nowMs={nowMs} /> : null}
           {view.page === "tenants" ? <TenantsPage /> : null}
+          {view.page === "users" ? <UsersPage /> : null}
+          {view.page === "experiments" ? <ExperimentsPage /> : null}
           {view.page === "billing" ? <BillingPage nowMs={nowMs} /> : null}
           {view.page === "budgets" ? <BudgetsPage /> : null}
           {view.page === "ask" ? <AskPage /> : null}

@@ -17,7 +17,7 @@ export const ROLLUP_DIMENSIONS = [
 ] as const;
 export type RollupDimension = (typeof ROLLUP_DIMENSIONS)[number];
 
-/** Dimensions kept per day beside the rollup (one of them at a time in a breakdown). */
+/** Per-request attributes kept in usage_facts beside the rollup; any number of them in a breakdown. */
 export const FACET_DIMENSIONS = ["user", "identity"] as const;
 export type FacetDimension = (typeof FACET_DIMENSIONS)[number];
 
@@ -30,7 +30,7 @@ export type Dimension = RollupDimension | FacetDimension | MetaDimension | "mode
 export type MetadataMapping = MetadataKeys;
 export const DEFAULT_METADATA_MAPPING: MetadataMapping = DEFAULT_METADATA_KEYS;
 
-/** Store column for each rollup dimension (usage_hourly and usage_daily_facets share them). */
+/** Store column for each rollup dimension (usage_hourly, usage_daily, usage_monthly and usage_dims share them). */
 export const DIMENSION_COLUMNS = {
   account: "account_id",
   region: "region",

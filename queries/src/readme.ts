@@ -103,7 +103,7 @@ against the expected columns.
 
 ${fence("sql", buildAthenaRollupSql(EXAMPLE_WINDOW))}
 
-### Athena: daily facets
+### Athena: daily facets (user × identity)
 
 ${fence("sql", buildAthenaFacetSql(EXAMPLE_WINDOW))}
 

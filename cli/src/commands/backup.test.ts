@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseGroundTruth, simulate, totalTruth } from "@bedrock-chargeback/collector";
 import { putObjects, type S3Stand, startS3rver, tempDir } from "@bedrock-chargeback/collector/testing";
-import { createDb, PriceBook, queryUsage, totalOf } from "@bedrock-chargeback/ledger";
+import { codeMigrationLevel, createDb, PriceBook, queryUsage, totalOf } from "@bedrock-chargeback/ledger";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCaptured, spawnCli } from "../testing";
 
@@ -195,7 +195,7 @@ describe("chargeback backup / restore", () => {
     expect(made.code, made.stderr).toBe(0);
     expect(made.stdout).toMatch(
       new RegExp(
-        `^backup ${file}: \\d+ bytes, sha256 [0-9a-f]{64}, 6 migrations\\n  rows: usage_hourly \\d+`,
+        `^backup ${file}: \\d+ bytes, sha256 [0-9a-f]{64}, ${codeMigrationLevel().count} migrations\\n  rows: usage_hourly \\d+`,
       ),
     );
     const bytes = readFileSync(file);

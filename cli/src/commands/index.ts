@@ -26,6 +26,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./ask")).askCommand,
   },
   {
+    name: "experiments",
+    summary: "A/B experiments: variants compared on errors, tokens and cost per call (Welch interval)",
+    load: async () => (await import("./experiments")).experimentsCommand,
+  },
+  {
     name: "collect",
     summary: "roll up usage from CloudWatch Logs Insights or Athena into the store",
     load: async () => (await import("./collect")).collectCommand,

@@ -106,7 +106,7 @@ export class BatchWriter {
   commit(): void {
     this.dedupeChunk();
     this.openBatch();
-    addRollupRows(this.options.ctx, this.acc.hourlyRows(), this.acc.facetRows());
+    addRollupRows(this.options.ctx, this.acc.hourlyRows(), this.acc.factRows());
     const { runId } = this.options;
     const at = this.options.now().toISOString();
     for (const q of this.quarantined)

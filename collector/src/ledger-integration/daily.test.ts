@@ -81,7 +81,7 @@ function write(ctx: WriteContext, batch: Record<string, unknown>[]): void {
     if (n.kind !== "record") throw new Error(`bad fixture: ${JSON.stringify(n)}`);
     acc.add(n.record);
   }
-  ctx.db.$client.transaction(() => addRollupRows(ctx, acc.hourlyRows(), acc.facetRows()))();
+  ctx.db.$client.transaction(() => addRollupRows(ctx, acc.hourlyRows(), acc.factRows()))();
 }
 
 describe("derived day and month tables", () => {
@@ -236,6 +236,63 @@ describe("derived day and month tables", () => {
       { month: "2026-10", base_model: "arn", requests: 1 },
       { month: "2026-11", base_model: "acme.unpriced-v1", requests: 4 },
     ]);
+    db.$client.close();
+  });
+
+  it("migration 0006 carries a pre-0006 store's user facets over as per-day facts with the same totals", () => {
+    const dir = tempDir();
+    const folder = join(dir, "drizzle");
+    cpSync(fileURLToPath(new URL("../../../ledger/drizzle", import.meta.url)), folder, { recursive: true });
+    const journalPath = join(folder, "meta", "_journal.json");
+    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as {
+      entries: { idx: number; tag: string }[];
+    };
+    for (const e of journal.entries.filter((e) => e.idx >= 6)) rmSync(join(folder, `${e.tag}.sql`));
+    journal.entries = journal.entries.filter((e) => e.idx < 6);
+    writeFileSync(journalPath, JSON.stringify(journal));
+    const path = join(dir, "old.db");
+    const old = new Database(path);
+    migrate(drizzle(old), { migrationsFolder: folder });
+    const facet = old.prepare(
+      `INSERT INTO usage_daily_facets (source, day, dims_key, facet, value_key, value, tenant_id, model_id, base_model, scope, requests, errors, input_tokens)
+       VALUES ('raw', ?, '["t1","m"]', ?, ?, ?, 't1', 'm', 'm', 'in_region', ?, ?, ?)`,
+    );
+    facet.run("2026-10-01", "user", '"u1"', "u1", 3, 1, 30);
+    facet.run("2026-10-01", "user", "null", null, 2, 0, 20);
+    facet.run("2026-10-02", "user", '"u1"', "u1", 1, 0, 10);
+    // The identity and meta facets of the same records: not carried (they would count them twice).
+    facet.run("2026-10-01", "identity", '"arn:x"', "arn:x", 5, 1, 50);
+    facet.run("2026-10-01", "meta:variant", '"B"', "B", 1, 0, 10);
+    old.close();
+
+    const db = createDb(path);
+    const prices = PriceBook.load(db);
+    const q = { from: "2026-10-01", to: "2026-10-03" };
+    expect(
+      queryUsage(db, prices, { ...q, by: ["user"] }).map((r) => [
+        r.keys.user,
+        r.requests,
+        r.errors,
+        r.inputTokens,
+      ]),
+    ).toEqual([
+      ["u1", 4, 1, 40],
+      [null, 2, 0, 20],
+    ]);
+    expect(
+      queryUsage(db, prices, { ...q, by: ["identity", "meta:variant"] }).map((r) => [
+        r.keys.identity,
+        r.keys["meta:variant"],
+        r.requests,
+      ]),
+    ).toEqual([[null, null, 6]]);
+    expect(() => queryUsage(db, prices, { ...q, by: ["user"], granularity: "hour" })).toThrow(/kept per day/);
+    expect(
+      db.$client
+        .prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'usage_daily_facets'")
+        .pluck()
+        .get(),
+    ).toBe(0);
     db.$client.close();
   });
 });

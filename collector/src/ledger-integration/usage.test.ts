@@ -28,7 +28,7 @@ function storeWith(records: Record<string, unknown>[]): { db: Db; prices: PriceB
     acc.add(n.record);
   }
   db.$client.transaction(() =>
-    addRollupRows({ db, source: "raw", prices }, acc.hourlyRows(), acc.facetRows()),
+    addRollupRows({ db, source: "raw", prices }, acc.hourlyRows(), acc.factRows()),
   )();
   return { db, prices };
 }
@@ -94,11 +94,43 @@ describe("queryUsage", () => {
     expect(totalOf(rows)).toEqual(totalOf(queryUsage(db, prices, { ...q, by: [] })));
   });
 
-  it("lists meta keys for the records that carry them", () => {
+  it("groups by meta keys with null where a record lacks the key, so the total is the total (issue #14)", () => {
     const rows = queryUsage(db, prices, { ...q, by: ["meta:experiment_id", "tenant"] });
-    expect(rows.map((r) => [r.keys["meta:experiment_id"], r.keys.tenant, r.requests])).toEqual([
-      ["e1", "a", 1],
-      ["e2", "b", 1],
+    expect(rows.map((r) => [r.keys["meta:experiment_id"], r.keys.tenant, r.requests]).sort()).toEqual(
+      [
+        ["e1", "a", 1],
+        ["e2", "b", 1],
+        [null, "a", 1],
+        [null, null, 1],
+      ].sort(),
+    );
+    expect(totalOf(rows)).toEqual(totalOf(queryUsage(db, prices, { ...q, by: [] })));
+  });
+
+  it("combines users, identities and meta keys in one breakdown, by hour too", () => {
+    const rows = queryUsage(db, prices, {
+      ...q,
+      by: ["user", "identity", "meta:experiment_id", "tenant"],
+      filters: { "meta:experiment_id": ["e1", null] },
+    });
+    expect(
+      rows.map((r) => [r.keys.user, r.keys["meta:experiment_id"], r.keys.tenant, r.requests]).sort(),
+    ).toEqual(
+      [
+        ["u1", "e1", "a", 1],
+        ["u2", null, "a", 1],
+        [null, null, null, 1],
+      ].sort(),
+    );
+    const hourly = queryUsage(db, prices, {
+      from: "2026-10-01T00:00:00Z",
+      to: "2026-10-01T06:00:00Z",
+      by: ["user", "meta:experiment_id"],
+      granularity: "hour",
+    });
+    expect(hourly.map((r) => [r.period, r.keys.user, r.keys["meta:experiment_id"], r.requests])).toEqual([
+      ["2026-10-01T00:00:00Z", "u1", "e1", 1],
+      ["2026-10-01T05:00:00Z", "u2", null, 1],
     ]);
   });
 
@@ -143,13 +175,61 @@ describe("queryUsage", () => {
     expect(bad({ from: "2026-10-01", to: "2026-02-30", by: [] })).toThrow(
       /to "2026-02-30": expected a UTC day/,
     );
-    expect(bad({ from: "2026-10-01", to: "2026-10-02", by: ["user", "identity"] })).toThrow(/only one of/);
-    expect(bad({ from: "2026-10-01T00:00:00Z", to: "2026-10-02T00:00:00Z", by: ["user"] })).toThrow(
-      /kept per day/,
+  });
+
+  it("refuses hourly user breakdowns over per-day facts (a collector's), with a reason", () => {
+    const { db, prices } = storeWith([]);
+    const dims = {
+      accountId: "1",
+      region: "us-east-1",
+      tenantId: "a",
+      applicationName: "app",
+      costCenter: null,
+      environment: null,
+      team: null,
+      modelId: "anthropic.claude-3-haiku-20240307-v1:0",
+    };
+    const counters = {
+      requests: 3,
+      errors: 0,
+      inputTokens: 30,
+      outputTokens: 3,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    };
+    replaceWindow(
+      { db, source: "athena", prices },
+      {
+        fromHour: "2026-10-01T00:00:00Z",
+        toHour: "2026-10-02T00:00:00Z",
+        hourly: [{ hour: "2026-10-01T07:00:00Z", dims, counters }],
+        factDays: {
+          fromDay: "2026-10-01",
+          toDay: "2026-10-02",
+          rows: [
+            {
+              hour: "2026-10-01T00:00:00Z",
+              grain: 24,
+              dims,
+              attrs: { user: "u1", identity: null, meta: {} },
+              counters,
+            },
+          ],
+        },
+      },
     );
-    expect(bad({ from: "2026-10-01", to: "2026-10-02", by: ["user"], granularity: "hour" })).toThrow(
-      /no hourly series/,
-    );
+    expect(
+      queryUsage(db, prices, { from: "2026-10-01", to: "2026-10-02", by: ["user"] }).map((r) => [
+        r.keys.user,
+        r.requests,
+      ]),
+    ).toEqual([["u1", 3]]);
+    expect(() =>
+      queryUsage(db, prices, { from: "2026-10-01T00:00:00Z", to: "2026-10-01T12:00:00Z", by: ["user"] }),
+    ).toThrow(/kept per day/);
+    expect(() =>
+      queryUsage(db, prices, { from: "2026-10-01", to: "2026-10-02", by: ["user"], granularity: "hour" }),
+    ).toThrow(/no hourly series/);
   });
 
   it("answers whole-month and whole-day queries from the derived tables with exactly the hourly figures", () => {

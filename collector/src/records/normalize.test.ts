@@ -53,6 +53,17 @@ describe("normalizeRecord", () => {
     });
   });
 
+  it("reads latencyMs from a logged Converse response body, null without one", () => {
+    const latency = (output: Record<string, unknown>) => {
+      const r = normalizeRecord(invocationRecord({ requestId: "l", output }));
+      return r.kind === "record" ? r.record.latencyMs : "rejected";
+    };
+    expect(latency({ outputTokenCount: 5, outputBodyJson: { metrics: { latencyMs: 302 } } })).toBe(302);
+    expect(latency({ outputTokenCount: 5 })).toBeNull();
+    expect(latency({ outputTokenCount: 5, outputBodyJson: { metrics: { latencyMs: "302" } } })).toBeNull();
+    expect(latency({ outputTokenCount: 5, outputBodyJson: { metrics: { latencyMs: -1 } } })).toBeNull();
+  });
+
   it("gives embeddings (no outputTokenCount) 0 output tokens", () => {
     const result = normalizeRecord(
       invocationRecord({

@@ -190,6 +190,19 @@ export function normalizeRecord(raw: unknown): NormalizeResult {
       cacheReadTokens: failed ? 0 : cacheReadTokens,
       cacheWriteTokens: failed ? 0 : cacheWriteTokens,
       errorCode: failed ? errorCode : null,
+      latencyMs: failed ? null : loggedLatencyMs(raw.output),
     },
   };
+}
+
+/**
+ * `output.outputBodyJson.metrics.latencyMs`: records carry no latency field, but a logged Converse
+ * response body does (docs/aws-facts.md). Null when bodies are not logged or it is not a count.
+ */
+function loggedLatencyMs(output: unknown): number | null {
+  if (!isObject(output) || !isObject(output.outputBodyJson)) return null;
+  const metrics = output.outputBodyJson.metrics;
+  if (!isObject(metrics)) return null;
+  const ms = metrics.latencyMs;
+  return typeof ms === "number" && Number.isSafeInteger(ms) && ms >= 0 ? ms : null;
 }

@@ -50,7 +50,10 @@ const ENVIRONMENTS = new Weighted<Environment>([
 /** Ordinary (inline) bodies stay well under 100 KB: token counts are capped accordingly. */
 const MAX_INPUT_TOKENS = 20_000;
 const MAX_OUTPUT_TOKENS = 8_000;
-const EXPERIMENT_ID = "exp-objection-handling-v7";
+/** The simulated A/B test: variant B is a prompt that answers in fewer output tokens (planted saving). */
+export const EXPERIMENT_ID = "exp-objection-handling-v7";
+/** Variant B's output tokens as a share of what variant A's prompt would have produced. */
+export const VARIANT_B_OUTPUT_SHARE = 0.7;
 
 /** Draws everything about one invocation at `timestampMs` for a caller of `scenario`. */
 export function drawInvocation(rng: Rng, scenario: Scenario, timestampMs: number): Invocation {
@@ -91,6 +94,9 @@ export function drawInvocation(rng: Rng, scenario: Scenario, timestampMs: number
     if (roll < route.cacheReadShare) cacheReadTokens = prefix;
     else if (roll < route.cacheReadShare + route.cacheWriteShare) cacheWriteTokens = prefix;
   }
+  // The planted saving: no extra draw, so every other record's draws are unchanged.
+  if (metadata?.variant === "B" && outputTokens > 0)
+    outputTokens = Math.max(1, Math.round(outputTokens * VARIANT_B_OUTPUT_SHARE));
   let large: Invocation["large"] = null;
   if (scenario.large > 0 && rng.chance(scenario.large)) {
     if (route.output && rng.chance(0.15)) {

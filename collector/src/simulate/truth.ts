@@ -18,6 +18,8 @@ export const TRUTH_KEYS = [
   "environment",
   "team",
   "user",
+  "experiment_id",
+  "variant",
   "model",
   "model_id",
 ] as const;
@@ -45,6 +47,9 @@ export const truthRowSchema = z.object({
   environment: z.string().nullable(),
   team: z.string().nullable(),
   user: z.string().nullable(),
+  /** requestMetadata experiment_id and variant (the simulator's A/B test), null when absent. */
+  experiment_id: z.string().nullable(),
+  variant: z.string().nullable(),
   model: z.string(),
   model_id: z.string(),
   requests: z.number().int().nonnegative(),
@@ -120,7 +125,11 @@ export class TruthAccumulator {
           SEP +
           meta.team +
           SEP +
-          (meta.user_id ?? NULL)
+          (meta.user_id ?? NULL) +
+          SEP +
+          (meta.experiment_id ?? NULL) +
+          SEP +
+          (meta.variant ?? NULL)
         : NULL);
     let row = this.rows.get(key);
     if (!row) {
@@ -134,6 +143,8 @@ export class TruthAccumulator {
         environment: meta?.environment ?? null,
         team: meta?.team ?? null,
         user: meta?.user_id ?? null,
+        experiment_id: meta?.experiment_id ?? null,
+        variant: meta?.variant ?? null,
         model: route.baseModel,
         model_id: route.modelId,
         requests: 0,

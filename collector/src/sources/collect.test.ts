@@ -39,7 +39,7 @@ function fakeSource(n: number, windows: CollectWindow[], fail?: Error): Collecto
       for (let t = Date.parse(w.fromHour); t < Date.parse(w.toHour); t += 3_600_000) {
         hourly.push({ hour: new Date(t).toISOString().replace(".000", ""), dims, counters: counters(n) });
       }
-      return { hourly, facets: [], records: hourly.length * n, modelIds: new Set([dims.modelId]) };
+      return { hourly, facts: [], records: hourly.length * n, modelIds: new Set([dims.modelId]) };
     },
   };
 }

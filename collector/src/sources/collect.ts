@@ -5,7 +5,7 @@
  * so re-running never double counts. Each run records bytes scanned and what that cost.
  */
 
-import type { Db, FacetRow, HourlyRow, PriceBook } from "@bedrock-chargeback/ledger";
+import type { Db, FactRow, HourlyRow, PriceBook } from "@bedrock-chargeback/ledger";
 import { parseTimeBound, replaceWindow } from "@bedrock-chargeback/ledger";
 import {
   athenaRollupParamsSchema,
@@ -33,7 +33,7 @@ const CHECKPOINT = "collected_until";
 
 export type CollectWindow = { fromHour: string; toHour: string; fromDay: string; toDay: string };
 
-export type SourceBatch = { hourly: HourlyRow[]; facets: FacetRow[]; records: number; modelIds: Set<string> };
+export type SourceBatch = { hourly: HourlyRow[]; facts: FactRow[]; records: number; modelIds: Set<string> };
 
 export type CollectorSource = {
   source: "logs-insights" | "athena";
@@ -80,13 +80,12 @@ export function logsInsightsSource(
       }
       for (const results of facetResults) {
         for (const row of parseInsightsFacetResults(results)) {
-          merger.addFacet(row.day, "user", row.user, row);
-          merger.addFacet(row.day, "identity", row.identity, row);
+          merger.addFact(row.day, row.user, row.identity, row);
         }
       }
       return {
         hourly: merger.hourly,
-        facets: merger.facets,
+        facts: merger.facts,
         records: merger.records,
         modelIds: merger.modelIds,
       };
@@ -134,10 +133,10 @@ export function athenaSource(
       ]);
       for (const row of parseAthenaRollupPages(rollup.pages)) merger.addHourly(row.hour, row);
       for (const row of parseAthenaFacetPages(facets.pages))
-        merger.addFacet(row.day, row.facet, row.value, row);
+        merger.addFact(row.day, row.user_id, row.identity_arn, row);
       return {
         hourly: merger.hourly,
-        facets: merger.facets,
+        facts: merger.facts,
         records: merger.records,
         modelIds: merger.modelIds,
       };
@@ -227,7 +226,7 @@ export async function collectOnce(source: CollectorSource, options: CollectOptio
         fromHour: window.fromHour,
         toHour: window.toHour,
         hourly: batch.hourly,
-        facetDays: { fromDay: window.fromDay, toDay: window.toDay, rows: batch.facets },
+        factDays: { fromDay: window.fromDay, toDay: window.toDay, rows: batch.facts },
       },
     );
     // Data is complete up to the last whole hour (or the explicit end); the look-back re-reads the rest.
@@ -253,7 +252,7 @@ export async function collectOnce(source: CollectorSource, options: CollectOptio
       source: source.source,
       window,
       hourlyRows: batch.hourly.length,
-      facetRows: batch.facets.length,
+      facetRows: batch.facts.length,
       records: batch.records,
       ...scanned,
       unresolvedProfiles: profiles.unresolved,

@@ -1,9 +1,9 @@
-/** Query rows (from either engine) → the rollup's HourlyRow / FacetRow, merged by key. */
+/** Query rows (from either engine) → the rollup's HourlyRow / FactRow, merged by key. */
 import {
   addCounters,
   type Counters,
   dimsKeyOf,
-  type FacetRow,
+  type FactRow,
   type HourlyRow,
   type RollupDims,
 } from "@bedrock-chargeback/ledger";
@@ -52,7 +52,7 @@ export function countersOf(row: DimsAndCounters): Counters {
 /** Accumulates rows; rows of disjoint time windows with the same key add up. */
 export class RowMerger {
   private readonly hourlyRows = new Map<string, HourlyRow>();
-  private readonly facetRows = new Map<string, FacetRow>();
+  private readonly factRows = new Map<string, FactRow>();
   readonly modelIds = new Set<string>();
   records = 0;
 
@@ -67,21 +67,29 @@ export class RowMerger {
     else this.hourlyRows.set(key, { hour, dims, counters: c });
   }
 
-  addFacet(day: string, facet: string, value: string | null, row: DimsAndCounters): void {
+  /** A whole day's usage of one user × identity (the collectors' daily facts, grain 24). */
+  addFact(day: string, user: string | null, identity: string | null, row: DimsAndCounters): void {
     const dims = dimsOf(row);
-    const key = JSON.stringify([day, dimsKeyOf(dims), facet, value]);
+    const key = JSON.stringify([day, dimsKeyOf(dims), user, identity]);
     const c = countersOf(row);
     this.modelIds.add(dims.modelId);
-    const existing = this.facetRows.get(key);
+    const existing = this.factRows.get(key);
     if (existing) addCounters(existing.counters, c);
-    else this.facetRows.set(key, { day, dims, facet, value, counters: c });
+    else
+      this.factRows.set(key, {
+        hour: `${day}T00:00:00Z`,
+        grain: 24,
+        dims,
+        attrs: { user, identity, meta: {} },
+        counters: c,
+      });
   }
 
   get hourly(): HourlyRow[] {
     return [...this.hourlyRows.values()];
   }
 
-  get facets(): FacetRow[] {
-    return [...this.facetRows.values()];
+  get facts(): FactRow[] {
+    return [...this.factRows.values()];
   }
 }

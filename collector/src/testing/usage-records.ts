@@ -36,6 +36,8 @@ export function usageInputRecords(row: UsageInput): Record<string, unknown>[] {
   if (tenant !== null) metadata.tenant_id = tenant;
   if (application !== null) metadata.application_name = application;
   if (costCenter !== null) metadata.cost_center = costCenter;
+  if (row.user !== undefined) metadata.user_id = row.user;
+  Object.assign(metadata, row.meta ?? {});
   const base = {
     modelId: row.model ?? DEFAULTS.model,
     region: row.region ?? "us-east-1",
@@ -83,7 +85,7 @@ export function ingestRecords(db: Db, records: readonly Record<string, unknown>[
     acc.add(n.record);
   }
   db.$client.transaction(() =>
-    addRollupRows({ db, source: "raw", prices }, acc.hourlyRows(), acc.facetRows()),
+    addRollupRows({ db, source: "raw", prices }, acc.hourlyRows(), acc.factRows()),
   )();
 }
 

@@ -8,6 +8,9 @@ const DIMENSION_NAMES: Record<FilterDimension, string> = {
   application: "Application",
   cost_center: "Cost center",
   model: "Model",
+  user: "User",
+  "meta:experiment_id": "Experiment",
+  "meta:variant": "Variant",
 };
 
 /** Range presets, explicit dates, granularity, and the drill-down filters as removable chips. */

@@ -9,6 +9,8 @@ import { Link, useNav } from "./nav";
 const NAV: { page: Page; label: string; tenantSees: boolean }[] = [
   { page: "overview", label: "Overview", tenantSees: true },
   { page: "tenants", label: "Tenants", tenantSees: false },
+  { page: "users", label: "Users", tenantSees: true },
+  { page: "experiments", label: "Experiments", tenantSees: true },
   { page: "billing", label: "Billing", tenantSees: true },
   { page: "budgets", label: "Budgets", tenantSees: true },
   { page: "ask", label: "Ask", tenantSees: true },
@@ -74,7 +76,10 @@ export function Shell({ nowMs, children }: { nowMs: number; children: React.Reac
       <main id="main">
         <StatusLine unpriced={unpriced} nowMs={nowMs} />
         <UnpricedBanner unpriced={unpriced} />
-        {view.page === "overview" || view.page === "tenants" ? (
+        {view.page === "overview" ||
+        view.page === "tenants" ||
+        view.page === "users" ||
+        view.page === "experiments" ? (
           <FilterBar nowMs={nowMs} showGranularity={view.page === "overview"} />
         ) : null}
         {children}

@@ -72,6 +72,25 @@ describe("view state in the URL", () => {
     expect(withoutFilter(v, { dimension: "application", value: "b" }).filters).toHaveLength(1);
   });
 
+  it("keeps user, experiment and variant filters together with the others (any combination)", () => {
+    const v = parseView(
+      "/experiments",
+      "?from=2026-10-01&to=2026-11-01&tenant=acme&user=a1b2&meta%3Aexperiment_id=exp-7&meta%3Avariant=__null__",
+      NOW,
+    );
+    expect(v.page).toBe("experiments");
+    expect(v.filters).toEqual([
+      { dimension: "tenant", value: "acme" },
+      { dimension: "user", value: "a1b2" },
+      { dimension: "meta:experiment_id", value: "exp-7" },
+      { dimension: "meta:variant", value: null },
+    ]);
+    expect(usageQuery(v)).toBe(
+      "from=2026-10-01&to=2026-11-01&tenant=acme&user=a1b2&meta%3Aexperiment_id=exp-7&meta%3Avariant=__null__",
+    );
+    expect(parseView("/experiments", serializeView(v).split("?")[1] ?? "", NOW)).toEqual(v);
+  });
+
   it("builds API queries with repeatable filters", () => {
     const v = withFilter(defaultView(NOW), { dimension: "cost_center", value: null });
     expect(usageQuery(v, { group_by: "application" })).toBe(

@@ -4,11 +4,19 @@
  */
 import { addMonths, daysBetween, isDay, isMonth, monthOf, monthRange } from "./dates";
 
-export const PAGES = ["overview", "tenants", "billing", "budgets", "ask"] as const;
+export const PAGES = ["overview", "tenants", "users", "experiments", "billing", "budgets", "ask"] as const;
 export type Page = (typeof PAGES)[number];
 
-/** Dimensions a click can filter by, in the order they show as chips. */
-export const FILTER_DIMENSIONS = ["tenant", "application", "cost_center", "model"] as const;
+/** Dimensions a click can filter by, in the order they show as chips (any combination; issue #14). */
+export const FILTER_DIMENSIONS = [
+  "tenant",
+  "application",
+  "cost_center",
+  "model",
+  "user",
+  "meta:experiment_id",
+  "meta:variant",
+] as const;
 export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
 export type Filter = { dimension: FilterDimension; value: string | null };
 

@@ -6,9 +6,10 @@
 import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import { type Catalog, catalogEntrySchema, expandCatalog } from "../pricing/catalog";
 import { type Price, PriceBook } from "../pricing/price-book";
-import { rebuildDaily } from "../rollup/daily";
+import { nextDay, rebuildDaily } from "../rollup/daily";
+import { epochHour } from "../rollup/write";
 import type { Db } from "../store/db";
-import { prices, usageDailyFacets, usageHourly } from "../store/schema";
+import { prices, usageHourly } from "../store/schema";
 import { BillingError } from "./errors";
 import { isMonth, monthBounds, monthDays, monthsBetween } from "./months";
 import { closedMonthSet } from "./period-status";
@@ -74,6 +75,7 @@ export type RepriceResult = {
   repricedMonths: string[];
   skippedClosedMonths: string[];
   hourlyRowsChanged: number;
+  /** usage_facts rows (users, identities, metadata) whose price version changed. */
   facetRowsChanged: number;
 };
 
@@ -111,21 +113,25 @@ export function repriceOpenPeriods(db: Db, range: { fromMonth: string; toMonth: 
       .from(usageHourly)
       .where(and(gte(usageHourly.hour, from), lt(usageHourly.hour, to)))
       .all();
-  const facetRows = (from: string, to: string) =>
-    db
-      .select({
-        rowid: sql<number>`rowid`,
-        baseModel: usageDailyFacets.baseModel,
-        scope: usageDailyFacets.scope,
-        region: usageDailyFacets.region,
-        t: usageDailyFacets.day,
-        priceId: usageDailyFacets.priceId,
-      })
-      .from(usageDailyFacets)
-      .where(and(gte(usageDailyFacets.day, from), lt(usageDailyFacets.day, to)))
-      .all();
   const updateHourly = client.prepare("UPDATE usage_hourly SET price_id = ? WHERE rowid = ?");
-  const updateFacet = client.prepare("UPDATE usage_daily_facets SET price_id = ? WHERE rowid = ?");
+  // One day at a time: a day's fact rows are held, then updated by their key.
+  const factRows = client.prepare(
+    `SELECT f.hour, f.dims_id, f.attrs_id, f.source, f.price_id, d.base_model, d.scope, d.region
+     FROM usage_facts f JOIN usage_dims d ON d.id = f.dims_id WHERE f.hour >= ? AND f.hour < ?`,
+  );
+  const updateFact = client.prepare(
+    "UPDATE usage_facts SET price_id = ? WHERE hour = ? AND dims_id = ? AND attrs_id = ? AND source = ?",
+  );
+  type FactPriceRow = {
+    hour: number;
+    dims_id: number;
+    attrs_id: number;
+    source: string;
+    price_id: number | null;
+    base_model: string;
+    scope: string;
+    region: string | null;
+  };
   client.transaction(() => {
     // Read inside the transaction so a close cannot slip in between.
     const closed = closedMonthSet(db);
@@ -143,9 +149,18 @@ export function repriceOpenPeriods(db: Db, range: { fromMonth: string; toMonth: 
       }
       // usage_daily is derived from usage_hourly: bring the month's days back in step.
       rebuildDaily(client, days.from, days.to);
-      for (const row of facetRows(days.from, days.to)) {
-        const id = book.find(row.baseModel, row.scope, row.region, row.t)?.id ?? null;
-        if (id !== row.priceId) result.facetRowsChanged += updateFacet.run(id, row.rowid).changes;
+      for (let day = days.from; day < days.to; day = nextDay(day)) {
+        for (const row of factRows.all(epochHour(day), epochHour(nextDay(day))) as FactPriceRow[]) {
+          const id = book.find(row.base_model, row.scope, row.region, day)?.id ?? null;
+          if (id !== row.price_id)
+            result.facetRowsChanged += updateFact.run(
+              id,
+              row.hour,
+              row.dims_id,
+              row.attrs_id,
+              row.source,
+            ).changes;
+        }
       }
     }
   })();

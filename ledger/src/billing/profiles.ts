@@ -9,7 +9,9 @@
 import { and, eq } from "drizzle-orm";
 import { resolveModel } from "../models/resolve-model";
 import { PriceBook } from "../pricing/price-book";
-import { rebuildDaily } from "../rollup/daily";
+import { ADD_COUNTERS, ADD_MOMENTS, COUNTER_COLUMNS, MOMENT_COLUMNS } from "../rollup/columns";
+import { nextDay, rebuildDaily } from "../rollup/daily";
+import { epochHour } from "../rollup/write";
 import type { Db } from "../store/db";
 import { checkpoints } from "../store/schema";
 import { BillingError } from "./errors";
@@ -94,14 +96,26 @@ export function reresolveProfiles(db: Db, mappings: ReadonlyMap<string, string>)
   const hourly = client.prepare(
     "SELECT rowid, region, hour AS t FROM usage_hourly WHERE scope = 'unresolved' AND model_id = ? AND hour >= ? AND hour < ?",
   );
-  const facets = client.prepare(
-    "SELECT rowid, region, day AS t FROM usage_daily_facets WHERE scope = 'unresolved' AND model_id = ? AND day >= ? AND day < ?",
+  // usage_facts: the tuple's base model and scope live in usage_dims, so the re-resolved rows
+  // move to the tuple's re-resolved dims id (merged into any row already there), day by day for
+  // the price in force (docs/adr/0011-usage-facts.md).
+  const unresolvedDims = client.prepare(
+    "SELECT id, key, account_id, region, tenant_id, application_name, cost_center, environment, team, model_id FROM usage_dims WHERE scope = 'unresolved' AND model_id = ?",
   );
+  const dimsIdOf = client.prepare("SELECT id FROM usage_dims WHERE key = ?").pluck();
+  const addDims = client.prepare(
+    "INSERT INTO usage_dims (key, account_id, region, tenant_id, application_name, cost_center, environment, team, model_id, base_model, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  const moveFacts = client.prepare(
+    `INSERT INTO usage_facts (hour, dims_id, attrs_id, source, grain, ${COUNTER_COLUMNS}, ${MOMENT_COLUMNS}, latency_ms, latency_count, price_id)
+     SELECT hour, ?, attrs_id, source, grain, ${COUNTER_COLUMNS}, ${MOMENT_COLUMNS}, latency_ms, latency_count, ?
+     FROM usage_facts WHERE dims_id = ? AND hour >= ? AND hour < ?
+     ON CONFLICT (hour, dims_id, attrs_id, source) DO UPDATE SET ${ADD_COUNTERS}, ${ADD_MOMENTS},
+       latency_ms = latency_ms + excluded.latency_ms, latency_count = latency_count + excluded.latency_count`,
+  );
+  const dropFacts = client.prepare("DELETE FROM usage_facts WHERE dims_id = ? AND hour >= ? AND hour < ?");
   const setHourly = client.prepare(
     "UPDATE usage_hourly SET base_model = ?, scope = ?, price_id = ? WHERE rowid = ?",
-  );
-  const setFacet = client.prepare(
-    "UPDATE usage_daily_facets SET base_model = ?, scope = ?, price_id = ? WHERE rowid = ?",
   );
   client.transaction(() => {
     // Read inside the transaction so a close cannot slip in between.
@@ -130,14 +144,31 @@ export function reresolveProfiles(db: Db, mappings: ReadonlyMap<string, string>)
           row.rowid,
         ).changes;
       }
-      for (const row of facets.all(arn, days.from, days.to) as Row[]) {
-        const price = book.find(model.baseModel, model.scope, row.region, row.t);
-        result.facetRowsChanged += setFacet.run(
-          model.baseModel,
-          model.scope,
-          price?.id ?? null,
-          row.rowid,
-        ).changes;
+      type DimsRow = { id: number; key: string; region: string | null } & Record<
+        string,
+        string | number | null
+      >;
+      for (const d of unresolvedDims.all(arn) as DimsRow[]) {
+        const key = `${d.key.split("\u0001")[0]}\u0001${model.baseModel}\u0001${model.scope}`;
+        const columns = [
+          d.account_id,
+          d.region,
+          d.tenant_id,
+          d.application_name,
+          d.cost_center,
+          d.environment,
+          d.team,
+          d.model_id,
+        ];
+        const id =
+          (dimsIdOf.get(key) as number | undefined) ??
+          Number(addDims.run(key, ...columns, model.baseModel, model.scope).lastInsertRowid);
+        for (let day = days.from; day < days.to; day = nextDay(day)) {
+          const price = book.find(model.baseModel, model.scope, d.region, day);
+          const range = [epochHour(day), epochHour(nextDay(day))] as const;
+          moveFacts.run(id, price?.id ?? null, d.id, ...range);
+          result.facetRowsChanged += dropFacts.run(d.id, ...range).changes;
+        }
       }
     }
     for (const month of months) {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { PriceBook } from "../pricing/price-book";
-import type { Counters, FacetRow, HourlyRow } from "../rollup/types";
+import type { Counters, FactRow, HourlyRow } from "../rollup/types";
 import { addRollupRows } from "../rollup/write";
 import { createDb, type Db } from "../store/db";
 import { addPrice } from "./prices";
@@ -45,13 +45,16 @@ export type UsageInput = {
   cacheWrite?: number;
   requests?: number;
   errors?: number;
+  /** user_id and other metadata keys (experiment_id, variant, …) of every call of the row. */
+  user?: string;
+  meta?: Record<string, string>;
 };
 
-/** Adds usage rows (hourly + identity facet), priced with the store's current price book. */
+/** Adds usage rows (hourly + a fact row with the identity), priced with the store's current price book. */
 export function addUsage(db: Db, rows: readonly UsageInput[]): void {
   const prices = PriceBook.load(db);
   const hourly: HourlyRow[] = [];
-  const facets: FacetRow[] = [];
+  const facts: FactRow[] = [];
   for (const r of rows) {
     const dims = {
       accountId: "111122223333",
@@ -72,15 +75,15 @@ export function addUsage(db: Db, rows: readonly UsageInput[]): void {
       cacheWriteTokens: r.cacheWrite ?? 0,
     };
     hourly.push({ hour: r.hour, dims, counters });
-    facets.push({
-      day: r.hour.slice(0, 10),
+    facts.push({
+      hour: r.hour,
+      grain: 1,
       dims,
-      facet: "identity",
-      value: r.identity ?? "arn:aws:iam::111122223333:role/app",
+      attrs: { user: null, identity: r.identity ?? "arn:aws:iam::111122223333:role/app", meta: {} },
       counters,
     });
   }
-  db.$client.transaction(() => addRollupRows({ db, source: "raw", prices }, hourly, facets))();
+  db.$client.transaction(() => addRollupRows({ db, source: "raw", prices }, hourly, facts))();
 }
 
 /**

@@ -19,4 +19,6 @@ export type UsageRecord = {
   cacheWriteTokens: number;
   /** Present on failed calls: counted as an error, carries no tokens (docs/rules.md rule 8). */
   errorCode: string | null;
+  /** The logged response's `metrics.latencyMs` (Converse bodies, when logged; docs/aws-facts.md). */
+  latencyMs?: number | null;
 };

@@ -6,7 +6,8 @@
 import { DIMENSION_COLUMNS, type Dimension, isFacetDimension } from "../dimensions";
 import { costPico } from "../pricing/money";
 import type { PriceBook } from "../pricing/price-book";
-import type { RollupSource } from "../rollup/write";
+import { MOMENT_COLUMNS } from "../rollup/columns";
+import { epochHour, type RollupSource } from "../rollup/write";
 import type { Db } from "../store/db";
 import { parseTimeBound } from "../user-input";
 
@@ -22,6 +23,8 @@ export type UsageQuery = {
   filters?: Partial<Record<Dimension, readonly (string | null)[]>>;
   granularity?: Granularity;
   sources?: readonly RollupSource[];
+  /** Also sum usage_facts' token moments and latency (experiments); forces the fact table. */
+  moments?: boolean;
 };
 
 export type UsageTotals = {
@@ -65,8 +68,8 @@ function dayTablePeriod(granularity: Granularity | undefined): string | undefine
   return granularity === "month" ? "substr(day, 1, 7)" : granularity === "day" ? "day" : undefined;
 }
 
-type SqlPart = { sql: string; params: (string | number)[] };
-type GroupedSql = SqlPart & { groupKeys: string[] };
+export type SqlPart = { sql: string; params: (string | number)[] };
+export type GroupedSql = SqlPart & { groupKeys: string[]; dayGrainCheck?: SqlPart };
 
 /** Builds the grouped SQL. Column names come only from the whitelist; values are bound parameters. */
 export function buildUsageSql(query: UsageQuery): GroupedSql {
@@ -79,26 +82,27 @@ export function buildUsageSql(query: UsageQuery): GroupedSql {
   }
   if (toHour(query.from) >= toHour(query.to)) throw new UsageQueryError("`from` must be before `to`");
   const filterDims = Object.keys(query.filters ?? {}) as Dimension[];
-  const facetDims = [...new Set([...query.by, ...filterDims].filter(isFacetDimension))];
-  if (facetDims.length > 1) {
-    throw new UsageQueryError(
-      `only one of user, identity and meta:* keys at a time (got ${facetDims.join(", ")})`,
-    );
-  }
-  const facet = facetDims[0];
+  const facts = query.moments === true || [...query.by, ...filterDims].some(isFacetDimension);
   const params: (string | number)[] = [];
   const where: string[] = [];
   let table: string;
   let periodExpr: string | undefined;
-  if (facet) {
-    if (query.from.length !== 10 || query.to.length !== 10) {
-      throw new UsageQueryError(`${facet} is kept per day: use whole days for from/to`);
+  let dayGrainCheck: SqlPart | undefined;
+  if (facts) {
+    // Users, identities and metadata keys: the fact table, any combination (docs/adr/0011-usage-facts.md).
+    table = FACTS_FROM;
+    where.push("f.hour >= ?", "f.hour < ?");
+    params.push(epochHour(query.from), epochHour(query.to));
+    periodExpr =
+      query.granularity === undefined
+        ? undefined
+        : `strftime('${PERIOD_FORMAT[query.granularity]}', f.hour * 3600, 'unixepoch')`;
+    if (query.from.length !== 10 || query.to.length !== 10 || query.granularity === "hour") {
+      dayGrainCheck = {
+        sql: "SELECT 1 FROM usage_facts f WHERE f.hour >= ? AND f.hour < ? AND f.grain = 24 LIMIT 1",
+        params: [epochHour(query.from), epochHour(query.to)],
+      };
     }
-    if (query.granularity === "hour") throw new UsageQueryError(`${facet} is kept per day: no hourly series`);
-    table = "usage_daily_facets";
-    where.push("facet = ?", "day >= ?", "day < ?");
-    params.push(facet, query.from, query.to);
-    periodExpr = dayTablePeriod(query.granularity);
   } else if (
     isMonthStart(query.from) &&
     isMonthStart(query.to) &&
@@ -128,35 +132,90 @@ export function buildUsageSql(query: UsageQuery): GroupedSql {
             ? "hour"
             : undefined;
   }
+  const p = facts ? "f." : "";
   if (query.sources && query.sources.length > 0) {
-    where.push(`source IN (${query.sources.map(() => "?").join(", ")})`);
+    where.push(`${p}source IN (${query.sources.map(() => "?").join(", ")})`);
     params.push(...query.sources);
+    if (dayGrainCheck) {
+      dayGrainCheck.sql = dayGrainCheck.sql.replace(
+        " LIMIT 1",
+        ` AND f.source IN (${query.sources.map(() => "?").join(", ")}) LIMIT 1`,
+      );
+      dayGrainCheck.params.push(...query.sources);
+    }
   }
-  const column = (d: Dimension) =>
-    isFacetDimension(d) ? "value" : DIMENSION_COLUMNS[d as keyof typeof DIMENSION_COLUMNS];
+  // Values are bound; a metadata key reaches SQL only as a bound JSON path.
+  const selectParams: string[] = [];
+  const column = (d: Dimension, bind: (string | number)[]): string => {
+    if (!facts) return DIMENSION_COLUMNS[d as keyof typeof DIMENSION_COLUMNS];
+    if (d === "user") return "a.user_id";
+    if (d === "identity") return "a.identity_arn";
+    if (d.startsWith("meta:")) {
+      bind.push(metaPath(d.slice(5)));
+      return "json_extract(a.meta, ?)";
+    }
+    if (d === "price_id") return "f.price_id";
+    return `d.${DIMENSION_COLUMNS[d as keyof typeof DIMENSION_COLUMNS]}`;
+  };
+  const filterParams: (string | number)[] = [];
   for (const dim of filterDims) {
     const values = query.filters?.[dim] ?? [];
-    const col = column(dim);
     const concrete = values.filter((v): v is string => v !== null);
     const parts: string[] = [];
     if (concrete.length > 0) {
-      parts.push(`${col} IN (${concrete.map(() => "?").join(", ")})`);
-      params.push(...concrete);
+      parts.push(`${column(dim, filterParams)} IN (${concrete.map(() => "?").join(", ")})`);
+      filterParams.push(...concrete);
     }
-    if (values.includes(null)) parts.push(`${col} IS NULL`);
+    if (values.includes(null)) parts.push(`${column(dim, filterParams)} IS NULL`);
     where.push(parts.length > 0 ? `(${parts.join(" OR ")})` : "0");
   }
-  const groupCols = query.by.map((d, i) => `${column(d)} AS k${i}`);
+  const groupCols = query.by.map((d, i) => `${column(d, selectParams)} AS k${i}`);
   if (periodExpr) groupCols.push(`${periodExpr} AS period`);
   // Period first, then the keys: the order pages are cut in (queryUsagePage), so one sort serves
   // both the GROUP BY and the ORDER BY.
   const groupKeys = [...(periodExpr ? ["period"] : []), ...query.by.map((_, i) => `k${i}`)];
-  const sql = `SELECT ${[...groupCols, "price_id", "base_model"].join(", ")},
-      SUM(requests) AS requests, SUM(errors) AS errors, SUM(input_tokens) AS input_tokens,
-      SUM(output_tokens) AS output_tokens, SUM(cache_read_tokens) AS cache_read_tokens,
-      SUM(cache_write_tokens) AS cache_write_tokens
+  const sql = `SELECT ${[...groupCols, `${p}price_id AS price_id`, `${facts ? "d." : ""}base_model AS base_model`].join(", ")},
+      SUM(${p}requests) AS requests, SUM(${p}errors) AS errors, SUM(${p}input_tokens) AS input_tokens,
+      SUM(${p}output_tokens) AS output_tokens, SUM(${p}cache_read_tokens) AS cache_read_tokens,
+      SUM(${p}cache_write_tokens) AS cache_write_tokens${query.moments ? `, ${MOMENT_SUMS}` : ""}
     FROM ${table} WHERE ${where.join(" AND ")} GROUP BY ${[...groupKeys, "price_id", "base_model"].join(", ")}`;
-  return { sql, params, groupKeys };
+  return {
+    sql,
+    params: [...selectParams, ...params, ...filterParams],
+    groupKeys,
+    ...(dayGrainCheck ? { dayGrainCheck } : {}),
+  };
+}
+
+const MOMENT_SUMS = [...MOMENT_COLUMNS.split(", "), "latency_ms", "latency_count"]
+  .map((c) => `SUM(f.${c}) AS ${c}`)
+  .join(", ");
+
+/** usage_facts with its two dictionaries, as `f`, `d` (dimensions) and `a` (attributes). */
+export const FACTS_FROM =
+  "usage_facts f JOIN usage_dims d ON d.id = f.dims_id JOIN usage_attrs a ON a.id = f.attrs_id";
+
+const PERIOD_FORMAT: Record<Granularity, string> = {
+  hour: "%Y-%m-%dT%H:00:00Z",
+  day: "%Y-%m-%d",
+  month: "%Y-%m",
+};
+
+/** The JSON path of one metadata key in usage_attrs.meta (keys are quoted: `.` and `$` are allowed in keys). */
+export function metaPath(key: string): string {
+  return `$.${JSON.stringify(key)}`;
+}
+
+/**
+ * Per-day fact rows (collectors, stores migrated from daily facets) cannot answer by hour.
+ * @throws UsageQueryError when the range holds any.
+ */
+export function checkDayGrain(db: Db, grouped: GroupedSql): void {
+  const check = grouped.dayGrainCheck;
+  if (check && db.$client.prepare(check.sql).get(...check.params))
+    throw new UsageQueryError(
+      "users, identities and metadata keys of this range are kept per day (collected by Logs Insights or Athena, or ingested before per-hour facts): use whole days and no hourly series",
+    );
 }
 
 /** The same sums over every group at once: one row per price version and model. */
@@ -175,7 +234,7 @@ function num(row: SqlRow, key: string): number {
   return typeof v === "number" ? v : 0;
 }
 
-function emptyTotals(): UsageTotals {
+export function emptyTotals(): UsageTotals {
   return {
     requests: 0,
     errors: 0,
@@ -196,7 +255,9 @@ function emptyTotals(): UsageTotals {
  * @example queryUsage(db, prices, { from: "2026-10-01", to: "2026-11-01", by: ["tenant"] })
  */
 export function queryUsage(db: Db, prices: PriceBook, query: UsageQuery): UsageRow[] {
-  const { sql, params } = buildUsageSql(query);
+  const grouped = buildUsageSql(query);
+  checkDayGrain(db, grouped);
+  const { sql, params } = grouped;
   const rows = db.$client.prepare(sql).all(...params) as SqlRow[];
   const groups = new Map<string, UsageRow>();
   for (const row of rows) {
@@ -250,6 +311,7 @@ export function queryUsagePage(
   page: { offset: number; limit: number },
 ): UsagePage {
   const grouped = buildUsageSql(query);
+  checkDayGrain(db, grouped);
   const ordered = `${grouped.sql}${grouped.groupKeys.length > 0 ? ` ORDER BY ${grouped.groupKeys.join(", ")}` : ""}`;
   const rows: UsageRow[] = [];
   let hasMore = false;
@@ -276,6 +338,11 @@ export function queryUsagePage(
   for (const row of db.$client.prepare(t.sql).iterate(...t.params) as IterableIterator<SqlRow>)
     accumulate(total, row, prices);
   return { rows, hasMore, total };
+}
+
+/** Adds one grouped SQL row (counters, price_id, base_model) to `into`, pricing it exactly. */
+export function accumulateUsageRow(into: UsageTotals, row: Record<string, unknown>, prices: PriceBook): void {
+  accumulate(into, row as SqlRow, prices);
 }
 
 function accumulate(into: UsageTotals, row: SqlRow, prices: PriceBook): void {
@@ -310,6 +377,15 @@ function accumulate(into: UsageTotals, row: SqlRow, prices: PriceBook): void {
     costPico(t.cacheReadTokens, price.cacheReadMicros) +
     costPico(t.cacheWriteTokens, price.cacheWriteMicros);
   if (!into.priceIds.includes(price.id)) into.priceIds.push(price.id);
+}
+
+/** Biggest cost first, then most calls: the order of "top" lists. */
+export function compareByCost(a: UsageTotals, b: UsageTotals): number {
+  return b.costPico > a.costPico
+    ? 1
+    : b.costPico < a.costPico
+      ? -1
+      : b.requests + b.errors - (a.requests + a.errors);
 }
 
 /** Sums rows into one total (e.g. the grand total under a breakdown). */

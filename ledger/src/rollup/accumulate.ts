@@ -1,5 +1,6 @@
 /**
- * Folds UsageRecords into hourly rows and daily facet rows in memory; the writer adds them to the
+ * Folds UsageRecords into hourly rows and usage fact rows (hour × tuple × user, identity and
+ * metadata) in memory; the writer adds them to the
  * store in one transaction. Memory is bounded by the distinct keys of one batch.
  *
  * Hot path: records are grouped by their dimension tuple under a cheap joined key (unambiguous
@@ -12,8 +13,10 @@ import {
   addCounters,
   type Counters,
   dimsKeyOf,
-  type FacetRow,
+  type FactRow,
   type HourlyRow,
+  MOMENT_COUNT,
+  momentsOf,
   type RollupDims,
 } from "./types";
 
@@ -25,8 +28,8 @@ type Group = {
   dimsKey: string;
   /** hour → counters */
   hours: Map<string, Counters>;
-  /** `day SEP facet SEP value` → facet row */
-  facets: Map<string, FacetRow>;
+  /** `hour SEP user SEP identity (SEP key SEP value)*` → fact row */
+  facts: Map<string, FactRow>;
 };
 
 export class RollupAccumulator {
@@ -73,7 +76,7 @@ export class RollupAccumulator {
         team,
         modelId: record.modelId,
       };
-      group = { dims, dimsKey: dimsKeyOf(dims), hours: new Map(), facets: new Map() };
+      group = { dims, dimsKey: dimsKeyOf(dims), hours: new Map(), facts: new Map() };
       this.groups.set(key, group);
     }
     const failed = record.errorCode !== null;
@@ -88,11 +91,7 @@ export class RollupAccumulator {
     const hour = group.hours.get(record.hour);
     if (hour) addCounters(hour, counters);
     else group.hours.set(record.hour, { ...counters });
-    addFacet(group, record.day, "user", md[m.user] ?? null, counters);
-    addFacet(group, record.day, "identity", record.identityArn, counters);
-    for (const k in md) {
-      if (!this.mappedKeys.has(k)) addFacet(group, record.day, `meta:${k}`, md[k] ?? null, counters);
-    }
+    addFact(group, record, md[m.user] ?? null, this.mappedKeys, counters);
   }
 
   *hourlyRows(): Generator<HourlyRow> {
@@ -101,8 +100,8 @@ export class RollupAccumulator {
     }
   }
 
-  *facetRows(): Generator<FacetRow> {
-    for (const g of this.groups.values()) yield* g.facets.values();
+  *factRows(): Generator<FactRow> {
+    for (const g of this.groups.values()) yield* g.facts.values();
   }
 
   clear(): void {
@@ -110,17 +109,45 @@ export class RollupAccumulator {
   }
 }
 
-function addFacet(group: Group, day: string, facet: string, value: string | null, counters: Counters): void {
-  const key = day + SEP + facet + SEP + (value ?? NULL);
-  const row = group.facets.get(key);
-  if (row) addCounters(row.counters, counters);
-  else
-    group.facets.set(key, {
-      day,
+function addFact(
+  group: Group,
+  record: UsageRecord,
+  user: string | null,
+  mappedKeys: ReadonlySet<string>,
+  counters: Counters,
+): void {
+  const md = record.metadata;
+  let key = record.hour + SEP + (user ?? NULL) + SEP + (record.identityArn ?? NULL);
+  let meta: Record<string, string> | undefined;
+  for (const k in md) {
+    if (mappedKeys.has(k)) continue;
+    const v = md[k] as string;
+    key += SEP + k + SEP + v;
+    meta ??= {};
+    meta[k] = v;
+  }
+  const t = record;
+  const moments = momentsOf(t.inputTokens, t.outputTokens, t.cacheReadTokens, t.cacheWriteTokens);
+  const latency = record.latencyMs ?? null;
+  const row = group.facts.get(key);
+  if (row) {
+    addCounters(row.counters, counters);
+    const into = row.moments as number[];
+    for (let i = 0; i < MOMENT_COUNT; i++) into[i] = (into[i] as number) + (moments[i] as number);
+    if (latency !== null) {
+      row.latencyMs = (row.latencyMs ?? 0) + latency;
+      row.latencyCount = (row.latencyCount ?? 0) + 1;
+    }
+  } else
+    group.facts.set(key, {
+      hour: record.hour,
+      grain: 1,
       dims: group.dims,
       dimsKey: group.dimsKey,
-      facet,
-      value,
+      attrs: { user, identity: record.identityArn, meta: meta ?? {} },
       counters: { ...counters },
+      moments,
+      latencyMs: latency ?? 0,
+      latencyCount: latency === null ? 0 : 1,
     });
 }

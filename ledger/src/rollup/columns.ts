@@ -15,3 +15,8 @@ export const SUM_COUNTERS = COUNTERS.map((c) => `SUM(${c})`).join(", ");
 export const NEGATED_COUNTERS = COUNTERS.map((c) => `-${c}`).join(", ");
 /** The SET clause of an upsert that adds the new row's counters to the existing row's. */
 export const ADD_COUNTERS = COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ");
+
+/** usage_facts' token-product sums, in the order of `Moments` (rollup/types.ts). */
+const MOMENTS = ["m_ii", "m_oo", "m_rr", "m_ww", "m_io", "m_ir", "m_iw", "m_or", "m_ow", "m_rw"] as const;
+export const MOMENT_COLUMNS = MOMENTS.join(", ");
+export const ADD_MOMENTS = MOMENTS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ");

@@ -7,9 +7,9 @@ import type { Statement } from "better-sqlite3";
 import { type ApplicationProfileMap, resolveModel } from "../models/resolve-model";
 import type { PriceBook } from "../pricing/price-book";
 import type { Db } from "../store/db";
-import { ADD_COUNTERS, COUNTER_COLUMNS, DIM_COLUMNS } from "./columns";
+import { ADD_COUNTERS, ADD_MOMENTS, COUNTER_COLUMNS, DIM_COLUMNS, MOMENT_COLUMNS } from "./columns";
 import { nextDay, rebuildDaily } from "./daily";
-import { dimsKeyOf, type FacetRow, type HourlyRow, type RollupDims } from "./types";
+import { attrsKeyOf, dimsKeyOf, type FactRow, type HourlyRow, MOMENT_COUNT, type RollupDims } from "./types";
 
 export type RollupSource = "raw" | "logs-insights" | "athena";
 
@@ -21,7 +21,14 @@ export type WriteContext = {
   profilePrefixes?: readonly string[];
 };
 
-type Statements = { hourly: Statement; facet: Statement };
+type Statements = {
+  hourly: Statement;
+  fact: Statement;
+  dimsId: Statement;
+  addDims: Statement;
+  attrsId: Statement;
+  addAttrs: Statement;
+};
 const statementCache = new WeakMap<object, Statements>();
 
 function statements(db: Db): Statements {
@@ -34,10 +41,19 @@ function statements(db: Db): Statements {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (source, hour, dims_key) DO UPDATE SET ${ADD_COUNTERS}`,
       ),
-      facet: client.prepare(
-        `INSERT INTO usage_daily_facets (source, day, dims_key, facet, value_key, value, ${DIM_COLUMNS}, ${COUNTER_COLUMNS}, price_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (source, day, dims_key, facet, value_key) DO UPDATE SET ${ADD_COUNTERS}`,
+      fact: client.prepare(
+        `INSERT INTO usage_facts (hour, dims_id, attrs_id, source, grain, ${COUNTER_COLUMNS}, ${MOMENT_COLUMNS}, latency_ms, latency_count, price_id)
+         VALUES (${Array.from({ length: 24 }, () => "?").join(", ")})
+         ON CONFLICT (hour, dims_id, attrs_id, source) DO UPDATE SET ${ADD_COUNTERS}, ${ADD_MOMENTS},
+           latency_ms = latency_ms + excluded.latency_ms, latency_count = latency_count + excluded.latency_count`,
+      ),
+      dimsId: client.prepare("SELECT id FROM usage_dims WHERE key = ?").pluck(),
+      addDims: client.prepare(
+        `INSERT INTO usage_dims (key, ${DIM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      attrsId: client.prepare("SELECT id FROM usage_attrs WHERE key = ?").pluck(),
+      addAttrs: client.prepare(
+        "INSERT INTO usage_attrs (key, user_id, identity_arn, meta) VALUES (?, ?, ?, ?)",
       ),
     };
     statementCache.set(client, s);
@@ -84,19 +100,18 @@ function dimValues(ctx: WriteContext, dims: RollupDims, day: string) {
   };
 }
 
-/** Adds rows to whatever the store holds. Call inside a transaction. */
 /** Adds rows to whatever the store holds and rebuilds usage_daily for their days. Call inside a transaction. */
 export function addRollupRows(
   ctx: WriteContext,
   hourly: Iterable<HourlyRow>,
-  facets: Iterable<FacetRow>,
+  facts: Iterable<FactRow>,
 ): void {
-  for (const day of writeRows(ctx, hourly, facets))
+  for (const day of writeRows(ctx, hourly, facts))
     rebuildDaily(ctx.db.$client, day, nextDay(day), ctx.source);
 }
 
 /** Upserts the rows; returns the days of the hourly rows it wrote. */
-function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facets: Iterable<FacetRow>): Set<string> {
+function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facts: Iterable<FactRow>): Set<string> {
   const days = new Set<string>();
   const s = statements(ctx.db);
   for (const row of hourly) {
@@ -118,23 +133,46 @@ function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facets: Itera
       priceId,
     );
   }
-  for (const row of facets) {
-    const { values, priceId } = dimValues(ctx, row.dims, row.day);
+  // Dictionary ids are looked up per call, never cached across transactions: an id inserted by a
+  // transaction that rolled back must not be reused.
+  const dimsIds = new Map<string, number>();
+  const attrsIds = new Map<string, number>();
+  const noMoments = new Array<number>(MOMENT_COUNT).fill(0);
+  for (const row of facts) {
+    const day = row.hour.slice(0, 10);
+    const { values, priceId } = dimValues(ctx, row.dims, day);
+    const dimsKey = `${row.dimsKey ?? dimsKeyOf(row.dims)}\u0001${values[8]}\u0001${values[9]}`;
+    let dimsId = dimsIds.get(dimsKey);
+    if (dimsId === undefined) {
+      dimsId =
+        (s.dimsId.get(dimsKey) as number | undefined) ??
+        Number(s.addDims.run(dimsKey, ...values).lastInsertRowid);
+      dimsIds.set(dimsKey, dimsId);
+    }
+    const { key: attrsKey, meta } = attrsKeyOf(row.attrs);
+    let attrsId = attrsIds.get(attrsKey);
+    if (attrsId === undefined) {
+      attrsId =
+        (s.attrsId.get(attrsKey) as number | undefined) ??
+        Number(s.addAttrs.run(attrsKey, row.attrs.user, row.attrs.identity, meta).lastInsertRowid);
+      attrsIds.set(attrsKey, attrsId);
+    }
     const c = row.counters;
-    s.facet.run(
+    s.fact.run(
+      Date.parse(row.hour) / 3_600_000,
+      dimsId,
+      attrsId,
       ctx.source,
-      row.day,
-      row.dimsKey ?? dimsKeyOf(row.dims),
-      row.facet,
-      JSON.stringify(row.value),
-      row.value,
-      ...values,
+      row.grain,
       c.requests,
       c.errors,
       c.inputTokens,
       c.outputTokens,
       c.cacheReadTokens,
       c.cacheWriteTokens,
+      ...(row.moments ?? noMoments),
+      row.latencyMs ?? 0,
+      row.latencyCount ?? 0,
       priceId,
     );
   }
@@ -146,8 +184,8 @@ export type ReplaceWindow = {
   fromHour: string;
   toHour: string;
   hourly: Iterable<HourlyRow>;
-  /** Days [fromDay, toDay) whose facet rows are replaced; omit to leave facets alone. */
-  facetDays?: { fromDay: string; toDay: string; rows: Iterable<FacetRow> };
+  /** Days [fromDay, toDay) whose fact rows are replaced; omit to leave facts alone. */
+  factDays?: { fromDay: string; toDay: string; rows: Iterable<FactRow> };
 };
 
 /**
@@ -160,13 +198,18 @@ export function replaceWindow(ctx: WriteContext, window: ReplaceWindow): void {
     client
       .prepare("DELETE FROM usage_hourly WHERE source = ? AND hour >= ? AND hour < ?")
       .run(ctx.source, window.fromHour, window.toHour);
-    if (window.facetDays) {
+    if (window.factDays) {
       client
-        .prepare("DELETE FROM usage_daily_facets WHERE source = ? AND day >= ? AND day < ?")
-        .run(ctx.source, window.facetDays.fromDay, window.facetDays.toDay);
+        .prepare("DELETE FROM usage_facts WHERE hour >= ? AND hour < ? AND source = ?")
+        .run(epochHour(window.factDays.fromDay), epochHour(window.factDays.toDay), ctx.source);
     }
-    writeRows(ctx, window.hourly, window.facetDays?.rows ?? []);
+    writeRows(ctx, window.hourly, window.factDays?.rows ?? []);
     const lastHour = new Date(Date.parse(window.toHour) - 3_600_000).toISOString();
     rebuildDaily(client, window.fromHour.slice(0, 10), nextDay(lastHour.slice(0, 10)), ctx.source);
   })();
+}
+
+/** A UTC day or hour as hours since 1970-01-01T00:00Z, the usage_facts hour. */
+export function epochHour(bound: string): number {
+  return Date.parse(bound.length === 10 ? `${bound}T00:00:00Z` : bound) / 3_600_000;
 }

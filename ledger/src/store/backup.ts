@@ -37,11 +37,10 @@ export const MANIFEST_FORMAT = "chargeback-backup/1";
 /** One PutObject takes at most 5 GiB; a bigger store goes to a file (then `aws s3 cp`, multipart). */
 export const S3_PUT_LIMIT_BYTES = 5 * 1024 ** 3;
 
-/** Tables every chargeback store has (migration 0000), with the migrations table. */
+/** Tables every chargeback store has (migration 0000, less usage_daily_facets which 0006 replaced), with the migrations table. */
 const REQUIRED_TABLES = [
   "__drizzle_migrations",
   "usage_hourly",
-  "usage_daily_facets",
   "ingest_runs",
   "ingested_objects",
   "seen_requests",
@@ -56,6 +55,9 @@ const COUNTED_TABLES = [
   ...REQUIRED_TABLES.filter((t) => t !== "__drizzle_migrations"),
   "usage_daily",
   "usage_monthly",
+  "usage_facts",
+  "usage_dims",
+  "usage_attrs",
   "invoices",
   "invoice_lines",
   "api_keys",

@@ -1,5 +1,5 @@
 /**
- * The store: hourly rollups, daily facets, prices, the ingest ledger and billing periods.
+ * The store: hourly rollups, usage facts, prices, the ingest ledger and billing periods.
  * Sizes grow with hours × active dimension combinations, never with request count
  * (docs/adr/0002-store-and-rollups.md).
  */
@@ -130,28 +130,69 @@ export const usageMonthly = sqliteTable(
 );
 
 /**
- * Per-day usage by one extra key beside the rollup dimensions: `user` (user_id), `identity`
- * (the caller's identity.arn) and `meta:<key>` for every other metadata key (experiment_id, …).
- * Day grain keeps high-cardinality keys cheap; reports by these keys have day resolution.
+ * Dimension tuples of usage_facts, each stored once: `key` is the rollup's dims_key, base model and
+ * scope joined by U+0001 (a tuple resolved before and after a mapping change is two rows).
+ * docs/adr/0011-usage-facts.md
  */
-export const usageDailyFacets = sqliteTable(
-  "usage_daily_facets",
+export const usageDims = sqliteTable("usage_dims", {
+  id: integer("id").primaryKey(),
+  key: text("key").notNull().unique(),
+  ...dimensions,
+});
+
+/**
+ * The per-request attributes of usage_facts, each distinct combination stored once: user_id, the
+ * caller's identity.arn and every other (unmapped) metadata key as a JSON object `meta`.
+ * `key` is the JSON array [user, identity, meta] with meta's keys sorted.
+ */
+export const usageAttrs = sqliteTable("usage_attrs", {
+  id: integer("id").primaryKey(),
+  key: text("key").notNull().unique(),
+  userId: text("user_id"),
+  identityArn: text("identity_arn"),
+  /** JSON object of the other metadata keys (absent key = absent from the object). */
+  meta: text("meta").notNull(),
+});
+
+/** Sums of products of the four token buckets per request: Σ aᵢ·bᵢ, for the variance of cost per request. */
+const moments = {
+  mII: integer("m_ii").notNull().default(0),
+  mOO: integer("m_oo").notNull().default(0),
+  mRR: integer("m_rr").notNull().default(0),
+  mWW: integer("m_ww").notNull().default(0),
+  mIO: integer("m_io").notNull().default(0),
+  mIR: integer("m_ir").notNull().default(0),
+  mIW: integer("m_iw").notNull().default(0),
+  mOR: integer("m_or").notNull().default(0),
+  mOW: integer("m_ow").notNull().default(0),
+  mRW: integer("m_rw").notNull().default(0),
+};
+
+/**
+ * Usage per hour × dimension tuple × attribute combination (user, identity, metadata), with
+ * integer keys into usage_dims and usage_attrs: any combination of dimensions, users, identities
+ * and metadata keys can be grouped from it, and every record is in exactly one row (an absent key
+ * is null), so every breakdown sums to the same total. WITHOUT ROWID in migration 0006.
+ * docs/adr/0011-usage-facts.md
+ */
+export const usageFacts = sqliteTable(
+  "usage_facts",
   {
+    /** UTC hour as hours since 1970-01-01T00:00Z. */
+    hour: integer("hour").notNull(),
+    dimsId: integer("dims_id").notNull(),
+    attrsId: integer("attrs_id").notNull(),
     source: text("source").notNull(),
-    day: text("day").notNull(),
-    dimsKey: text("dims_key").notNull(),
-    facet: text("facet").notNull(),
-    /** JSON of the value (`null` allowed): the key part. */
-    valueKey: text("value_key").notNull(),
-    value: text("value"),
-    ...dimensions,
+    /** 1: the row's hour is its hour; 24: a collector's (or a migrated) row kept per day, filed at 00:00. */
+    grain: integer("grain").notNull().default(1),
     ...counters,
-    priceId: integer("price_id").references(() => prices.id),
+    ...moments,
+    /** Sum and count of latencyMs where the record's logged response carries one. */
+    latencyMs: integer("latency_ms").notNull().default(0),
+    latencyCount: integer("latency_count").notNull().default(0),
+    priceId: integer("price_id"),
   },
-  (t) => [
-    primaryKey({ columns: [t.source, t.day, t.dimsKey, t.facet, t.valueKey] }),
-    index("usage_daily_facets_facet_day").on(t.facet, t.day),
-  ],
+  (t) => [primaryKey({ columns: [t.hour, t.dimsId, t.attrsId, t.source] })],
 );
 
 export const ingestRuns = sqliteTable("ingest_runs", {

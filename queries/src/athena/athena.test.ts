@@ -86,8 +86,9 @@ describe("Athena rollup SQL", () => {
     });
     expect(text).toContain("element_at(requestMetadata, 'tenant #1') AS tenant");
     expect(text).toContain(
-      "CROSS JOIN UNNEST(ARRAY['user', 'identity'], ARRAY[element_at(requestMetadata, 'u'), identity.arn]) AS f (facet, value)",
+      "element_at(requestMetadata, 'u') AS user_id,\n       identity.arn AS identity_arn",
     );
+    expect(text).toContain("GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11");
   });
 
   it("refuses an empty or reversed window", () => {
@@ -177,8 +178,8 @@ describe("Athena rollup SQL", () => {
       "environment",
       "team",
       "model_id",
-      "facet",
-      "value",
+      "user_id",
+      "identity_arn",
       "requests",
       "errors",
       "input_tokens",
@@ -199,7 +200,7 @@ describe("Athena rollup SQL", () => {
           null,
           null,
           "m",
-          "identity",
+          "u1",
           "arn:x",
           "2",
           "0",
@@ -212,8 +213,8 @@ describe("Athena rollup SQL", () => {
     ]);
     expect(row).toMatchObject({
       day: "2026-01-15",
-      facet: "identity",
-      value: "arn:x",
+      user_id: "u1",
+      identity_arn: "arn:x",
       requests: 2,
       input_tokens: 10,
     });
@@ -230,9 +231,9 @@ describe("Athena rollup SQL", () => {
             null,
             null,
             null,
-            "m",
-            "tenant",
-            "x",
+            "",
+            "u1",
+            "arn:x",
             "2",
             "0",
             "10",
@@ -242,6 +243,6 @@ describe("Athena rollup SQL", () => {
           ],
         ]),
       ]),
-    ).toThrow("facet");
+    ).toThrow("model_id");
   });
 });

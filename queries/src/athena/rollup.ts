@@ -108,19 +108,18 @@ ORDER BY 1`;
 }
 
 /**
- * Daily facets over whole days [from, to): per day × dimension tuple × (`user` | `identity`).
- * UNNEST of two arrays zips them, so each record feeds both facets in one scan.
+ * Daily facts over whole days [from, to): per day × dimension tuple × user_id × identity.arn, so
+ * each record is in exactly one row (the store's usage_facts; docs/adr/0011-usage-facts.md).
  */
 export function buildAthenaFacetSql(input: AthenaRollupParams): string {
   const p = athenaRollupParamsSchema.parse(input);
   return `${athenaRecordsCte(p)}
 SELECT date_format(ts AT TIME ZONE 'UTC', '%Y-%m-%d') AS day,
        ${dimensionSelect(p.metadataKeys)},
-       f.facet,
-       f.value,
+       ${athenaMeta(p.metadataKeys.user)} AS user_id,
+       identity.arn AS identity_arn,
        ${ATHENA_COUNTERS}
 FROM records
-CROSS JOIN UNNEST(ARRAY['user', 'identity'], ARRAY[${athenaMeta(p.metadataKeys.user)}, identity.arn]) AS f (facet, value)
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
 ORDER BY 1`;
 }
@@ -151,8 +150,8 @@ export const ATHENA_ROLLUP_COLUMNS = Object.keys(athenaRollupRowSchema.shape);
 export const athenaFacetRowSchema = z.object({
   day: dayTextSchema,
   ...dims,
-  facet: z.enum(["user", "identity"]),
-  value: nullableTextSchema,
+  user_id: nullableTextSchema,
+  identity_arn: nullableTextSchema,
   ...counters,
 });
 export type AthenaFacetRow = z.output<typeof athenaFacetRowSchema>;

@@ -52,14 +52,6 @@ export const TRANSLATIONS: readonly Translation[] = [
       "%g (milliseconds) writes the same digits for a UTC instant (the session time zone is UTC). Tests " +
       "compare the instant, not the zone suffix, which Trino takes from the record's own offset.",
   },
-  {
-    trino: "CROSS JOIN UNNEST(ARRAY[a…], ARRAY[b…]) AS f (x, y)",
-    pattern: /CROSS JOIN UNNEST\((ARRAY\[[^\]]*\]), (ARRAY\[[^\]]*\])\) AS (\w+) \((\w+), (\w+)\)/g,
-    replace: "CROSS JOIN LATERAL (SELECT unnest($1) AS $4, unnest($2) AS $5) AS $3",
-    why:
-      "Trino's UNNEST of two arrays zips them row by row; DuckDB zips unnest() calls in one SELECT " +
-      "list the same way (both pad the shorter with NULL), and LATERAL lets them read the outer row.",
-  },
 ];
 
 /**
