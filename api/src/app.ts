@@ -183,7 +183,7 @@ export function createApp(deps: AppDeps) {
   v1.route("/experiments", experimentRoutes(s));
   v1.route("/users", userRoutes(s));
   v1.route("/periods", periodRoutes(s, deps.invoiceConfig ?? DEFAULT_INVOICE_CONFIG));
-  v1.route("/exports", exportRoutes(s));
+  v1.route("/exports", exportRoutes(s, deps.invoiceConfig ?? DEFAULT_INVOICE_CONFIG));
   v1.route("/prices", priceRoutes(s));
   v1.route("/markups", markupRoutes(s));
   v1.route("/budgets", budgetRoutes(s));

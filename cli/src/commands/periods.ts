@@ -3,6 +3,7 @@ import {
   BillingError,
   closePeriod,
   DEFAULT_INVOICE_CONFIG,
+  focusOptions,
   formatMicros,
   getInvoices,
   invoicesPdfZip,
@@ -97,7 +98,7 @@ export const periodsCommand: Command = {
       // Read before the store is opened: a bad file is a usage error, not a half-written export.
       const configPath = a.invoiceConfig ?? io.config.invoiceConfigPath;
       let invoiceConfig = DEFAULT_INVOICE_CONFIG;
-      if ((a.format === "pdf" || a.format === "zip") && configPath !== undefined) {
+      if ((a.format === "pdf" || a.format === "zip" || a.format === "focus") && configPath !== undefined) {
         try {
           invoiceConfig = readInvoiceConfig(configPath);
         } catch (error) {
@@ -115,7 +116,7 @@ export const periodsCommand: Command = {
               : await invoicesPdfZip(list, invoiceConfig, { now: io.now() });
           io.stdout(bytes);
         } else if (a.format === "csv") io.stdout(invoicesToCsv(list));
-        else if (a.format === "focus") io.stdout(invoicesToFocusCsv(list));
+        else if (a.format === "focus") io.stdout(invoicesToFocusCsv(list, focusOptions(invoiceConfig)));
         else io.stdout(`${JSON.stringify(exportJson(m, a.tenant, list), null, 2)}\n`);
         return 0;
       } finally {

@@ -7,6 +7,7 @@ export * from "./budgets";
 export * from "./csv";
 export * from "./errors";
 export * from "./exports";
+export * from "./focus-conformance";
 export * from "./freshness";
 export * from "./invoice-pdf";
 export * from "./invoices";
