@@ -4,7 +4,6 @@
  */
 import { formatMicros } from "../pricing/money";
 import { toCsv } from "./csv";
-import { DEFAULT_INVOICE_CONFIG, type InvoiceConfig } from "./invoice-pdf";
 import type { Invoice, InvoiceLine } from "./invoices";
 import { monthBounds } from "./months";
 
@@ -195,16 +194,8 @@ function focusRow(inv: Invoice, l: InvoiceLine, options: FocusOptions): Record<s
   };
 }
 
-/** The issuer named when no invoice configuration names one (as on the PDF invoices). */
-export const DEFAULT_INVOICE_ISSUER = DEFAULT_INVOICE_CONFIG.issuer.name;
-
-/** The FOCUS names from the PDF invoice configuration: its issuer, and each recipient's name. */
-export function focusOptions(config: InvoiceConfig): FocusOptions {
-  return {
-    invoiceIssuerName: config.issuer.name,
-    accountNames: new Map([...config.recipients].map(([tenant, party]) => [tenant, party.name])),
-  };
-}
+/** The issuer named when no invoice configuration names one (as on the PDF invoices, invoice-pdf.ts). */
+export const DEFAULT_INVOICE_ISSUER = "Bedrock Chargeback";
 
 /** FOCUS 1.2 rows, one per invoice line (focus-conformance.ts checks them). */
 export function invoicesToFocusCsv(list: readonly Invoice[], options: FocusOptions = {}): string {
