@@ -380,13 +380,17 @@ function LineRow({ line }: { line: InvoiceLine }) {
     >
       <td>{line.kind === "usage" ? "usage" : <span className={`badge ${line.kind}`}>{line.kind}</span>}</td>
       <td>{line.usage_month}</td>
-      <td>{line.application ?? (line.kind === "markup" ? "—" : "(unattributed)")}</td>
+      <td>
+        {line.application ?? (line.kind === "markup" || line.kind === "true_up" ? "—" : "(unattributed)")}
+      </td>
       <td title={line.model ?? undefined}>
         {line.kind === "markup"
           ? `${line.basis_points ?? 0} bp ${line.description}`
-          : line.model
-            ? shortModelName(line.model)
-            : "—"}
+          : line.kind === "true_up"
+            ? line.description
+            : line.model
+              ? shortModelName(line.model)
+              : "—"}
       </td>
       <td>{line.token_bucket ? BUCKET_LABEL[line.token_bucket] : "—"}</td>
       <td className="num">{line.quantity === null ? "—" : formatInt(line.quantity)}</td>

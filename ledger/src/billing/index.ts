@@ -17,3 +17,4 @@ export * from "./period-status";
 export * from "./periods";
 export * from "./prices";
 export * from "./profiles";
+export * from "./true-up";

@@ -396,6 +396,8 @@ export async function renderInvoicePdf(
   totalRow("Subtotal (usage + adjustments)", formatMicros(inv.subtotalMicros));
   if (markups.length === 0) totalRow("Markup / discount", "none");
   for (const m of markups) totalRow(`Markup / discount: ${m.description}`, m.amount_usd);
+  for (const t of records.filter((r) => r.kind === "true_up"))
+    totalRow("True-up to the AWS bill", t.amount_usd);
   doc
     .moveTo(tx, y)
     .lineTo(left + width, y)
