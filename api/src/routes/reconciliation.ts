@@ -23,7 +23,10 @@ export function reconciliationRoutes(s: Services) {
     }),
     (c) => {
       const { month } = c.req.valid("query");
-      return c.json(reconciliationView(month, getPeriod(s.db, month).status, loadReconciliation(s.db, month)), 200);
+      return c.json(
+        reconciliationView(month, getPeriod(s.db, month).status, loadReconciliation(s.db, month)),
+        200,
+      );
     },
   );
 }
