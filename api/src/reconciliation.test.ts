@@ -9,8 +9,8 @@ import {
   saveReconciliation,
 } from "@bedrock-chargeback/ledger";
 import { describe, expect, it } from "vitest";
+import { ReconciliationResponse } from "./schemas";
 import { harness } from "./test-setup";
-import type { ReconciliationResponse } from "./types";
 
 const NAMES: BillNames = {
   regionPrefixes: { USE1: "us-east-1" },
@@ -25,8 +25,7 @@ describe("GET /v1/reconciliation", () => {
     const h = harness();
     const before = await h.call("GET", "/v1/reconciliation?month=2026-10", { key: h.keys.finance });
     expect(before.status).toBe(200);
-    // Test-only: the response type is what the route declares; the assertions check the values.
-    const empty = (await before.json()) as ReconciliationResponse;
+    const empty = ReconciliationResponse.parse(await before.json());
     expect(empty).toMatchObject({ month: "2026-10", reconciled: false, period_status: "open", lines: [] });
 
     // acme's 2026-10-05 input (1,000,000 tokens at $3/1M) billed $3.30: a price drift of $0.30.
@@ -59,7 +58,7 @@ describe("GET /v1/reconciliation", () => {
     saveReconciliation(h.db, result, new Date("2026-11-10T00:00:00Z"));
 
     const res = await h.call("GET", "/v1/reconciliation?month=2026-10", { key: h.keys.finance });
-    const body = (await res.json()) as ReconciliationResponse;
+    const body = ReconciliationResponse.parse(await res.json());
     expect(body).toMatchObject({ reconciled: true, compared_at: "2026-11-10T00:00:00.000Z" });
     expect(body.source).toMatchObject({ version: "exec-1", may_be_restated: true });
     const drift = body.lines.find((l) => l.date === "2026-10-05" && l.bucket === "input");
