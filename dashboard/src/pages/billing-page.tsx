@@ -15,6 +15,7 @@ import { TableScroll } from "../components/table-scroll";
 import { monthOf } from "../lib/dates";
 import { formatInstant, formatInt, formatMonth, shortModelName } from "../lib/format";
 import { formatUsdPrecise } from "../lib/money";
+import { ReconciliationStatus } from "./reconciliation-page";
 
 const FORMATS = [
   { id: "csv", label: "CSV" },
@@ -173,6 +174,9 @@ export function BillingPage({ nowMs }: { nowMs: number }) {
           {period ? <ClosePeriod period={period} nowMs={nowMs} onClosed={reload} /> : null}
         </div>
         {me.role === "tenant" ? null : <Downloads month={view.month} tenant={null} />}
+        {me.role !== "tenant" && period?.status === "open" ? (
+          <ReconciliationStatus month={view.month} />
+        ) : null}
       </section>
       <div className="grid">
         <section
