@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: simulate last month and this month of Bedrock invocation logs for four typical
-# applications → ingest them exactly once → print last month's cost by tenant → serve the API
+# applications → ingest them exactly once → print last month's cost by tenant → reconcile it with
+# the simulated CUR 2.0 export → serve the API
 # and the dashboard on http://127.0.0.1:8787 (Ctrl-C stops it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,23 +16,29 @@ today=$(date -u +%Y-%m-%d)
 if [ "$today" = "$this_month" ]; then until_day=$this_month; else until_day=$today; fi
 
 rm -rf "$DEMO" && mkdir -p "$DEMO"
-echo "== 1/4 simulate $RECORDS invocation logs, $last_month .. $until_day (UTC)"
+echo "== 1/5 simulate $RECORDS invocation logs, $last_month .. $until_day (UTC)"
 pnpm -s chargeback simulate --out "$DEMO/logs" --records "$RECORDS" --from "$last_month" --to "$until_day" --seed 42
 
 echo
-echo "== 2/4 ingest (folder source; run it twice: the second run is a no-op)"
+echo "== 2/5 ingest (folder source; run it twice: the second run is a no-op)"
 pnpm -s chargeback ingest --source dir --path "$DEMO/logs" --db "$DEMO/chargeback.db" \
   --profiles "$DEMO/logs/application-profiles.json"
 pnpm -s chargeback ingest --source dir --path "$DEMO/logs" --db "$DEMO/chargeback.db" \
   --profiles "$DEMO/logs/application-profiles.json" | sed -n '1,3p'
 
 echo
-echo "== 3/4 report: $last_month by tenant (top 15 of the table)"
+echo "== 3/5 report: $last_month by tenant (top 15 of the table)"
 pnpm -s chargeback report --db "$DEMO/chargeback.db" --from "$last_month" --to "$this_month" \
   --by tenant --format table > "$DEMO/report.txt"
 head -n 17 "$DEMO/report.txt"
 echo "   … full table: $DEMO/report.txt"
 tail -n 3 "$DEMO/report.txt"
+
+echo
+last_month_ym=${last_month:0:7}
+echo "== 4/5 reconcile $last_month_ym with the AWS bill: the CUR 2.0 export the simulator wrote ($DEMO/logs/cur),"
+echo "   with deltas planted on purpose (listed in $DEMO/logs/cur/cur-truth.json)"
+pnpm -s chargeback reconcile --db "$DEMO/chargeback.db" --month "$last_month_ym" --cur "$DEMO/logs/cur"
 
 echo
 echo "== ask: one question in plain language (template answer: the demo has no AWS, so no Bedrock)"
@@ -44,7 +51,7 @@ experiment=$(pnpm -s chargeback experiments --db "$DEMO/chargeback.db" --from "$
 pnpm -s chargeback experiments "$experiment" --db "$DEMO/chargeback.db" --from "$last_month" --to "$this_month"
 
 echo
-echo "== 4/4 build the dashboard and serve it with the API"
+echo "== 5/5 build the dashboard and serve it with the API"
 pnpm --filter @bedrock-chargeback/dashboard -s build > "$DEMO/dashboard-build.log" 2>&1 || { cat "$DEMO/dashboard-build.log"; exit 1; }
 admin_key=$(pnpm -s chargeback keys create --role admin --name "demo admin" --db "$DEMO/chargeback.db" 2>/dev/null)
 tenant=$(pnpm -s chargeback report --db "$DEMO/chargeback.db" --from "$last_month" --to "$this_month" --by tenant --format csv \

@@ -27,6 +27,7 @@ import { keyRoutes } from "./routes/keys";
 import { markupRoutes } from "./routes/markups";
 import { periodRoutes } from "./routes/periods";
 import { priceRoutes } from "./routes/prices";
+import { reconciliationRoutes } from "./routes/reconciliation";
 import { usageRoutes } from "./routes/usage";
 import { userRoutes } from "./routes/users";
 import { type ErrorResponse, HealthResponse, MeResponse } from "./schemas";
@@ -183,12 +184,13 @@ export function createApp(deps: AppDeps) {
   v1.route("/experiments", experimentRoutes(s));
   v1.route("/users", userRoutes(s));
   v1.route("/periods", periodRoutes(s, deps.invoiceConfig ?? DEFAULT_INVOICE_CONFIG));
-  v1.route("/exports", exportRoutes(s));
+  v1.route("/exports", exportRoutes(s, deps.invoiceConfig ?? DEFAULT_INVOICE_CONFIG));
   v1.route("/prices", priceRoutes(s));
   v1.route("/markups", markupRoutes(s));
   v1.route("/budgets", budgetRoutes(s));
   v1.route("/keys", keyRoutes(s));
   v1.route("/ask", askRoutes(assistant, new QuestionBudget(askConfig.dailyQuestions, now), now));
+  v1.route("/reconciliation", reconciliationRoutes(s));
   app.route("/v1", v1);
 
   if (deps.staticDir && existsSync(join(deps.staticDir, "index.html"))) {

@@ -156,6 +156,7 @@ const CASES: Case[] = [
   { method: "POST", path: "/v1/prices", body: { ...price, reprice: true }, status: 201 },
   { method: "POST", path: "/v1/prices/reprice", body: { from: "2026-10", to: "2026-11" }, status: 200 },
   { method: "GET", path: `/v1/prices/unpriced?${RANGE}`, status: 200 },
+  { method: "GET", path: "/v1/reconciliation?month=2026-10", status: 200 },
   {
     method: "POST",
     path: "/v1/budgets",

@@ -299,6 +299,14 @@ export const ROUTES: Record<string, RouteCase> = {
     otherTenant: () => get(`/v1/prices/unpriced?${RANGE}&tenant=beta`),
     ownTenant: () => get(`/v1/prices/unpriced?${RANGE}`),
   },
+  "GET /v1/reconciliation": {
+    roles: BILLING,
+    ok: () => get("/v1/reconciliation?month=2026-10"),
+    bad: get("/v1/reconciliation?month=2026-13"),
+    moreBad: [get("/v1/reconciliation"), get("/v1/reconciliation?month=0001-01")],
+    otherTenant: null,
+    ownTenant: () => get("/v1/reconciliation?month=2026-10"),
+  },
   "GET /v1/markups": {
     roles: ALL,
     ok: () => get("/v1/markups"),

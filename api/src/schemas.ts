@@ -266,7 +266,7 @@ export type ClosePeriodResponse = z.infer<typeof ClosePeriodResponse>;
 
 export const TokenBucket = z.enum(["input", "output", "cache_read", "cache_write"]);
 export type TokenBucket = z.infer<typeof TokenBucket>;
-export const InvoiceLineKind = z.enum(["usage", "adjustment", "markup"]);
+export const InvoiceLineKind = z.enum(["usage", "adjustment", "markup", "true_up"]);
 export type InvoiceLineKind = z.infer<typeof InvoiceLineKind>;
 
 export const InvoiceLine = z
@@ -484,6 +484,64 @@ export const CreateApiKeyResponse = z
   .object({ ...apiKeyShape, key: z.string() })
   .meta({ id: "CreateApiKeyResponse" });
 export type CreateApiKeyResponse = z.infer<typeof CreateApiKeyResponse>;
+/** One day × account × Region × model × bucket of a reconciliation with the AWS bill. */
+export const ReconciliationLine = z
+  .object({
+    date: z.string(),
+    /** null when the bill source does not say (Cost Explorer). */
+    account: nullableString,
+    region: z.string(),
+    model: z.string(),
+    bucket: TokenBucket,
+    ledger_usd: Usd,
+    billed_usd: Usd,
+    delta_usd: Usd,
+    status: z.enum(["matched", "price_drift", "missing_in_ledger", "missing_in_bill"]),
+    ledger_tokens: int,
+    billed_tokens: int,
+    unpriced: z.boolean(),
+  })
+  .meta({ id: "ReconciliationLine" });
+
+/** `GET /v1/reconciliation?month=`: the month's latest `chargeback reconcile`, or `reconciled: false`. */
+export const ReconciliationResponse = z
+  .object({
+    month: z.string(),
+    period_status: PeriodStatus,
+    reconciled: z.boolean(),
+    compared_at: nullableString,
+    source: z
+      .object({
+        kind: z.enum(["cur", "cost-explorer"]),
+        location: z.string(),
+        version: z.string(),
+        as_of: z.string(),
+        may_be_restated: z.boolean(),
+        not_final_days: z.array(z.string()),
+        notes: z.array(z.string()),
+      })
+      .nullable(),
+    ledger_usd: Usd.nullable(),
+    billed_usd: Usd.nullable(),
+    delta_usd: Usd.nullable(),
+    /** ledger ÷ billed over the month's token usage. */
+    coverage: z.number().nullable(),
+    counts: z.object({ matched: int, price_drift: int, missing_in_ledger: int, missing_in_bill: int }),
+    lines: z.array(ReconciliationLine),
+    other_charges: z.array(z.object({ line_item_type: z.string(), usd: Usd })),
+    proposals: z.array(
+      z.object({
+        model: z.string(),
+        bucket: z.string(),
+        from: z.string(),
+        ledger_usd_per_million: nullableString,
+        billed_usd_per_million: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: "ReconciliationResponse" });
+export type ReconciliationResponse = z.infer<typeof ReconciliationResponse>;
+
 export const MeResponse = z
   .object({ key_id: z.string(), name: z.string(), role: Role, tenant: nullableString })
   .meta({ id: "MeResponse" });

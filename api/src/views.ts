@@ -10,8 +10,10 @@ import {
   formatMicros,
   invoiceLineRecord,
   type Price,
+  parseMicros,
   priceVersion,
   roundPicoToMicros,
+  type SavedReconciliation,
   type SourceFreshness,
   type UsageTotals,
 } from "@bedrock-chargeback/ledger";
@@ -182,5 +184,69 @@ export function apiKey(k: ApiKey): T.ApiKeyView {
     prefix: k.prefix,
     created_at: k.createdAt,
     revoked_at: k.revokedAt,
+  };
+}
+
+/** A saved reconciliation (numbers with ≤ 6 decimals) as the API's exact decimal strings. */
+export function reconciliationView(
+  month: string,
+  periodStatus: "open" | "closed",
+  saved: SavedReconciliation | null,
+): T.ReconciliationResponse {
+  const usd = (n: number) => formatMicros(parseMicros(n.toFixed(6)));
+  const counts = { matched: 0, price_drift: 0, missing_in_ledger: 0, missing_in_bill: 0 };
+  if (!saved)
+    return {
+      month,
+      period_status: periodStatus,
+      reconciled: false,
+      compared_at: null,
+      source: null,
+      ledger_usd: null,
+      billed_usd: null,
+      delta_usd: null,
+      coverage: null,
+      counts,
+      lines: [],
+      other_charges: [],
+      proposals: [],
+    };
+  const r = saved.result;
+  for (const l of r.lines) counts[l.status] += 1;
+  return {
+    month,
+    period_status: periodStatus,
+    reconciled: true,
+    compared_at: saved.compared_at,
+    source: {
+      kind: r.source.kind,
+      location: r.source.location,
+      version: r.source.version,
+      as_of: r.source.as_of,
+      may_be_restated: r.source.may_be_restated,
+      not_final_days: r.source.not_final_days,
+      notes: r.source.notes,
+    },
+    ledger_usd: usd(r.ledger_usd),
+    billed_usd: usd(r.billed_usd),
+    delta_usd: usd(r.delta_usd),
+    coverage: r.coverage,
+    counts,
+    lines: r.lines.map((l) => ({
+      date: l.date,
+      account: l.account,
+      region: l.region,
+      model: l.model,
+      bucket: l.bucket,
+      ledger_usd: usd(l.ledger_usd),
+      billed_usd: usd(l.billed_usd),
+      delta_usd: usd(l.delta_usd),
+      status: l.status,
+      ledger_tokens: l.ledger_tokens,
+      billed_tokens: l.billed_tokens,
+      unpriced: l.unpriced === true,
+    })),
+    other_charges: r.other_charges.map((c) => ({ line_item_type: c.line_item_type, usd: usd(c.usd) })),
+    proposals: r.proposals,
   };
 }

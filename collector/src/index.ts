@@ -10,7 +10,11 @@ export * from "./ingest";
 export * from "./records/normalize";
 export {
   aggregateTruth,
+  CUR_EXPORT_NAME,
+  type CurFormat,
+  type CurTruth,
   type GroundTruth,
+  type PlantedLine,
   parseGroundTruth,
   SIMULATED_APPLICATION_PROFILES,
   type SimulationOptions,

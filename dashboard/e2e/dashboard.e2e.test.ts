@@ -16,6 +16,7 @@ import {
   ExportJson,
   InvoiceListResponse,
   InvoiceResponse,
+  ReconciliationResponse,
   TopUsersResponse,
   UnpricedResponse,
   UsageResponse,
@@ -416,6 +417,44 @@ describe("dashboard in chromium against the real API", () => {
     await context.close();
   });
 
+  it("reconciliation: ledger vs billed per day and model are the API's; the open billing month says it was reconciled", async () => {
+    const { context, page } = await signedIn(keys.admin);
+    const r = await api(keys.admin, `/v1/reconciliation?month=${m.lastMonth}`, ReconciliationResponse);
+    expect(r.reconciled).toBe(true);
+    // The simulator plants price drift, unpriced models and a logging gap: there is something to show.
+    expect(r.counts.price_drift).toBeGreaterThan(0);
+    expect(r.counts.missing_in_ledger).toBeGreaterThan(0);
+    await nav(page, "Reconciliation").click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("month")).toBe(m.lastMonth);
+    await expect
+      .poll(() => page.getByTestId("rec-ledger").textContent())
+      .toBe(formatUsdPrecise(r.ledger_usd ?? ""));
+    expect(await page.getByTestId("rec-billed").textContent()).toBe(formatUsdPrecise(r.billed_usd ?? ""));
+    expect(await page.getByTestId("rec-delta").textContent()).toBe(formatUsdPrecise(r.delta_usd ?? ""));
+    expect(await page.getByTestId("rec-counts").textContent()).toContain(
+      `${r.counts.price_drift} price drift`,
+    );
+    const dayModels = new Set(r.lines.map((l) => `${l.date} ${l.model}`));
+    await expect
+      .poll(() => page.getByTestId("reconciliation-table").locator("tbody tr").count())
+      .toBe(dayModels.size);
+    // The table's deltas add up to the API's delta, exactly.
+    const deltas = await page
+      .getByTestId("reconciliation-table")
+      .locator("tbody tr td:nth-child(5)")
+      .allTextContents();
+    expect(deltas.reduce((n, v) => n + parseMicros(v.replace(/[$,]/g, "")), 0n)).toBe(
+      parseMicros(r.delta_usd ?? ""),
+    );
+    await shot(page, "reconciliation");
+    await page.goto(`${stack.url}/billing?month=${m.lastMonth}`);
+    await expect
+      .poll(() => page.getByTestId("reconciliation-status").textContent())
+      .toContain(`Reconciled with the AWS bill`);
+    expect(await page.getByTestId("reconciliation-status").textContent()).toContain(`delta $${r.delta_usd}`);
+    await context.close();
+  });
+
   it("budgets: finance creates and edits a budget; the status is the API's; the overview shows it for that scope", async () => {
     const { context, page } = await signedIn(keys.finance);
     const range = { from: m.thisFrom, to: m.thisTo };
@@ -665,6 +704,7 @@ describe("dashboard in chromium against the real API", () => {
       ["users", "/users"],
       ["experiments", "/experiments"],
       ["billing", `/billing?month=${m.thisMonth}&invoice=${encodeURIComponent(tenantA)}`],
+      ["reconciliation", `/reconciliation?month=${m.lastMonth}`],
       ["budgets", "/budgets"],
       ["ask", "/ask"],
     ]);

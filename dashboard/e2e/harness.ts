@@ -160,6 +160,18 @@ export async function startStack(): Promise<Stack> {
     ]),
   ]);
   await ingest(logs);
+  // Last month against the CUR 2.0 export the simulator wrote beside the logs (kept in the store).
+  await chargeback([
+    "reconcile",
+    "--db",
+    db,
+    "--month",
+    m.lastMonth,
+    "--cur",
+    join(logs, "cur"),
+    "--format",
+    "json",
+  ]);
 
   const server = spawn(
     TSX,

@@ -12,6 +12,7 @@ import { BillingPage } from "./pages/billing-page";
 import { BudgetsPage } from "./pages/budgets-page";
 import { ExperimentsPage } from "./pages/experiments-page";
 import { OverviewPage } from "./pages/overview-page";
+import { ReconciliationPage } from "./pages/reconciliation-page";
 import { TenantsPage } from "./pages/tenants-page";
 import { UsersPage } from "./pages/users-page";
 
@@ -111,6 +112,7 @@ export function App() {
           {view.page === "users" ? <UsersPage /> : null}
           {view.page === "experiments" ? <ExperimentsPage /> : null}
           {view.page === "billing" ? <BillingPage nowMs={nowMs} /> : null}
+          {view.page === "reconciliation" ? <ReconciliationPage /> : null}
           {view.page === "budgets" ? <BudgetsPage /> : null}
           {view.page === "ask" ? <AskPage /> : null}
         </Shell>

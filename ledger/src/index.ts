@@ -14,6 +14,7 @@ export * from "./pricing/cost";
 export * from "./pricing/money";
 export * from "./pricing/price-book";
 export * from "./pricing/price-list";
+export * from "./reconcile";
 export type { UsageRecord } from "./records/usage-record";
 export * from "./report/experiments";
 export * from "./report/usage";

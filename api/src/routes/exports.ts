@@ -1,5 +1,11 @@
 /** GET /v1/exports/:month: CSV, JSON or FOCUS CSV of a month's invoices (all tenants or one). */
-import { getInvoices, invoicesToCsv, invoicesToFocusCsv } from "@bedrock-chargeback/ledger";
+import {
+  focusOptions,
+  getInvoices,
+  type InvoiceConfig,
+  invoicesToCsv,
+  invoicesToFocusCsv,
+} from "@bedrock-chargeback/ledger";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { cachedJson, type Services, scopeTenant, textBytes } from "../context";
@@ -19,7 +25,8 @@ function fileName(month: string, tenant: string | undefined, suffix: string): st
   return `chargeback-${month}${safeTenant}${suffix}`;
 }
 
-export function exportRoutes(s: Services) {
+/** `invoiceConfig` names the FOCUS InvoiceIssuerName and the tenants' BillingAccountName. */
+export function exportRoutes(s: Services, invoiceConfig: InvoiceConfig) {
   const route = createRoute({
     method: "get",
     path: "/{month}",
@@ -48,7 +55,10 @@ export function exportRoutes(s: Services) {
     // The file's text is what is cached (and sized), not the invoices behind it.
     const csv = s.cache.get(
       JSON.stringify(["export", month, tenant, q.format]),
-      () => (q.format === "focus" ? invoicesToFocusCsv(invoices()) : invoicesToCsv(invoices())),
+      () =>
+        q.format === "focus"
+          ? invoicesToFocusCsv(invoices(), focusOptions(invoiceConfig))
+          : invoicesToCsv(invoices()),
       textBytes,
     );
     return c.body(csv, 200, {

@@ -213,6 +213,7 @@ describe("chargeback query and simulate", () => {
       "AWSLogs",
       "amazon-bedrock-logs-permission-check",
       "application-profiles.json",
+      "cur",
       "ground-truth.json",
     ]);
     for (const [args, message] of [

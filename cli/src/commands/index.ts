@@ -76,6 +76,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./profiles")).profilesCommand,
   },
   {
+    name: "reconcile",
+    summary: "compare the ledger with the AWS bill (CUR 2.0 export or Cost Explorer) for a month",
+    load: async () => (await import("./reconcile")).reconcileCommand,
+  },
+  {
     name: "periods",
     summary: "billing periods: list, close a month, export invoices (CSV, JSON, FOCUS)",
     load: async () => (await import("./periods")).periodsCommand,

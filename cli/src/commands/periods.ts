@@ -1,14 +1,17 @@
 import { exportJson } from "@bedrock-chargeback/api";
 import {
   BillingError,
+  billedTotalMicros,
   closePeriod,
   DEFAULT_INVOICE_CONFIG,
+  focusOptions,
   formatMicros,
   getInvoices,
   invoicesPdfZip,
   invoicesToCsv,
   invoicesToFocusCsv,
   listPeriods,
+  loadReconciliation,
   monthOf,
   monthSchema,
   PriceBook,
@@ -26,7 +29,11 @@ const listSchema = z.object({
   fromMonth: month.optional(),
   toMonth: month.optional(),
 });
-const closeSchema = z.object({ db: z.string().min(1).optional(), by: z.string().min(1).default("cli") });
+const closeSchema = z.object({
+  db: z.string().min(1).optional(),
+  by: z.string().min(1).default("cli"),
+  trueUp: z.boolean().default(false),
+});
 const exportSchema = z.object({
   db: z.string().min(1).optional(),
   tenant: z.string().min(1).optional(),
@@ -49,7 +56,7 @@ export const periodsCommand: Command = {
   summary: "billing periods: list, close a month, export invoices (CSV, JSON, FOCUS, PDF, zip of PDFs)",
   usage:
     "chargeback periods list [--from-month YYYY-MM] [--to-month YYYY-MM] [--db <file>]\n" +
-    "       chargeback periods close <YYYY-MM> [--by <name>] [--db <file>]\n" +
+    "       chargeback periods close <YYYY-MM> [--by <name>] [--true-up] [--db <file>]   (--true-up: share the reconciled residual; see reconcile)\n" +
     "       chargeback periods export <YYYY-MM> [--tenant <id>] [--format csv|json|focus] [--db <file>]\n" +
     "       chargeback periods export <YYYY-MM> --tenant <id> --format pdf [--invoice-config <file>] > invoice.pdf\n" +
     "       chargeback periods export <YYYY-MM> [--tenant <id>] --format zip [--invoice-config <file>] > invoices.zip",
@@ -73,11 +80,24 @@ export const periodsCommand: Command = {
     }
     if (sub === "close") {
       const [m, flags] = monthArg(rest);
-      const a = parseCommandArgs(flags, { db: s, by: s }, closeSchema);
+      const a = parseCommandArgs(flags, { db: s, by: s, "true-up": { type: "boolean" } }, closeSchema);
       const db = openExistingStore(a.db ?? io.config.dbPath);
       try {
-        const r = closePeriod(db, PriceBook.load(db), m, { closedBy: a.by, now: io.now() });
+        const saved = a.trueUp ? loadReconciliation(db, m) : null;
+        if (a.trueUp && !saved)
+          throw new UsageError(
+            `--true-up: ${m} has no reconciliation; run \`chargeback reconcile --month ${m} …\` first`,
+          );
+        const r = closePeriod(db, PriceBook.load(db), m, {
+          closedBy: a.by,
+          now: io.now(),
+          ...(saved ? { trueUp: saved.result } : {}),
+        });
         io.stdout(`closed ${m}: ${r.invoices} invoices, total $${formatMicros(r.totalMicros)}\n`);
+        if (saved)
+          io.stdout(
+            `trued up to the AWS bill (${saved.result.source.kind} ${saved.result.source.version}, compared ${saved.compared_at}): invoices before markups sum to $${formatMicros(billedTotalMicros(saved.result))}\n`,
+          );
         return 0;
       } catch (error) {
         if (error instanceof BillingError) {
@@ -97,7 +117,7 @@ export const periodsCommand: Command = {
       // Read before the store is opened: a bad file is a usage error, not a half-written export.
       const configPath = a.invoiceConfig ?? io.config.invoiceConfigPath;
       let invoiceConfig = DEFAULT_INVOICE_CONFIG;
-      if ((a.format === "pdf" || a.format === "zip") && configPath !== undefined) {
+      if ((a.format === "pdf" || a.format === "zip" || a.format === "focus") && configPath !== undefined) {
         try {
           invoiceConfig = readInvoiceConfig(configPath);
         } catch (error) {
@@ -115,7 +135,7 @@ export const periodsCommand: Command = {
               : await invoicesPdfZip(list, invoiceConfig, { now: io.now() });
           io.stdout(bytes);
         } else if (a.format === "csv") io.stdout(invoicesToCsv(list));
-        else if (a.format === "focus") io.stdout(invoicesToFocusCsv(list));
+        else if (a.format === "focus") io.stdout(invoicesToFocusCsv(list, focusOptions(invoiceConfig)));
         else io.stdout(`${JSON.stringify(exportJson(m, a.tenant, list), null, 2)}\n`);
         return 0;
       } finally {

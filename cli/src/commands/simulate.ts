@@ -3,6 +3,7 @@
  * lines) and its ground truth into a folder, for the demo, tests and benchmarks.
  */
 import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { type SimulationSummary, simulate } from "@bedrock-chargeback/collector";
 import { daySchema } from "@bedrock-chargeback/ledger";
 import { z } from "zod";
@@ -24,6 +25,8 @@ const argsSchema = z.object({
     .default(42),
   bodies: z.boolean().default(false),
   "no-truth": z.boolean().default(false),
+  curFormat: z.enum(["parquet", "csv"]).default("parquet"),
+  noCur: z.boolean().default(false),
 });
 
 /** First day of the month `offset` months from `now`'s, UTC, as `YYYY-MM-DD`. */
@@ -49,7 +52,8 @@ function formatSummary(s: SimulationSummary): string {
     `in ${s.regions.join(", ")}: ${count(s.objects)} log objects, ${count(s.duplicateLines)} duplicate deliveries, ` +
     `${count(s.sidecars)} body sidecars, ${count(s.lateRecords)} records delivered into a later hour folder, ` +
     `${(s.bytes / 1e6).toFixed(1)} MB compressed, written to ${s.out}. ` +
-    `${s.truthFile ? `Ground truth: ${s.truthFile}. ` : ""}Application inference profiles: ${s.profilesFile}.\n`
+    `${s.truthFile ? `Ground truth: ${s.truthFile}. ` : ""}Application inference profiles: ${s.profilesFile}.` +
+    `${s.cur ? ` CUR 2.0 export (${s.cur.truth.format}, months ${s.cur.truth.months.map((m) => m.month).join(", ")}): ${s.cur.dir}, planted deltas in ${join(s.cur.dir, "cur-truth.json")}.` : ""}\n`
   );
 }
 
@@ -58,6 +62,7 @@ export const simulateCommand: Command = {
   summary: "write a simulated Bedrock invocation-log corpus (S3 layout) and its ground truth",
   usage:
     "chargeback simulate --out <dir> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--records N] [--seed N] [--bodies] [--no-truth]\n" +
+    "       [--cur-format parquet|csv] [--no-cur]   (the matching CUR 2.0 export goes to <dir>/cur, its planted deltas to <dir>/cur/cur-truth.json)\n" +
     "       defaults: --from first day of last month, --to first day of this month (UTC), --records 20000, --seed 42",
   async run(argv, io) {
     const args = parseCommandArgs(
@@ -70,6 +75,8 @@ export const simulateCommand: Command = {
         seed: { type: "string" },
         bodies: { type: "boolean" },
         "no-truth": { type: "boolean" },
+        "cur-format": { type: "string" },
+        "no-cur": { type: "boolean" },
       },
       argsSchema,
     );
@@ -91,6 +98,7 @@ export const simulateCommand: Command = {
       seed: args.seed,
       bodies: args.bodies,
       writeTruth: !args["no-truth"],
+      ...(args.noCur ? {} : { cur: { dir: join(args.out, "cur"), format: args.curFormat } }),
       onProgress: progress
         ? (p) =>
             io.stderr(

@@ -1,4 +1,13 @@
 /** The Bedrock invocation-log simulator: corpus writer, its scenarios and its ground truth. */
+
+export {
+  CUR_EXPORT_NAME,
+  type CurFormat,
+  type CurTruth,
+  type PlantedLine,
+  SIMULATED_RATES,
+  writeCurExport,
+} from "./cur";
 export { LOG_OBJECT_KEY, PERMISSION_CHECK_MARKER, SIDECAR_KEY } from "./layout";
 export { SIMULATED_ACCOUNTS, SIMULATED_APPLICATION_PROFILES, simulatedBucket } from "./scenarios";
 export {

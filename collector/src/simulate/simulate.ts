@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { buildBodies, TextSource } from "./bodies";
+import { type CurFormat, type CurTruth, writeCurExport } from "./cur";
 import { DeliveryBuffer } from "./delivery";
 import { hourPrefix, PERMISSION_CHECK_MARKER } from "./layout";
 import { Rng } from "./prng";
@@ -34,6 +35,8 @@ export type SimulationOptions = {
   bodies: boolean;
   /** Write `<out>/ground-truth.json`. */
   writeTruth: boolean;
+  /** Also write the matching CUR 2.0 data export (and `cur-truth.json`) into `cur.dir`. */
+  cur?: { dir: string; format: CurFormat };
   onProgress?: (progress: SimulationProgress) => void;
 };
 
@@ -72,6 +75,8 @@ export type SimulationSummary = {
   bytes: number;
   truthFile: string | null;
   profilesFile: string;
+  /** The CUR export's folder and what it plants, when one was asked for. */
+  cur: { dir: string; truth: CurTruth } | null;
 };
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -145,7 +150,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
   const layoutRng = new Rng(seed, 5);
   const bodyRng = new Rng(seed, 6);
   const text = options.bodies ? new TextSource(seed) : null;
-  const truth = options.writeTruth ? new TruthAccumulator() : null;
+  const truth = options.writeTruth || options.cur ? new TruthAccumulator() : null;
 
   const queue = new WriteQueue(8);
   const folders = new Set<string>();
@@ -255,10 +260,16 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
     accounts: [...accounts].sort(),
     regions: [...regions].sort(),
     bytes,
-    truthFile: truth ? join(out, "ground-truth.json") : null,
+    truthFile: options.writeTruth ? join(out, "ground-truth.json") : null,
     profilesFile,
+    cur: null,
   };
-  if (truth && summary.truthFile) await writeTruthFile(summary.truthFile, summary, truth.sortedRows());
+  const rows = truth?.sortedRows() ?? [];
+  if (summary.truthFile) await writeTruthFile(summary.truthFile, summary, rows);
+  if (options.cur) {
+    const curTruth = await writeCurExport({ dir: options.cur.dir, rows, seed, format: options.cur.format });
+    summary.cur = { dir: options.cur.dir, truth: curTruth };
+  }
   return summary;
 }
 

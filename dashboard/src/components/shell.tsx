@@ -12,13 +12,14 @@ const NAV: { page: Page; label: string; tenantSees: boolean }[] = [
   { page: "users", label: "Users", tenantSees: true },
   { page: "experiments", label: "Experiments", tenantSees: true },
   { page: "billing", label: "Billing", tenantSees: true },
+  { page: "reconciliation", label: "Reconciliation", tenantSees: false },
   { page: "budgets", label: "Budgets", tenantSees: true },
   { page: "ask", label: "Ask", tenantSees: true },
 ];
 
 /** The range the unpriced warning and freshness speak about, for the page on screen. */
 function statusRange(view: ViewState, nowMs: number): { from: string; to: string } {
-  if (view.page === "billing") return monthRange(view.month);
+  if (view.page === "billing" || view.page === "reconciliation") return monthRange(view.month);
   if (view.page === "budgets" || view.page === "ask")
     return monthRange(new Date(nowMs).toISOString().slice(0, 7));
   return { from: view.from, to: view.to };
@@ -34,6 +35,7 @@ export function Shell({ nowMs, children }: { nowMs: number; children: React.Reac
     me.role !== "tenant" &&
     typeof tenantFilter === "string" &&
     view.page !== "billing" &&
+    view.page !== "reconciliation" &&
     view.page !== "budgets" &&
     view.page !== "ask"
   )

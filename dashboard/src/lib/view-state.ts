@@ -4,7 +4,16 @@
  */
 import { addMonths, daysBetween, isDay, isMonth, monthOf, monthRange } from "./dates";
 
-export const PAGES = ["overview", "tenants", "users", "experiments", "billing", "budgets", "ask"] as const;
+export const PAGES = [
+  "overview",
+  "tenants",
+  "users",
+  "experiments",
+  "billing",
+  "reconciliation",
+  "budgets",
+  "ask",
+] as const;
 export type Page = (typeof PAGES)[number];
 
 /** Dimensions a click can filter by, in the order they show as chips (any combination; issue #14). */
@@ -108,6 +117,8 @@ export function serializeView(v: ViewState): string {
   if (v.page === "billing") {
     q.set("month", v.month);
     if (v.invoice) q.set("invoice", v.invoice);
+  } else if (v.page === "reconciliation") {
+    q.set("month", v.month);
   } else if (v.page !== "budgets" && v.page !== "ask") {
     q.set("from", v.from);
     q.set("to", v.to);

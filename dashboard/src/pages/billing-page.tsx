@@ -15,6 +15,7 @@ import { TableScroll } from "../components/table-scroll";
 import { monthOf } from "../lib/dates";
 import { formatInstant, formatInt, formatMonth, shortModelName } from "../lib/format";
 import { formatUsdPrecise } from "../lib/money";
+import { ReconciliationStatus } from "./reconciliation-page";
 
 const FORMATS = [
   { id: "csv", label: "CSV" },
@@ -173,6 +174,9 @@ export function BillingPage({ nowMs }: { nowMs: number }) {
           {period ? <ClosePeriod period={period} nowMs={nowMs} onClosed={reload} /> : null}
         </div>
         {me.role === "tenant" ? null : <Downloads month={view.month} tenant={null} />}
+        {me.role !== "tenant" && period?.status === "open" ? (
+          <ReconciliationStatus month={view.month} />
+        ) : null}
       </section>
       <div className="grid">
         <section
@@ -380,13 +384,17 @@ function LineRow({ line }: { line: InvoiceLine }) {
     >
       <td>{line.kind === "usage" ? "usage" : <span className={`badge ${line.kind}`}>{line.kind}</span>}</td>
       <td>{line.usage_month}</td>
-      <td>{line.application ?? (line.kind === "markup" ? "—" : "(unattributed)")}</td>
+      <td>
+        {line.application ?? (line.kind === "markup" || line.kind === "true_up" ? "—" : "(unattributed)")}
+      </td>
       <td title={line.model ?? undefined}>
         {line.kind === "markup"
           ? `${line.basis_points ?? 0} bp ${line.description}`
-          : line.model
-            ? shortModelName(line.model)
-            : "—"}
+          : line.kind === "true_up"
+            ? line.description
+            : line.model
+              ? shortModelName(line.model)
+              : "—"}
       </td>
       <td>{line.token_bucket ? BUCKET_LABEL[line.token_bucket] : "—"}</td>
       <td className="num">{line.quantity === null ? "—" : formatInt(line.quantity)}</td>

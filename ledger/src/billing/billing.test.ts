@@ -197,7 +197,7 @@ describe("exports", () => {
       ServiceName: "Amazon Bedrock",
       PublisherName: "Anthropic",
       ConsumedUnit: "Tokens",
-      PricingUnit: "1M Tokens",
+      PricingUnit: "1000000 Tokens",
       ListUnitPrice: "3.000000",
       PricingQuantity: "1.000001",
       BillingPeriodStart: "2026-10-01T00:00:00Z",

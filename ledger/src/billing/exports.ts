@@ -62,32 +62,57 @@ export function invoicesToCsv(list: readonly Invoice[]): string {
   return toCsv(EXPORT_CSV_COLUMNS, rows);
 }
 
+/**
+ * FOCUS 1.2 (FinOps Open Cost and Usage Specification, tag `v1.2`, 2025-05-30; docs/billing-facts.md
+ * §4): every mandatory column, then the conditional and recommended ones we can fill, then our
+ * own columns, prefixed `x_` as the spec requires. Checked by focus-conformance.ts.
+ */
 export const FOCUS_COLUMNS = [
   "BilledCost",
-  "EffectiveCost",
-  "ListCost",
+  "BillingAccountId",
+  "BillingAccountName",
   "BillingCurrency",
-  "BillingPeriodStart",
   "BillingPeriodEnd",
-  "ChargePeriodStart",
-  "ChargePeriodEnd",
+  "BillingPeriodStart",
   "ChargeCategory",
+  "ChargeClass",
   "ChargeDescription",
+  "ChargeFrequency",
+  "ChargePeriodEnd",
+  "ChargePeriodStart",
   "ConsumedQuantity",
   "ConsumedUnit",
+  "ContractedCost",
+  "ContractedUnitPrice",
+  "EffectiveCost",
+  "InvoiceIssuerName",
+  "ListCost",
+  "ListUnitPrice",
+  "PricingCategory",
   "PricingQuantity",
   "PricingUnit",
-  "ListUnitPrice",
   "ProviderName",
   "PublisherName",
-  "ServiceName",
-  "ServiceCategory",
   "RegionId",
   "ResourceId",
+  "ServiceCategory",
+  "ServiceName",
+  "ServiceSubcategory",
   "SkuId",
   "SubAccountId",
   "Tags",
+  "x_Tenant",
+  "x_Application",
+  "x_CostCenter",
+  "x_Model",
+  "x_TokenBucket",
+  "x_UsageMonth",
+  "x_LineKind",
+  "x_PriceVersion",
 ] as const;
+
+/** Who issues the chargeback invoices and how tenants are named (the PDF invoice configuration). */
+export type FocusOptions = { invoiceIssuerName?: string; accountNames?: ReadonlyMap<string, string> };
 
 const PUBLISHERS: Record<string, string> = {
   anthropic: "Anthropic",
@@ -110,7 +135,7 @@ export function publisherOf(model: string | null): string {
   return PUBLISHERS[vendor] ?? vendor;
 }
 
-function focusRow(inv: Invoice, l: InvoiceLine): Record<string, unknown> {
+function focusRow(inv: Invoice, l: InvoiceLine, options: FocusOptions): Record<string, unknown> {
   const billing = monthBounds(inv.month);
   const charge = monthBounds(l.usageMonth);
   const amount = formatMicros(l.amountMicros);
@@ -118,40 +143,64 @@ function focusRow(inv: Invoice, l: InvoiceLine): Record<string, unknown> {
   const tags: Record<string, string> = {};
   if (l.application !== null) tags.application = l.application;
   if (l.costCenter !== null) tags.cost_center = l.costCenter;
+  const unit = l.unitMicros === null ? null : formatMicros(BigInt(l.unitMicros));
   return {
     BilledCost: amount,
-    EffectiveCost: amount,
-    // List cost is tokens × list unit price: the usage and adjustment amounts; a markup has none.
-    ListCost: l.kind === "markup" ? "0.000000" : amount,
+    // The tenant is the billing account of a chargeback invoice.
+    BillingAccountId: inv.tenant,
+    BillingAccountName: options.accountNames?.get(inv.tenant) ?? inv.tenant,
     BillingCurrency: "USD",
-    BillingPeriodStart: billing.start,
     BillingPeriodEnd: billing.end,
-    ChargePeriodStart: charge.start,
-    ChargePeriodEnd: charge.end,
+    BillingPeriodStart: billing.start,
     ChargeCategory: isUsage ? "Usage" : "Adjustment",
+    // Late usage of a closed (already invoiced) month is a correction of that period.
+    ChargeClass: l.kind === "adjustment" ? "Correction" : null,
     ChargeDescription: l.description,
+    ChargeFrequency: l.quantity === null ? "One-Time" : "Usage-Based",
+    ChargePeriodEnd: charge.end,
+    ChargePeriodStart: charge.start,
     ConsumedQuantity: l.quantity,
     ConsumedUnit: l.quantity === null ? null : "Tokens",
+    // No negotiated rates: the contracted cost is the billed cost, line by line.
+    ContractedCost: amount,
+    ContractedUnitPrice: unit,
+    EffectiveCost: amount,
+    InvoiceIssuerName: options.invoiceIssuerName ?? DEFAULT_INVOICE_ISSUER,
+    // List cost is tokens × list unit price: the usage and adjustment amounts; a markup has none.
+    ListCost: l.quantity === null ? "0.000000" : amount,
+    ListUnitPrice: unit,
+    PricingCategory: l.quantity === null ? null : "Standard",
     // Priced per 1M tokens: the pricing quantity is tokens ÷ 10^6, exact.
     PricingQuantity: l.quantity === null ? null : formatMicros(BigInt(l.quantity)),
-    PricingUnit: l.quantity === null ? null : "1M Tokens",
-    ListUnitPrice: l.unitMicros === null ? null : formatMicros(BigInt(l.unitMicros)),
+    PricingUnit: l.quantity === null ? null : "1000000 Tokens",
     ProviderName: "Amazon Web Services",
     PublisherName: publisherOf(l.model),
-    ServiceName: "Amazon Bedrock",
-    ServiceCategory: "AI and Machine Learning",
     RegionId: l.priceRegion === null || l.priceRegion === "*" ? null : l.priceRegion,
     ResourceId: l.model,
+    ServiceCategory: "AI and Machine Learning",
+    ServiceName: "Amazon Bedrock",
+    ServiceSubcategory: "Generative AI",
     SkuId: l.priceVersion,
     SubAccountId: inv.tenant,
     Tags: Object.keys(tags).length > 0 ? JSON.stringify(tags) : null,
+    x_Tenant: inv.tenant,
+    x_Application: l.application,
+    x_CostCenter: l.costCenter,
+    x_Model: l.model,
+    x_TokenBucket: l.tokenBucket,
+    x_UsageMonth: l.usageMonth,
+    x_LineKind: l.kind,
+    x_PriceVersion: l.priceVersion,
   };
 }
 
-/** FOCUS 1.x style rows (one per invoice line). */
-export function invoicesToFocusCsv(list: readonly Invoice[]): string {
+/** The issuer named when no invoice configuration names one (as on the PDF invoices, invoice-pdf.ts). */
+export const DEFAULT_INVOICE_ISSUER = "Bedrock Chargeback";
+
+/** FOCUS 1.2 rows, one per invoice line (focus-conformance.ts checks them). */
+export function invoicesToFocusCsv(list: readonly Invoice[], options: FocusOptions = {}): string {
   return toCsv(
     FOCUS_COLUMNS,
-    list.flatMap((inv) => inv.lines.map((l) => focusRow(inv, l))),
+    list.flatMap((inv) => inv.lines.map((l) => focusRow(inv, l, options))),
   );
 }

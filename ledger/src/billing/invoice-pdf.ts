@@ -14,7 +14,7 @@ import { zipSync } from "fflate";
 import PDFDocument from "pdfkit";
 import { z } from "zod";
 import { formatMicros } from "../pricing/money";
-import { invoiceLineRecord } from "./exports";
+import { DEFAULT_INVOICE_ISSUER, type FocusOptions, invoiceLineRecord } from "./exports";
 import type { Invoice } from "./invoices";
 
 const require = createRequire(import.meta.url);
@@ -60,7 +60,7 @@ export type InvoiceConfig = {
 
 /** Used when no configuration file is given: the issuer is named, nothing else is claimed. */
 export const DEFAULT_INVOICE_CONFIG: InvoiceConfig = {
-  issuer: { name: "Bedrock Chargeback", address: [], taxId: null, email: null, logo: null },
+  issuer: { name: DEFAULT_INVOICE_ISSUER, address: [], taxId: null, email: null, logo: null },
   recipients: new Map(),
   footer: null,
 };
@@ -396,6 +396,8 @@ export async function renderInvoicePdf(
   totalRow("Subtotal (usage + adjustments)", formatMicros(inv.subtotalMicros));
   if (markups.length === 0) totalRow("Markup / discount", "none");
   for (const m of markups) totalRow(`Markup / discount: ${m.description}`, m.amount_usd);
+  for (const t of records.filter((r) => r.kind === "true_up"))
+    totalRow("True-up to the AWS bill", t.amount_usd);
   doc
     .moveTo(tx, y)
     .lineTo(left + width, y)
@@ -479,4 +481,12 @@ export async function invoicesPdfZip(
     files[invoicePdfFileName(inv.month, inv.tenant)] = await renderInvoicePdf(inv, config, opts);
   }
   return zipSync(files, { level: 0, mtime: new Date("2000-01-01T00:00:00Z") });
+}
+
+/** The FOCUS names from the invoice configuration: its issuer, and each recipient's name. */
+export function focusOptions(config: InvoiceConfig): FocusOptions {
+  return {
+    invoiceIssuerName: config.issuer.name,
+    accountNames: new Map([...config.recipients].map(([tenant, p]) => [tenant, p.name])),
+  };
 }

@@ -18,7 +18,8 @@ import { invoiceLines, invoices, tenantMarkups } from "../store/schema-api";
 import { monthBounds, monthDays, previousMonth } from "./months";
 import { closedMonthSet, getPeriod, type PeriodStatus } from "./period-status";
 
-export type InvoiceLineKind = "usage" | "adjustment" | "markup";
+/** `true_up`: a share of the month's residual against the AWS bill, added on close when asked (true-up.ts). */
+export type InvoiceLineKind = "usage" | "adjustment" | "markup" | "true_up";
 
 export type InvoiceLine = {
   kind: InvoiceLineKind;
@@ -222,7 +223,7 @@ export function markupAmount(subtotalMicros: bigint, basisPoints: number): bigin
 }
 
 function sortLines(lines: InvoiceLine[]): InvoiceLine[] {
-  const kindRank: Record<InvoiceLineKind, number> = { usage: 0, adjustment: 1, markup: 2 };
+  const kindRank: Record<InvoiceLineKind, number> = { usage: 0, adjustment: 1, markup: 2, true_up: 3 };
   const bucketRank = (b: TokenBucket | null) => (b === null ? 9 : TOKEN_BUCKETS.indexOf(b));
   const s = (v: string | null) => v ?? "\uffff";
   return lines.sort(
@@ -300,7 +301,7 @@ function isBucket(v: string | null): v is TokenBucket {
 }
 
 function isKind(v: string): v is InvoiceLineKind {
-  return v === "usage" || v === "adjustment" || v === "markup";
+  return v === "usage" || v === "adjustment" || v === "markup" || v === "true_up";
 }
 
 function lineFromRow(r: LineRow): InvoiceLine {

@@ -58,3 +58,27 @@ export function roundMicrosToCents(micros: bigint): bigint {
   if (r <= -5_000n) return (q - 1n) * 10_000n;
   return q * 10_000n;
 }
+
+const BILL_DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * A billed amount as AWS writes it (a decimal string, or a double's shortest text such as
+ * "1.5e-7") → pico-USD, exact up to 12 decimals and rounded half away from zero beyond.
+ * @example parseBilledPico("0.0080000000") === 8_000_000_000n
+ */
+export function parseBilledPico(value: string | number): bigint {
+  const text = typeof value === "number" ? String(value) : value.trim();
+  const m = BILL_DECIMAL.exec(text);
+  if (!m || (m[2] === "" && (m[3] ?? "") === ""))
+    throw new Error(`not a decimal amount: ${JSON.stringify(value)}`);
+  const [, sign, whole = "", frac = "", exp = "0"] = m;
+  const digits = BigInt(`${whole}${frac}` || "0");
+  const shift = 12 + Number(exp) - frac.length; // digits × 10^shift = pico
+  let pico: bigint;
+  if (shift >= 0) pico = digits * 10n ** BigInt(shift);
+  else {
+    const unit = 10n ** BigInt(-shift);
+    pico = digits / unit + (2n * (digits % unit) >= unit ? 1n : 0n);
+  }
+  return sign === "-" ? -pico : pico;
+}

@@ -285,3 +285,17 @@ export const billingPeriods = sqliteTable("billing_periods", {
   closedAt: text("closed_at"),
   closedBy: text("closed_by"),
 });
+
+/**
+ * The latest reconciliation of each month with the AWS bill (`chargeback reconcile`), kept so the
+ * API, the dashboard and the true-up on close read it without paying for Cost Explorer again.
+ */
+export const reconciliations = sqliteTable("reconciliations", {
+  month: text("month").primaryKey(),
+  comparedAt: text("compared_at").notNull(),
+  /** cur | cost-explorer */
+  sourceKind: text("source_kind").notNull(),
+  sourceVersion: text("source_version").notNull(),
+  /** The whole result, as `chargeback reconcile --format json` prints it. */
+  result: text("result").notNull(),
+});

@@ -1,0 +1,161 @@
+/**
+ * `chargeback reconcile` finds exactly the deltas the simulator planted in its CUR 2.0 export
+ * (price drift, a Region-day whose logs never arrived, models the catalog leaves unpriced; credit
+ * and tax apart), read from Parquet and from gzip CSV; every other line matches to the micro-dollar.
+ */
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type CurFormat, type CurTruth, simulate } from "@bedrock-chargeback/collector";
+import { tempDir } from "@bedrock-chargeback/collector/testing";
+import { describe, expect, it } from "vitest";
+import { runCaptured } from "./testing";
+
+type Line = {
+  date: string;
+  account: string | null;
+  region: string;
+  model: string;
+  bucket: string;
+  ledger_usd: number;
+  billed_usd: number;
+  delta_usd: number;
+  status: string;
+};
+type Result = {
+  month: string;
+  ledger_usd: number;
+  billed_usd: number;
+  delta_usd: number;
+  lines: Line[];
+  other_charges: { line_item_type: string; usd: number }[];
+  unmapped: unknown[];
+  source: { kind: string; version: string; may_be_restated: boolean };
+};
+
+const key = (l: { date: string; account: string | null; region: string; model: string; bucket: string }) =>
+  JSON.stringify([l.date, l.account, l.region, l.model, l.bucket]);
+
+async function simulateAndIngest(format: CurFormat) {
+  const out = tempDir(`reconcile-${format}-`);
+  const summary = await simulate({
+    out,
+    from: "2026-10-01",
+    to: "2026-11-01",
+    records: 4000,
+    seed: 5,
+    bodies: false,
+    writeTruth: false,
+    cur: { dir: join(out, "cur"), format },
+  });
+  const db = join(tempDir(), "store.db");
+  const ingest = await runCaptured([
+    "ingest",
+    ...["--source", "dir", "--path", out, "--db", db],
+    ...["--profiles", join(out, "application-profiles.json")],
+  ]);
+  expect(ingest.code, ingest.stderr).toBe(0);
+  const truth: CurTruth = JSON.parse(readFileSync(join(out, "cur", "cur-truth.json"), "utf8"));
+  expect(summary.cur?.truth).toEqual(truth);
+  return { out, db, truth };
+}
+
+async function reconcileJson(db: string, cur: string): Promise<Result> {
+  const run = await runCaptured([
+    "reconcile",
+    "--db",
+    db,
+    "--month",
+    "2026-10",
+    "--cur",
+    cur,
+    "--format",
+    "json",
+  ]);
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout);
+}
+
+describe.each(["parquet", "csv"] as const)("reconcile from a CUR 2.0 export in %s", (format) => {
+  it("reports exactly the planted deltas, and nothing else", async () => {
+    const { out, db, truth } = await simulateAndIngest(format);
+    const month = truth.months.find((m) => m.month === "2026-10");
+    if (!month) throw new Error("no 2026-10 in the CUR truth");
+    const r = await reconcileJson(db, join(out, "cur"));
+
+    // Each kind of planted delta is present, so the test cannot pass by finding none.
+    const kinds = new Set(month.planted.filter((p) => p.status !== "matched").map((p) => p.kind));
+    expect([...kinds].sort()).toEqual(["logging_gap", "price_drift", "unpriced_in_catalog"]);
+
+    const planted = new Map(month.planted.map((p) => [key(p), p]));
+    for (const line of r.lines) {
+      const p = planted.get(key(line));
+      if (p) {
+        expect({ key: key(line), ...pick(line) }).toEqual({
+          key: key(p),
+          ledger_usd: Number(p.ledger_usd),
+          billed_usd: Number(p.billed_usd),
+          delta_usd: Number(p.delta_usd),
+          status: p.status,
+        });
+        planted.delete(key(line));
+      } else {
+        expect({ key: key(line), delta: line.delta_usd, status: line.status }).toEqual({
+          key: key(line),
+          delta: 0,
+          status: "matched",
+        });
+      }
+    }
+    expect([...planted.keys()]).toEqual([]);
+    expect(r.ledger_usd).toBe(Number(month.ledger_usd));
+    expect(r.billed_usd).toBe(Number(month.billed_usd));
+    expect(r.other_charges).toEqual(
+      month.other_charges.map((c) => ({ line_item_type: c.line_item_type, usd: Number(c.usd) })),
+    );
+    expect(r.unmapped).toEqual([]);
+    expect(r.source).toMatchObject({ kind: "cur", version: month.execution_id, may_be_restated: false });
+
+    // The CSV output carries the same lines.
+    const csv = await runCaptured([
+      "reconcile",
+      "--db",
+      db,
+      "--month",
+      "2026-10",
+      "--cur",
+      join(out, "cur"),
+      "--format",
+      "csv",
+    ]);
+    expect(csv.stdout.trimEnd().split("\r\n")).toHaveLength(r.lines.length + 1);
+  }, 180_000);
+});
+
+function pick(l: Line) {
+  return { ledger_usd: l.ledger_usd, billed_usd: l.billed_usd, delta_usd: l.delta_usd, status: l.status };
+}
+
+describe("reconcile refuses what it cannot compare", () => {
+  it("exits 2 naming the fault: both sources, neither, a bad month, a manifest naming an absent file", async () => {
+    const { out, db } = await simulateAndIngest("csv");
+    const cur = join(out, "cur");
+    for (const [args, message] of [
+      [["--month", "2026-10", "--cur", cur, "--cost-explorer"], /exactly one of --cur/],
+      [["--month", "2026-10"], /exactly one of --cur/],
+      [["--month", "2026-13", "--cur", cur], /--month/],
+      [["--month", "2026-09", "--cur", cur], /no data files under data\/BILLING_PERIOD=2026-09\//],
+    ] as const) {
+      const run = await runCaptured(["reconcile", "--db", db, ...args]);
+      expect({ args, code: run.code }).toEqual({ args, code: 2 });
+      expect(run.stderr).toMatch(message);
+    }
+    const data = join(cur, "data", "BILLING_PERIOD=2026-10");
+    rmSync(join(data, "bedrock-chargeback-cur2-00001.csv.gz"));
+    writeFileSync(join(data, "other.csv.gz"), "");
+    const run = await runCaptured(["reconcile", "--db", db, "--month", "2026-10", "--cur", cur]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /names bedrock-chargeback-cur2-00001\.csv\.gz, not in data\/BILLING_PERIOD=2026-10\//,
+    );
+  }, 180_000);
+});
