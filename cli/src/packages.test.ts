@@ -12,6 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseGroundTruth } from "@bedrock-chargeback/collector";
 import { childProcessEnv, tempDir } from "@bedrock-chargeback/collector/testing";
+import { createChargebackApp } from "@bedrock-chargeback/infra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { comparable, expectedReport } from "./testing";
 
@@ -282,6 +283,21 @@ describe("the CLI, packed and installed outside the workspace", () => {
       "pdfkit",
     ]);
     expect(existsSync(join(project, "node_modules/@bedrock-chargeback/cli/LICENSE"))).toBe(true);
+  });
+
+  it("is the artifact the Service stack deploys, byte for byte (docs/adr/0008-deployment.md)", () => {
+    const outdir = tempDir("chargeback-cdk-");
+    scratchDirs.push(outdir);
+    const { app, service } = createChargebackApp({
+      outdir,
+      context: { chargeback: { service: { artifactPath: tarball } } },
+    });
+    if (!service) throw new Error("the settings name a service, so the Service stack must exist");
+    app.synth();
+    const hash = service.cliPackage.assetHash;
+    const staged = readdirSync(outdir).find((f) => f.startsWith(`asset.${hash}`));
+    expect(staged, `asset.${hash}* in the cloud assembly`).toBeDefined();
+    expect(readFileSync(join(outdir, staged ?? "")).equals(readFileSync(tarball))).toBe(true);
   });
 
   it("simulate → ingest → report from node_modules/.bin: the total equals the ground truth", () => {
