@@ -368,6 +368,8 @@ describe("collector access stack", () => {
       "athena:StartQueryExecution",
       "bedrock:GetInferenceProfile",
       "bedrock:GetModelInvocationLoggingConfiguration",
+      "ce:GetCostAndUsage",
+      "ce:GetDimensionValues",
       "cloudwatch:PutMetricData",
       "glue:GetDatabase",
       "glue:GetTable",

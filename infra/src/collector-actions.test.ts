@@ -33,6 +33,8 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   ListObjectsV2Command: ["s3:ListBucket"],
   PutMetricDataCommand: ["cloudwatch:PutMetricData"],
   GetProductsCommand: ["pricing:GetProducts"],
+  GetCostAndUsageCommand: ["ce:GetCostAndUsage"],
+  GetDimensionValuesCommand: ["ce:GetDimensionValues"],
 };
 
 /** What Athena does with the caller's credentials: Glue lookups and the results prefix. */

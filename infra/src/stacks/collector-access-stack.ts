@@ -102,6 +102,9 @@ export class CollectorAccessStack extends Stack {
       statement("BedrockLoggingConfig", ["bedrock:GetModelInvocationLoggingConfiguration"], ["*"]),
       // `chargeback prices sync`: the public AWS Price List (docs/billing-facts.md §1.1); no resource ARNs.
       statement("PriceList", ["pricing:GetProducts"], ["*"]),
+      // `chargeback reconcile --cost-explorer`: the month's Bedrock bill (docs/billing-facts.md §3);
+      // Cost Explorer has no resource ARNs, and every request costs $0.01.
+      statement("CostExplorer", ["ce:GetCostAndUsage", "ce:GetDimensionValues"], ["*"]),
       statement("PutMetrics", ["cloudwatch:PutMetricData"], ["*"], {
         StringEquals: { "cloudwatch:namespace": props.namespace },
       }),
