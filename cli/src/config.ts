@@ -2,7 +2,8 @@
  * The CLI's configuration, read from the environment once at start-up. Nothing else reads
  * process.env; commands receive this object.
  */
-import { type AssistantConfig, parseAssistantConfig } from "@bedrock-chargeback/assistant";
+// The config module alone (zod only): the package entry would load the whole engine at start-up.
+import { type AssistantConfig, parseAssistantConfig } from "@bedrock-chargeback/assistant/config";
 import { z } from "zod";
 
 const configSchema = z.object({
