@@ -2,10 +2,11 @@
  * Writes ledger/prices/bedrock-prices.json from ledger/prices/sources/ (see
  * ledger/src/pricing/build-catalog.ts). Run after editing a source:
  *   ./node_modules/.bin/tsx ledger/prices/build.ts
- * ledger/src/pricing/build-catalog.test.ts fails while the committed file differs from the build.
+ * ledger/src/pricing/build-catalog.test.ts fails while the committed file differs from the build,
+ * or while `coverage.regional_gaps` in public-prices.json differs from the coverage printed here.
  */
 import { writeFileSync } from "node:fs";
-import { buildShippedCatalog, renderShippedCatalog } from "../src/pricing/build-catalog";
+import { buildShippedCatalog, regionalCoverage, renderShippedCatalog } from "../src/pricing/build-catalog";
 import { SHIPPED_CATALOG_PATH } from "../src/pricing/catalog";
 import { parseMicros } from "../src/pricing/money";
 import { loadModelNames } from "../src/pricing/price-list";
@@ -17,3 +18,7 @@ for (const i of build.incomplete) console.log(`left out ${i.model} ${i.region}: 
 for (const c of build.checks)
   console.log(`${parseMicros(c.priceList) === parseMicros(c.public) ? "agrees" : "REGIONAL"} ${c.model} ${c.region} ${c.bucket}: price list ${c.priceList}, public ${c.public}`);
 console.log(`${SHIPPED_CATALOG_PATH}: ${build.catalog.prices.length} rows`);
+for (const c of regionalCoverage(build.catalog))
+  console.log(
+    `${c.region}: ${c.own.length} models with their own row, ${c.starOnly.length} on a "*" row only (${c.starOnly.join(" ")}), ${c.none.length} unpriced (${c.none.join(" ")})`,
+  );

@@ -87,6 +87,61 @@ export function buildCatalog(
   return build;
 }
 
+/** The regions the shipped catalog is meant to price per region (issue #13 item 2). */
+export const CATALOG_REGIONS = [
+  "us-east-1",
+  "us-west-2",
+  "eu-central-1",
+  "eu-west-1",
+  "ap-northeast-1",
+] as const;
+
+/**
+ * Per region, the models with an in-region price row of their own, the models priced there only by
+ * a "*" row, and the models with no in-region price there at all (unpriced if used there).
+ */
+export type RegionCoverage = { region: string; own: string[]; starOnly: string[]; none: string[] };
+
+export function regionalCoverage(
+  catalog: Catalog,
+  regions: readonly string[] = CATALOG_REGIONS,
+): RegionCoverage[] {
+  const models = [...new Set(catalog.prices.map((p) => p.model))].sort();
+  const inRegion = catalog.prices.filter((p) => p.scopes.includes("in_region"));
+  return regions.map((region) => {
+    const cov: RegionCoverage = { region, own: [], starOnly: [], none: [] };
+    for (const model of models) {
+      const rows = inRegion.filter((p) => p.model === model);
+      if (rows.some((p) => p.regions.includes(region))) cov.own.push(model);
+      else if (rows.some((p) => p.regions.includes("*"))) cov.starOnly.push(model);
+      else cov.none.push(model);
+    }
+    return cov;
+  });
+}
+
+/**
+ * What the sources file says it left out (`coverage` in public-prices.json, not copied into the
+ * catalog): figures where sources disagree, figures not taken, and the per-region gaps.
+ */
+export type SourceCoverage = {
+  disagreements: {
+    model: string;
+    region: string;
+    figures: Record<string, string>;
+    decision: string;
+    /** Source keys whose figure the catalog does not use. */
+    not_used: string[];
+  }[];
+  not_taken: { model: string; region: string; source: string; reason: string }[];
+  regional_gaps: Record<string, { star_only: string[]; none: string[] }>;
+};
+
+export function loadSourceCoverage(dir = CATALOG_SOURCES_DIR): SourceCoverage {
+  return (JSON.parse(readFileSync(`${dir}public-prices.json`, "utf8")) as { coverage: SourceCoverage })
+    .coverage;
+}
+
 /** The build of the committed sources, as ledger/prices/build.ts writes it. */
 export function buildShippedCatalog(table: ModelNameTable, dir = CATALOG_SOURCES_DIR): CatalogBuild {
   const publicPrices = catalogSchema.parse(JSON.parse(readFileSync(`${dir}public-prices.json`, "utf8")));

@@ -1,7 +1,5 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildShippedCatalog, renderShippedCatalog } from "./build-catalog";
-import { loadCatalog, SHIPPED_CATALOG_PATH } from "./catalog";
 import {
   buildCatalogRows,
   itemsFromOfferFile,
@@ -184,25 +182,5 @@ describe("the reviewed name table (ledger/prices/model-names.json)", () => {
       expect(id).toMatch(/^[a-z0-9-]+\.[a-z0-9.:-]+$/);
     for (const name of Object.keys(table.AmazonBedrockFoundationModels))
       expect(name).toMatch(/ \(Amazon Bedrock Edition\)$/);
-  });
-});
-
-describe("the shipped catalog", () => {
-  it("is exactly the build of ledger/prices/sources/ (run ledger/prices/build.ts after editing a source)", () => {
-    const build = buildShippedCatalog(table);
-    expect(readFileSync(SHIPPED_CATALOG_PATH, "utf8")).toBe(renderShippedCatalog(build));
-    expect(build.unknown).toEqual([]);
-  });
-
-  it("names a described source for every row, and prices Nova Pro per region where the Price List differs", () => {
-    const catalog = loadCatalog(SHIPPED_CATALOG_PATH);
-    for (const row of catalog.prices)
-      for (const key of row.source.split(",").map((s) => s.trim().split(":")[0] ?? ""))
-        expect(catalog.sources[key], `${row.model}: source ${key}`).toBeDefined();
-    const nova = catalog.prices.filter((r) => r.model === "amazon.nova-pro-v1:0");
-    expect(nova.map((r) => [r.regions, r.input, r.output])).toEqual([
-      [["*"], "0.80", "3.20"],
-      [["ap-northeast-1"], "0.96", "3.84"],
-    ]);
   });
 });

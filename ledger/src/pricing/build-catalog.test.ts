@@ -1,0 +1,154 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { createDb } from "../store/db";
+import {
+  buildShippedCatalog,
+  CATALOG_REGIONS,
+  loadSourceCoverage,
+  regionalCoverage,
+  renderShippedCatalog,
+} from "./build-catalog";
+import { loadCatalog, SHIPPED_CATALOG_PATH } from "./catalog";
+import { PriceBook, syncCatalog } from "./price-book";
+import { loadModelNames } from "./price-list";
+
+const build = buildShippedCatalog(loadModelNames());
+const catalog = loadCatalog(SHIPPED_CATALOG_PATH);
+const keysOf = (source: string) => source.split(",").map((s) => s.trim().split(":")[0] ?? "");
+
+describe("the shipped catalog (ledger/prices/bedrock-prices.json)", () => {
+  it("is exactly the build of ledger/prices/sources/ (run ledger/prices/build.ts after editing a source)", () => {
+    expect(readFileSync(SHIPPED_CATALOG_PATH, "utf8")).toBe(renderShippedCatalog(build));
+    expect(build.unknown).toEqual([]);
+  });
+
+  it("names a described source for every row, and has one row per model, scope, region and day", () => {
+    for (const row of catalog.prices)
+      for (const key of keysOf(row.source))
+        expect(catalog.sources[key], `${row.model}: source ${key}`).toBeDefined();
+    const seen = new Map<string, string>();
+    for (const row of catalog.prices)
+      for (const scope of row.scopes)
+        for (const region of row.regions) {
+          const key = `${row.model} ${scope} ${region} ${row.effective_from}`;
+          expect(seen.get(key), `${key} twice`).toBeUndefined();
+          seen.set(key, row.source);
+        }
+  });
+
+  it("prices Nova Pro per region where a source gives a regional figure", () => {
+    const nova = catalog.prices.filter((r) => r.model === "amazon.nova-pro-v1:0");
+    expect(nova.map((r) => [r.regions, r.input, r.output, keysOf(r.source)[0]])).toEqual([
+      [["*"], "0.80", "3.20", "agent-toolkit"],
+      [["ap-northeast-1"], "0.96", "3.84", "pricelist-2026-08-26"],
+      [["us-east-1", "us-west-2"], "0.8", "3.2", "aditya-2026-02-06"],
+    ]);
+  });
+});
+
+describe("regional prices, as the price book applies them", () => {
+  const db = createDb(":memory:");
+  syncCatalog(db, catalog, "catalog");
+  const book = PriceBook.load(db);
+  const at = (model: string, region: string) => {
+    const p = book.find(model, "in_region", region, "2026-10-15");
+    return (
+      p && { region: p.region, input: p.inputMicros, output: p.outputMicros, source: keysOf(p.source)[0] }
+    );
+  };
+
+  it("charges more where the regional tables say so (Frankfurt, Tokyo, Ireland)", () => {
+    // Europe (Frankfurt) Titan Text Express $0.0003 / $0.000863 per 1K (aditya-2026-02-06).
+    expect(at("amazon.titan-text-express-v1", "eu-central-1")).toEqual({
+      region: "eu-central-1",
+      input: 300_000,
+      output: 863_000,
+      source: "aditya-2026-02-06",
+    });
+    expect(at("amazon.titan-text-express-v1", "us-east-1")).toMatchObject({
+      input: 200_000,
+      output: 600_000,
+    });
+    // Asia Pacific (Tokyo) Titan Text Lite $0.000275 / $0.000825 per 1K.
+    expect(at("amazon.titan-text-lite-v1", "ap-northeast-1")).toMatchObject({
+      input: 275_000,
+      output: 825_000,
+    });
+    expect(at("amazon.titan-text-lite-v1", "us-east-1")).toMatchObject({ input: 150_000, output: 200_000 });
+    // LiteLLM bedrock/eu-west-1/meta.llama3-70b-instruct-v1:0: 2.86e-06 / 3.78e-06 per token.
+    expect(at("meta.llama3-70b-instruct-v1:0", "eu-west-1")).toEqual({
+      region: "eu-west-1",
+      input: 2_860_000,
+      output: 3_780_000,
+      source: "litellm-00035b69",
+    });
+    expect(at("meta.llama3-70b-instruct-v1:0", "us-east-1")).toMatchObject({
+      input: 2_650_000,
+      output: 3_500_000,
+    });
+    expect(at("meta.llama3-2-1b-instruct-v1:0", "eu-central-1")).toMatchObject({
+      input: 130_000,
+      output: 130_000,
+    });
+  });
+
+  it("keeps the same price where the regional table says it is the same, on a row of its own", () => {
+    // Europe (Frankfurt) lists Claude 3.5 Sonnet at $0.003 / $0.015 per 1K, as US East does.
+    const sonnet = "anthropic.claude-3-5-sonnet-20240620-v1:0";
+    expect(at(sonnet, "eu-central-1")).toEqual({
+      region: "eu-central-1",
+      input: 3_000_000,
+      output: 15_000_000,
+      source: "aditya-2026-02-06",
+    });
+    expect(at(sonnet, "us-east-1")).toMatchObject({
+      region: "us-east-1",
+      input: 3_000_000,
+      output: 15_000_000,
+    });
+  });
+
+  it("leaves a region without a source on the '*' row, or unpriced, never guessed", () => {
+    // No source prices Nova Micro in Ireland: the one price of the "*" row applies.
+    expect(at("amazon.nova-micro-v1:0", "eu-west-1")).toMatchObject({ region: "*", input: 35_000 });
+    // The only us-west-2 figure for Llama 3.1 8B has no second source: not taken, so unpriced there.
+    expect(at("meta.llama3-1-8b-instruct-v1:0", "us-west-2")).toBeUndefined();
+    expect(at("meta.llama3-1-8b-instruct-v1:0", "us-east-1")).toMatchObject({ input: 220_000 });
+  });
+});
+
+describe("what the sources file says it left out (coverage in public-prices.json)", () => {
+  const coverage = loadSourceCoverage();
+
+  it("lists per region exactly the models the build leaves on a '*' row or unpriced", () => {
+    const built = regionalCoverage(build.catalog);
+    expect(Object.keys(coverage.regional_gaps)).toEqual([...CATALOG_REGIONS]);
+    for (const c of built)
+      expect(coverage.regional_gaps[c.region], c.region).toEqual({ star_only: c.starOnly, none: c.none });
+    expect(built.map((c) => [c.region, c.own.length, c.starOnly.length, c.none.length])).toEqual([
+      ["us-east-1", 51, 2, 0],
+      ["us-west-2", 39, 2, 12],
+      ["eu-central-1", 6, 10, 37],
+      ["eu-west-1", 2, 11, 40],
+      ["ap-northeast-1", 5, 9, 39],
+    ]);
+  });
+
+  it("cites no figure it says it did not take for that model and region", () => {
+    const left = [
+      ...coverage.not_taken.map((n) => ({ ...n, sources: [n.source] })),
+      ...coverage.disagreements.map((d) => ({ ...d, sources: d.not_used })),
+    ];
+    expect(left.length).toBeGreaterThan(0);
+    for (const n of left) {
+      for (const s of n.sources) expect(catalog.sources[s], s).toBeDefined();
+      const citing = catalog.prices.filter(
+        (r) =>
+          r.model === n.model &&
+          r.regions.includes(n.region) &&
+          keysOf(r.source).some((k) => n.sources.includes(k)),
+      );
+      expect(citing, `${n.model} ${n.region}`).toEqual([]);
+    }
+  });
+});
