@@ -41,6 +41,7 @@ describe("the shipped catalog (ledger/prices/bedrock-prices.json)", () => {
     expect(nova.map((r) => [r.regions, r.input, r.output, keysOf(r.source)[0]])).toEqual([
       [["*"], "0.80", "3.20", "agent-toolkit"],
       [["ap-northeast-1"], "0.96", "3.84", "pricelist-2026-08-26"],
+      [["eu-central-1"], "1.05", "4.2", "mmc-2026-06-18"],
       [["us-east-1", "us-west-2"], "0.8", "3.2", "aditya-2026-02-06"],
     ]);
   });
@@ -128,7 +129,7 @@ describe("what the sources file says it left out (coverage in public-prices.json
     expect(built.map((c) => [c.region, c.own.length, c.starOnly.length, c.none.length])).toEqual([
       ["us-east-1", 51, 2, 0],
       ["us-west-2", 39, 2, 12],
-      ["eu-central-1", 6, 10, 37],
+      ["eu-central-1", 16, 7, 30],
       ["eu-west-1", 2, 11, 40],
       ["ap-northeast-1", 5, 9, 39],
     ]);
