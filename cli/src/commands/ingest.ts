@@ -34,6 +34,7 @@ const argsSchema = z
     profiles: z.string().min(1).optional(),
     profileLookup: z.enum(["auto", "api", "off"]).default("auto"),
     batchRecords: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    threads: z.coerce.number().int().min(1).max(64).optional(),
     dedupeWindowHours: z.coerce
       .number()
       .int()
@@ -59,7 +60,7 @@ export const ingestCommand: Command = {
   summary: "read Bedrock invocation log objects (folder or S3) into the store, exactly once",
   usage:
     "chargeback ingest --source dir --path <folder> [--db <file>] | --source s3 --bucket <b> [--prefix <p>] [--endpoint <url>] [--region <r>]\n" +
-    "       [--prices <file>] [--profiles <file>] [--profile-lookup auto|api|off] [--metadata-keys tenant=customer_id,…] [--batch-records N] [--dedupe-window-hours N] [--progress] [--format text|json]\n" +
+    "       [--prices <file>] [--profiles <file>] [--profile-lookup auto|api|off] [--metadata-keys tenant=customer_id,…] [--batch-records N] [--threads N] [--dedupe-window-hours N] [--progress] [--format text|json]\n" +
     "       [--read-attempts N (4)] [--retry-delay-ms N (250; the n-th retry waits up to N·2^(n-1) ms, at most 5 s)]\n" +
     "       exit: 0 ok, 1 failed or incomplete (objects left unread or listing incomplete: run again), 3 some input quarantined\n" +
     `       ${metricsArgs.usage}`,
@@ -78,6 +79,7 @@ export const ingestCommand: Command = {
         profiles: { type: "string" },
         "profile-lookup": { type: "string" },
         "batch-records": { type: "string" },
+        threads: { type: "string" },
         "dedupe-window-hours": { type: "string" },
         "metadata-keys": { type: "string" },
         "read-attempts": { type: "string" },
@@ -125,6 +127,7 @@ export const ingestCommand: Command = {
           applicationProfiles: profiles,
           mapping,
           batchRecords: args.batchRecords,
+          threads: args.threads,
           dedupeWindowHours: args.dedupeWindowHours,
           retry,
           now: io.now,

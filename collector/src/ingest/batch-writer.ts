@@ -5,11 +5,19 @@
  * One object with explicit state, so the rule "all of these commit together" has one home.
  */
 
-import type { MetadataMapping, UsageRecord } from "@bedrock-chargeback/ledger";
-import { addRollupRows, RollupAccumulator, type WriteContext } from "@bedrock-chargeback/ledger";
+import type { MetadataMapping } from "@bedrock-chargeback/ledger";
+import {
+  addRollupRows,
+  FACT_WIDTH,
+  type FactKeying,
+  factKeying,
+  RollupAccumulator,
+  type WriteContext,
+} from "@bedrock-chargeback/ledger";
 import type Database from "better-sqlite3";
 import type { Statement } from "better-sqlite3";
 import type { ObjectRef } from "./object-source";
+import type { RecordPart } from "./record-part";
 import { SeenRequests } from "./seen-requests";
 import { emptyCounts, type QuarantineEntry, type RecordCounts } from "./summary";
 
@@ -27,8 +35,6 @@ export type BatchWriterOptions = {
   onCommit: (writer: BatchWriter) => void;
 };
 
-/** requestIds checked per statement. */
-const DEDUPE_CHUNK = 256;
 const EXCERPT_CHARS = 200;
 
 /**
@@ -39,6 +45,8 @@ export class BatchWriter {
   /** Unique records counted so far, and duplicates dropped. */
   readonly counts: RecordCounts = emptyCounts();
   committedBatches = 0;
+  /** How parts for this writer are keyed (its metadata mapping). */
+  readonly keying: FactKeying;
 
   private readonly acc: RollupAccumulator;
   private readonly seen: SeenRequests;
@@ -47,11 +55,10 @@ export class BatchWriter {
   private readonly quarantineRow: Statement;
   private readonly begin: Statement;
   private readonly end: Statement;
-  // One transaction stays open while a batch is read: each record is deduped and folded as it is
-  // parsed, so no record outlives its line. A crash rolls the open batch back.
+  // One transaction stays open while a batch is read: each part is deduped and folded as it
+  // arrives, so no part outlives its turn. A crash rolls the open batch back.
   private open = false;
   private inBatch = 0;
-  private chunk: UsageRecord[] = [];
   private objects: FinishedObject[] = [];
   private quarantined: (QuarantineEntry & { excerpt: string | null })[] = [];
 
@@ -60,6 +67,7 @@ export class BatchWriter {
     private readonly options: BatchWriterOptions,
   ) {
     this.acc = new RollupAccumulator(options.mapping);
+    this.keying = factKeying(options.mapping);
     this.seen = new SeenRequests(client);
     this.ledgered = client
       .prepare("SELECT 1 FROM ingested_objects WHERE source = 'objects' AND key = ?")
@@ -84,11 +92,31 @@ export class BatchWriter {
     return this.ledgered.get(key) !== undefined;
   }
 
-  /** Counts a record once (requestId dedupe); commits the batch when it is full. */
-  add(record: UsageRecord): void {
-    this.inBatch += 1;
-    this.chunk.push(record);
-    if (this.chunk.length >= DEDUPE_CHUNK) this.dedupeChunk();
+  /**
+   * Counts a part's records once each (requestId dedupe: a record seen before is taken out of the
+   * part's sums); commits the batch when it is full.
+   */
+  addPart(part: RecordPart): void {
+    this.openBatch();
+    const seenBefore = this.seen.markSeen(part.hours, part.ids);
+    this.acc.addPart(part.fact, seenBefore);
+    const counts = this.counts;
+    const nums = part.fact.nums;
+    counts.duplicates += seenBefore.length;
+    let next = 0;
+    for (let r = 0; r < part.ids.length; r++) {
+      if (seenBefore[next] === r) {
+        next += 1;
+        continue;
+      }
+      counts.records += 1;
+      counts.requests += nums[r * FACT_WIDTH] as number;
+      counts.errors += nums[r * FACT_WIDTH + 1] as number;
+      const t = part.timestamps[r] as string;
+      if (counts.dataFrom === null || t < counts.dataFrom) counts.dataFrom = t;
+      if (counts.dataUntil === null || t > counts.dataUntil) counts.dataUntil = t;
+    }
+    this.inBatch += part.ids.length;
     if (this.inBatch >= this.options.batchRecords) this.commit();
   }
 
@@ -104,7 +132,6 @@ export class BatchWriter {
 
   /** Commits the open batch: rollup deltas, quarantine rows, ledger rows, in one transaction. */
   commit(): void {
-    this.dedupeChunk();
     this.openBatch();
     addRollupRows(this.options.ctx, this.acc.hourlyRows(), this.acc.factRows());
     const { runId } = this.options;
@@ -133,23 +160,5 @@ export class BatchWriter {
       this.begin.run();
       this.open = true;
     }
-  }
-
-  private dedupeChunk(): void {
-    if (this.chunk.length === 0) return;
-    this.openBatch();
-    const fresh = this.seen.keepFresh(this.chunk);
-    const counts = this.counts;
-    counts.duplicates += this.chunk.length - fresh.length;
-    for (const record of fresh) {
-      this.acc.add(record);
-      counts.records += 1;
-      if (record.errorCode === null) counts.requests += 1;
-      else counts.errors += 1;
-      if (counts.dataFrom === null || record.timestamp < counts.dataFrom) counts.dataFrom = record.timestamp;
-      if (counts.dataUntil === null || record.timestamp > counts.dataUntil)
-        counts.dataUntil = record.timestamp;
-    }
-    this.chunk = [];
   }
 }

@@ -20,12 +20,13 @@ function freshDb(): Db {
   return db;
 }
 
-async function ingestDir(db: Db, root: string, batchRecords?: number) {
+async function ingestDir(db: Db, root: string, batchRecords?: number, threads?: number) {
   return ingestObjects({
     db,
     objects: await createDirSource(root),
     prices: PriceBook.load(db),
     batchRecords,
+    threads,
   });
 }
 
@@ -336,7 +337,9 @@ describe("ingestObjects (property)", () => {
         fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 10 }),
         fc.integer({ min: 1, max: 7 }),
         fc.array(fc.nat(), { maxLength: 5 }),
-        async (specs, objectSizes, batchRecords, duplicates) => {
+        // 1: parsed on the writer's thread; 2: on a parse thread once more than 16 objects are read.
+        fc.constantFrom(1, 2),
+        async (specs, objectSizes, batchRecords, duplicates, threads) => {
           const records = specs.map((s, i) =>
             invocationRecord({
               requestId: `p-${i}`,
@@ -362,7 +365,7 @@ describe("ingestObjects (property)", () => {
             at += size;
           }
           const db = freshDb();
-          await ingestDir(db, root, batchRecords);
+          await ingestDir(db, root, batchRecords, threads);
           const t = totals(db);
           const ok = specs.filter((s) => !s.failed);
           expect(t.requests).toBe(ok.length);

@@ -23,6 +23,7 @@ import { DEFAULT_METADATA_MAPPING, lockIngest, type MetadataMapping } from "@bed
 import { BatchWriter } from "./batch-writer";
 import { ingestListed } from "./object-loop";
 import type { ObjectSource } from "./object-source";
+import { defaultThreads, ParsePool } from "./parse-pool";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry";
 import { failRun, finishRun, startRun } from "./run-record";
 import { emptySummary, type IngestProgress, type IngestSummary, progressOf, settleSummary } from "./summary";
@@ -41,6 +42,11 @@ export type IngestOptions = {
   /** How long a requestId is remembered, in hours of record time before the newest record. */
   dedupeWindowHours?: number;
   maxLineBytes?: number;
+  /**
+   * Threads the run uses, the writer included: 1 parses on the writer's thread; N > 1 adds N − 1
+   * parse threads (docs/adr/0012-parallel-ingest.md). Default: one per core, at most 8.
+   */
+  threads?: number;
   /** For object reads that fail in a way that may pass; default `DEFAULT_RETRY` (4 tries, ≤ ~2 s). */
   retry?: RetryPolicy;
   onProgress?: (progress: IngestProgress) => void;
@@ -88,12 +94,20 @@ async function runIngest(options: IngestOptions, runId: number, now: () => Date)
     now,
     onCommit: (w) => options.onProgress?.(progressOf(summary, w.counts.records, w.committedBatches)),
   });
-  await ingestListed(options.objects, {
-    writer,
-    summary,
-    maxLineBytes: options.maxLineBytes ?? DEFAULTS.maxLineBytes,
-    retry: options.retry ?? DEFAULT_RETRY,
-  });
+  const threads = options.threads ?? defaultThreads();
+  const mapping = options.mapping ?? DEFAULT_METADATA_MAPPING;
+  const pool = threads > 1 ? new ParsePool(threads - 1, mapping) : undefined;
+  try {
+    await ingestListed(options.objects, {
+      writer,
+      summary,
+      maxLineBytes: options.maxLineBytes ?? DEFAULTS.maxLineBytes,
+      retry: options.retry ?? DEFAULT_RETRY,
+      pool,
+    });
+  } finally {
+    await pool?.close();
+  }
   writer.commit();
   writer.pruneSeenRequests(options.dedupeWindowHours ?? DEFAULTS.dedupeWindowHours);
   Object.assign(summary, writer.counts);

@@ -30,6 +30,8 @@ export async function ingestListed(objects: ObjectSource, loop: ObjectLoop): Pro
   const { summary } = loop;
   const window: QueuedObject[] = [];
   let windowBytes = 0;
+  // Parse threads pay off only for a run of many objects: they start once the window first fills.
+  let queued = 0;
   for await (const item of objects.list()) {
     if (isListingProblem(item)) {
       const problem = { location: item.place, reason: item.reason, attempts: item.attempts };
@@ -41,9 +43,10 @@ export async function ingestListed(objects: ObjectSource, loop: ObjectLoop): Pro
       summary.objectsSkipped += 1;
       continue;
     }
-    const queued = queueObject(item, loop);
-    window.push(queued);
-    windowBytes += queued.preload ? item.size : 0;
+    queued += 1;
+    const entry = queueObject(item, queued > READ_AHEAD ? loop : { ...loop, pool: undefined });
+    window.push(entry);
+    windowBytes += entry.preload ? item.size : 0;
     while (window.length >= READ_AHEAD || windowBytes > READ_AHEAD_BYTES) {
       const next = window.shift();
       if (!next) break;
@@ -62,9 +65,12 @@ async function ingestObject(queued: QueuedObject, loop: ObjectLoop): Promise<voi
   if (ref.size === 0) {
     quarantine(loop, ref, null, "empty object (0 bytes)", null);
   } else {
-    const result = await readQueued(queued, loop, (record) => {
-      writer.add(record);
-      finished.records += 1;
+    const result = await readQueued(queued, loop, {
+      keying: writer.keying,
+      onPart: (part) => {
+        writer.addPart(part);
+        finished.records += part.ids.length;
+      },
     });
     if (result instanceof RetriesExhausted) return leaveUnread(summary, ref, result);
     if (queued.retried) listIn(summary.retried, queued.retried);

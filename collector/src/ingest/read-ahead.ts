@@ -5,8 +5,9 @@
  * passed are noted on the object for the summary; tries that kept failing come back as
  * `RetriesExhausted`, for the loop to leave the object unread.
  */
-import type { UsageRecord } from "@bedrock-chargeback/ledger";
+import type { FactKeying, UsageRecord } from "@bedrock-chargeback/ledger";
 import type { ObjectRef } from "./object-source";
+import type { Parsed, ParsePool } from "./parse-pool";
 import {
   INFLATE_WHOLE_BYTES,
   inflatedSizeHint,
@@ -18,10 +19,19 @@ import {
   streamOf,
   TOO_LARGE,
 } from "./read-object";
+import { type RecordPart, RecordPartBuilder } from "./record-part";
 import { describeFailure, isTransientError, RetriesExhausted, type RetryPolicy, withRetry } from "./retry";
 import type { ReadProblem } from "./summary";
 
-export type ReadSettings = { maxLineBytes: number; retry: RetryPolicy };
+export type ReadSettings = {
+  maxLineBytes: number;
+  retry: RetryPolicy;
+  /** Parse threads for read-ahead objects; without, every object is parsed on this thread. */
+  pool?: ParsePool;
+};
+
+/** Where an object's records go: folded into parts (keyed for the writer) and handed over. */
+export type PartSink = { keying: FactKeying; onPart: (part: RecordPart) => void };
 
 /** A read-ahead object: its bytes, or the tries that failed. */
 type Loaded = Buffer | RetriesExhausted;
@@ -30,6 +40,8 @@ type Loaded = Buffer | RetriesExhausted;
 export type QueuedObject = {
   ref: ObjectRef;
   preload: Promise<Loaded> | undefined;
+  /** The read-ahead bytes parsed on a parse thread (when there is a pool and they inflate small). */
+  parsed?: Promise<Parsed | undefined>;
   /** Set when a read needed more than one try: the tries used and the last failure. */
   retried?: ReadProblem;
 };
@@ -41,14 +53,41 @@ const SMALL_OBJECT_BYTES = 4 * 1024 * 1024;
 export function queueObject(ref: ObjectRef, settings: ReadSettings): QueuedObject {
   const queued: QueuedObject = { ref, preload: undefined };
   if (ref.size > 0 && ref.size <= SMALL_OBJECT_BYTES) queued.preload = loadObject(queued, settings.retry);
+  const { pool } = settings;
+  if (queued.preload && pool) {
+    queued.parsed = queued.preload.then((loaded) =>
+      loaded instanceof RetriesExhausted || inflatedSizeHint(loaded) > INFLATE_WHOLE_BYTES
+        ? undefined
+        : pool.parse(loaded, settings.maxLineBytes),
+    );
+    // Awaited in its turn; until then a failed parse must not count as unhandled.
+    queued.parsed.catch(() => {});
+  }
   return queued;
 }
 
 /**
- * Reads a queued object's records into `onRecord`: from its read-ahead bytes when it has them and
- * they inflate to at most INFLATE_WHOLE_BYTES, otherwise as a stream.
+ * Reads a queued object's records into `sink`: as parsed on a parse thread, or from its read-ahead
+ * bytes when it has them and they inflate to at most INFLATE_WHOLE_BYTES, otherwise as a stream.
  */
 export async function readQueued(
+  queued: QueuedObject,
+  settings: ReadSettings,
+  sink: PartSink,
+): Promise<ObjectReadResult | RetriesExhausted> {
+  const parsed = await queued.parsed;
+  if (parsed !== undefined && parsed !== TOO_LARGE) {
+    for (const part of parsed.parts) sink.onPart(part);
+    return parsed.result;
+  }
+  const builder = new RecordPartBuilder(sink.keying, sink.onPart);
+  const result = await readHere(queued, settings, (record) => builder.add(record));
+  builder.flush();
+  return result;
+}
+
+/** Reads a queued object on this thread. */
+async function readHere(
   queued: QueuedObject,
   settings: ReadSettings,
   onRecord: (record: UsageRecord) => void,

@@ -1,12 +1,15 @@
 /**
  * The requestId dedupe (docs/adr/0003-exactly-once.md, mechanism 2): which records were seen
  * before, decided in the batch's open transaction by inserting into `seen_requests`, and the
- * bounded window those requestIds are kept for.
+ * bounded window those requestIds are kept for. The table's key is (hour as whole hours since
+ * the epoch, requestId), WITHOUT ROWID: one B-tree, an integer and the id per row.
  */
 
-import type { UsageRecord } from "@bedrock-chargeback/ledger";
 import type Database from "better-sqlite3";
 import type { Statement } from "better-sqlite3";
+
+/** requestIds per statement (two parameters each; SQLite's limit is 32,766 parameters). */
+const CHUNK = 512;
 
 /**
  * `seen_requests` for one run. Fast path: one multi-row INSERT OR IGNORE; if it inserted every
@@ -26,26 +29,31 @@ export class SeenRequests {
   }
 
   /**
-   * Marks the chunk's requestIds seen and returns the records not seen before (a requestId twice
-   * in one chunk: the first). Must run inside the batch's transaction, which it shares.
+   * Marks the records (`hours[i]`, `ids[i]`) seen and returns, ascending, the indexes of those
+   * seen before (a requestId twice in the list: the later ones). Must run inside the batch's
+   * transaction, which it shares.
    */
-  keepFresh(chunk: UsageRecord[]): UsageRecord[] {
-    const params: string[] = [];
-    for (const r of chunk) params.push(r.hour, r.requestId);
-    this.savepoint.run();
-    if (this.markSeen(chunk.length, false).run(...params).changes === chunk.length) {
-      this.release.run();
-      return chunk;
-    }
-    this.undo.run();
-    const fresh = new Set<string>();
-    for (const row of this.markSeen(chunk.length, true).all(...params)) {
-      if (typeof row === "object" && row !== null && "hour" in row && "request_id" in row) {
-        fresh.add(`${row.hour}|${row.request_id}`);
+  markSeen(hours: Int32Array, ids: readonly string[]): number[] {
+    const seenBefore: number[] = [];
+    for (let from = 0; from < ids.length; from += CHUNK) {
+      const to = Math.min(ids.length, from + CHUNK);
+      const params: (string | number)[] = [];
+      for (let i = from; i < to; i++) params.push(hours[i] as number, ids[i] as string);
+      this.savepoint.run();
+      if (this.insert(to - from, false).run(...params).changes === to - from) {
+        this.release.run();
+        continue;
       }
+      this.undo.run();
+      const fresh = new Set<string>();
+      for (const row of this.insert(to - from, true).all(...params)) {
+        if (typeof row === "object" && row !== null && "hour" in row && "request_id" in row)
+          fresh.add(`${row.hour}|${row.request_id}`);
+      }
+      this.release.run();
+      for (let i = from; i < to; i++) if (!fresh.delete(`${hours[i]}|${ids[i]}`)) seenBefore.push(i);
     }
-    this.release.run();
-    return chunk.filter((r) => fresh.delete(`${r.hour}|${r.requestId}`));
+    return seenBefore;
   }
 
   /**
@@ -54,13 +62,11 @@ export class SeenRequests {
    */
   prune(windowHours: number): void {
     const newest = this.client.prepare("SELECT MAX(hour) FROM seen_requests").pluck().get();
-    if (typeof newest === "string") {
-      const cutoff = new Date(Date.parse(newest) - windowHours * 3_600_000).toISOString().slice(0, 13);
-      this.client.prepare("DELETE FROM seen_requests WHERE hour < ?").run(`${cutoff}:00:00Z`);
-    }
+    if (typeof newest === "number")
+      this.client.prepare("DELETE FROM seen_requests WHERE hour < ?").run(newest - windowHours);
   }
 
-  private markSeen(n: number, returning: boolean): Statement {
+  private insert(n: number, returning: boolean): Statement {
     const key = `${n}:${returning}`;
     let statement = this.statements.get(key);
     if (!statement) {

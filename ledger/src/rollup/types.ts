@@ -55,6 +55,8 @@ export type FactRow = {
   dims: RollupDims;
   dimsKey?: string;
   attrs: Attrs;
+  /** `attrsKeyOf(attrs)`, when already computed. */
+  attrsKey?: { key: string; meta: string };
   counters: Counters;
   moments?: Moments;
   latencyMs?: number;

@@ -114,15 +114,29 @@ export function addRollupRows(
 function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facts: Iterable<FactRow>): Set<string> {
   const days = new Set<string>();
   const s = statements(ctx.db);
+  // Per call: a tuple's resolved model and price on a day, and the dictionary ids. Ids are never
+  // cached across transactions: an id inserted by a transaction that rolled back must not be reused.
+  const resolved = new Map<string, ReturnType<typeof dimValues> & { key: string }>();
+  const resolve = (dims: RollupDims, dimsKey: string, day: string) => {
+    const at = `${day}${dimsKey}`;
+    let r = resolved.get(at);
+    if (!r) {
+      const v = dimValues(ctx, dims, day);
+      r = { ...v, key: `${dimsKey}\u0001${v.values[8]}\u0001${v.values[9]}` };
+      resolved.set(at, r);
+    }
+    return r;
+  };
   for (const row of hourly) {
     const day = row.hour.slice(0, 10);
     days.add(day);
-    const { values, priceId } = dimValues(ctx, row.dims, day);
+    const dimsKey = row.dimsKey ?? dimsKeyOf(row.dims);
+    const { values, priceId } = resolve(row.dims, dimsKey, day);
     const c = row.counters;
     s.hourly.run(
       ctx.source,
       row.hour,
-      row.dimsKey ?? dimsKeyOf(row.dims),
+      dimsKey,
       ...values,
       c.requests,
       c.errors,
@@ -133,15 +147,12 @@ function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facts: Iterab
       priceId,
     );
   }
-  // Dictionary ids are looked up per call, never cached across transactions: an id inserted by a
-  // transaction that rolled back must not be reused.
   const dimsIds = new Map<string, number>();
   const attrsIds = new Map<string, number>();
   const noMoments = new Array<number>(MOMENT_COUNT).fill(0);
   for (const row of facts) {
     const day = row.hour.slice(0, 10);
-    const { values, priceId } = dimValues(ctx, row.dims, day);
-    const dimsKey = `${row.dimsKey ?? dimsKeyOf(row.dims)}\u0001${values[8]}\u0001${values[9]}`;
+    const { values, priceId, key: dimsKey } = resolve(row.dims, row.dimsKey ?? dimsKeyOf(row.dims), day);
     let dimsId = dimsIds.get(dimsKey);
     if (dimsId === undefined) {
       dimsId =
@@ -149,7 +160,7 @@ function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facts: Iterab
         Number(s.addDims.run(dimsKey, ...values).lastInsertRowid);
       dimsIds.set(dimsKey, dimsId);
     }
-    const { key: attrsKey, meta } = attrsKeyOf(row.attrs);
+    const { key: attrsKey, meta } = row.attrsKey ?? attrsKeyOf(row.attrs);
     let attrsId = attrsIds.get(attrsKey);
     if (attrsId === undefined) {
       attrsId =

@@ -237,12 +237,13 @@ export const ingestedObjects = sqliteTable(
  * requestIds counted within the dedupe window (docs/rules.md rule 5), keyed by the record's own UTC hour
  * first: a re-delivery carries the same timestamp, so it meets the same key, while inserts land
  * near the end of the B-tree (records arrive roughly in time order) and the prune is a range
- * delete. WITHOUT ROWID in migration 0003 (drizzle cannot declare it).
+ * delete. The hour is whole hours since 1970-01-01T00:00Z (migration 0008: an integer, not the
+ * 20-character text of 0003). WITHOUT ROWID, by hand (drizzle cannot declare it).
  */
 export const seenRequests = sqliteTable(
   "seen_requests",
   {
-    hour: text("hour").notNull(),
+    hour: integer("hour").notNull(),
     requestId: text("request_id").notNull(),
   },
   (t) => [primaryKey({ columns: [t.hour, t.requestId] })],
