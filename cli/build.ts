@@ -144,7 +144,12 @@ function check(metafile: Metafile): void {
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 const result = await build({
-  entryPoints: [join(CLI_DIR, "src/main.ts")],
+  // The ingest's parse thread is its own entry: collector/src/ingest/parse-pool.ts starts
+  // `./parse-worker.js` beside the chunk that holds it, which is dist/.
+  entryPoints: [
+    { in: join(CLI_DIR, "src/main.ts"), out: "main" },
+    { in: join(ROOT, "collector/src/ingest/parse-worker.ts"), out: "parse-worker" },
+  ],
   outdir: OUT,
   bundle: true,
   splitting: true,

@@ -10,7 +10,8 @@
  * - A read that failed is not a read: an object that could not be opened or fetched is retried
  *   (when the failure may pass) and otherwise left out of the ledger for the next run, and reported.
  *   Only content that was read and judged bad is quarantined.
- * Memory is bounded by `batchRecords` and one line (`maxLineBytes`), whatever the object sizes.
+ * Memory is bounded by `batchRecords`, the read-ahead window and one line (`maxLineBytes`), whatever
+ * the object sizes; parse threads (`threads`, docs/adr/0012-parallel-ingest.md) hold one object each.
  *
  * This file holds the public entry and the run's order of work; the pieces are: `run-record.ts`
  * (the `ingest_runs` row), `object-loop.ts` (listing, read-ahead, judging each object),

@@ -28,6 +28,13 @@ export function defaultThreads(): number {
   return Math.min(8, Math.max(1, availableParallelism()));
 }
 
+/**
+ * A parse thread holds one object at a time (at most 1 MB inflated: larger ones stream on the
+ * writer's thread), so a small heap suffices; a small young generation keeps the garbage of
+ * parsing, and so the process's RSS, down (docs/adr/0012-parallel-ingest.md).
+ */
+const PARSE_THREAD_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 };
+
 type Pending = {
   parts: RecordPart[];
   resolve: (parsed: Parsed) => void;
@@ -66,7 +73,7 @@ export class ParsePool {
     const { url, boot } = workerFile();
     const { mapping } = this;
     for (let t = 0; t < this.threads; t++) {
-      const worker = new Worker(url, { workerData: { mapping, boot } });
+      const worker = new Worker(url, { workerData: { mapping, boot }, resourceLimits: PARSE_THREAD_HEAP });
       worker.on("message", (reply: ParseReply) => this.receive(reply));
       worker.on("error", (error) => this.fail(worker, error));
       worker.on("exit", (code) => {
