@@ -42,6 +42,7 @@ describe("the shipped catalog (ledger/prices/bedrock-prices.json)", () => {
       [["*"], "0.80", "3.20", "agent-toolkit"],
       [["ap-northeast-1"], "0.96", "3.84", "pricelist-2026-08-26"],
       [["eu-central-1"], "1.05", "4.2", "mmc-2026-06-18"],
+      [["eu-west-1"], "0.92", "3.68", "koyakimu-2026-09-17"],
       [["us-east-1", "us-west-2"], "0.8", "3.2", "aditya-2026-02-06"],
     ]);
   });
@@ -109,12 +110,42 @@ describe("regional prices, as the price book applies them", () => {
     });
   });
 
+  it("prices Ireland and Tokyo from the Price List copy, where they differ from us-east-1", () => {
+    // koyakimu-2026-09-17: Nova Lite eu-west-1 $0.069 / $0.276, ap-northeast-1 $0.072 / $0.288 per 1M.
+    expect(at("amazon.nova-lite-v1:0", "eu-west-1")).toEqual({
+      region: "eu-west-1",
+      input: 69_000,
+      output: 276_000,
+      source: "koyakimu-2026-09-17",
+    });
+    expect(at("amazon.nova-lite-v1:0", "ap-northeast-1")).toMatchObject({ input: 72_000, output: 288_000 });
+    expect(at("amazon.nova-lite-v1:0", "us-east-1")).toMatchObject({ input: 60_000, output: 240_000 });
+    expect(at("openai.gpt-oss-120b-1:0", "ap-northeast-1")).toMatchObject({
+      input: 180_000,
+      output: 730_000,
+    });
+    // Mistral 7B eu-west-1 $0.16 / $0.22, also in the 2026-06-15 Price List rows of mmc-2026-06-15.
+    expect(at("mistral.mistral-7b-instruct-v0:2", "eu-west-1")).toMatchObject({
+      input: 160_000,
+      output: 220_000,
+    });
+    // Claude Haiku 4.5 in-region is $1.10 / $5.50 in every catalog region, now on rows of their own.
+    expect(at("anthropic.claude-haiku-4-5-20251001-v1:0", "eu-west-1")).toEqual({
+      region: "eu-west-1",
+      input: 1_100_000,
+      output: 5_500_000,
+      source: "koyakimu-2026-09-17",
+    });
+  });
+
   it("leaves a region without a source on the '*' row, or unpriced, never guessed", () => {
-    // No source prices Nova Micro in Ireland: the one price of the "*" row applies.
-    expect(at("amazon.nova-micro-v1:0", "eu-west-1")).toMatchObject({ region: "*", input: 35_000 });
-    // The only us-west-2 figure for Llama 3.1 8B has no second source: not taken, so unpriced there.
-    expect(at("meta.llama3-1-8b-instruct-v1:0", "us-west-2")).toBeUndefined();
-    expect(at("meta.llama3-1-8b-instruct-v1:0", "us-east-1")).toMatchObject({ input: 220_000 });
+    // No source gives Llama 3.3 70B an in-region price in Ireland: the one price of the "*" row applies.
+    expect(at("meta.llama3-3-70b-instruct-v1:0", "eu-west-1")).toMatchObject({ region: "*", input: 720_000 });
+    // Titan Text Embeddings V2 in Frankfurt: the copy's 0.2 is not taken (coverage.not_taken), so "*".
+    expect(at("amazon.titan-embed-text-v2:0", "eu-central-1")).toMatchObject({ region: "*", input: 20_000 });
+    // The only us-west-2 figure for Llama 3.1 405B has no second source: not taken, so unpriced there.
+    expect(at("meta.llama3-1-405b-instruct-v1:0", "us-west-2")).toBeUndefined();
+    expect(at("meta.llama3-1-405b-instruct-v1:0", "us-east-1")).toMatchObject({ input: 2_400_000 });
   });
 });
 
@@ -127,11 +158,11 @@ describe("what the sources file says it left out (coverage in public-prices.json
     for (const c of built)
       expect(coverage.regional_gaps[c.region], c.region).toEqual({ star_only: c.starOnly, none: c.none });
     expect(built.map((c) => [c.region, c.own.length, c.starOnly.length, c.none.length])).toEqual([
-      ["us-east-1", 51, 2, 0],
-      ["us-west-2", 39, 2, 12],
-      ["eu-central-1", 16, 7, 30],
-      ["eu-west-1", 2, 11, 40],
-      ["ap-northeast-1", 5, 9, 39],
+      ["us-east-1", 53, 0, 0],
+      ["us-west-2", 46, 0, 7],
+      ["eu-central-1", 23, 2, 28],
+      ["eu-west-1", 24, 1, 28],
+      ["ap-northeast-1", 20, 1, 32],
     ]);
   });
 
