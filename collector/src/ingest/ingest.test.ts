@@ -224,7 +224,7 @@ describe("ingestObjects", () => {
     // A failure that happens once (like a full disk that is then freed): swallowed, it would let
     // the run go on and commit around the lost batch.
     db.$client.exec(`CREATE TABLE fail_once (armed INTEGER); INSERT INTO fail_once VALUES (1);
-      CREATE TRIGGER full BEFORE INSERT ON usage_hourly WHEN (SELECT armed FROM fail_once) = 1
+      CREATE TRIGGER full BEFORE INSERT ON usage_hourly_rows WHEN (SELECT armed FROM fail_once) = 1
       BEGIN UPDATE fail_once SET armed = 0; SELECT RAISE(FAIL, 'database or disk is full (test)'); END`);
     await expect(ingestDir(db, root, 500)).rejects.toThrow(/disk is full/);
     expect(db.$client.prepare("SELECT COUNT(*) FROM ingested_objects").pluck().get()).toBe(0);

@@ -8,8 +8,17 @@
 import type Database from "better-sqlite3";
 import type { Statement } from "better-sqlite3";
 
-/** requestIds per statement (two parameters each; SQLite's limit is 32,766 parameters). */
+/**
+ * requestIds per statement at most (two parameters each; SQLite's limit is 32,766 parameters).
+ * Statements are prepared for powers of two only, a list being cut into such pieces, so at most
+ * ten are ever compiled (a statement for every length would hold hundreds of large programs).
+ */
 const CHUNK = 512;
+
+/** The largest power of two ≤ n (n ≥ 1). */
+function pieceOf(n: number): number {
+  return 2 ** Math.floor(Math.log2(n));
+}
 
 /**
  * `seen_requests` for one run. Fast path: one multi-row INSERT OR IGNORE; if it inserted every
@@ -35,8 +44,8 @@ export class SeenRequests {
    */
   markSeen(hours: Int32Array, ids: readonly string[]): number[] {
     const seenBefore: number[] = [];
-    for (let from = 0; from < ids.length; from += CHUNK) {
-      const to = Math.min(ids.length, from + CHUNK);
+    for (let from = 0, to = 0; from < ids.length; from = to) {
+      to = from + pieceOf(Math.min(CHUNK, ids.length - from));
       const params: (string | number)[] = [];
       for (let i = from; i < to; i++) params.push(hours[i] as number, ids[i] as string);
       this.savepoint.run();

@@ -3,13 +3,13 @@
  * of open months get the price version PriceBook.find picks now; closed months are never touched.
  */
 
-import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { type Catalog, catalogEntrySchema, expandCatalog } from "../pricing/catalog";
 import { type Price, PriceBook } from "../pricing/price-book";
 import { nextDay, rebuildDaily } from "../rollup/daily";
 import { epochHour } from "../rollup/write";
 import type { Db } from "../store/db";
-import { prices, usageHourly } from "../store/schema";
+import { prices } from "../store/schema";
 import { BillingError } from "./errors";
 import { isMonth, monthBounds, monthDays, monthsBetween } from "./months";
 import { closedMonthSet } from "./period-status";
@@ -100,20 +100,14 @@ export function repriceOpenPeriods(db: Db, range: { fromMonth: string; toMonth: 
     hourlyRowsChanged: 0,
     facetRowsChanged: 0,
   };
-  const hourlyRows = (from: string, to: string) =>
-    db
-      .select({
-        rowid: sql<number>`rowid`,
-        baseModel: usageHourly.baseModel,
-        scope: usageHourly.scope,
-        region: usageHourly.region,
-        t: usageHourly.hour,
-        priceId: usageHourly.priceId,
-      })
-      .from(usageHourly)
-      .where(and(gte(usageHourly.hour, from), lt(usageHourly.hour, to)))
-      .all();
-  const updateHourly = client.prepare("UPDATE usage_hourly SET price_id = ? WHERE rowid = ?");
+  const hourlyRows = client.prepare(
+    `SELECT h.hour AS t, h.dims_id, h.source, h.price_id, d.base_model, d.scope, d.region
+     FROM usage_hourly_rows h JOIN usage_dims d ON d.id = h.dims_id WHERE h.hour >= ? AND h.hour < ?`,
+  );
+  type HourlyPriceRow = Omit<FactPriceRow, "hour" | "attrs_id"> & { t: string };
+  const updateHourly = client.prepare(
+    "UPDATE usage_hourly_rows SET price_id = ? WHERE hour = ? AND dims_id = ? AND source = ?",
+  );
   // One day at a time: a day's fact rows are held, then updated by their key.
   const factRows = client.prepare(
     `SELECT f.hour, f.dims_id, f.attrs_id, f.source, f.price_id, d.base_model, d.scope, d.region
@@ -143,9 +137,10 @@ export function repriceOpenPeriods(db: Db, range: { fromMonth: string; toMonth: 
       result.repricedMonths.push(month);
       const { start, end } = monthBounds(month);
       const days = monthDays(month);
-      for (const row of hourlyRows(start, end)) {
-        const id = book.find(row.baseModel, row.scope, row.region, row.t.slice(0, 10))?.id ?? null;
-        if (id !== row.priceId) result.hourlyRowsChanged += updateHourly.run(id, row.rowid).changes;
+      for (const row of hourlyRows.all(start, end) as HourlyPriceRow[]) {
+        const id = book.find(row.base_model, row.scope, row.region, row.t.slice(0, 10))?.id ?? null;
+        if (id !== row.price_id)
+          result.hourlyRowsChanged += updateHourly.run(id, row.t, row.dims_id, row.source).changes;
       }
       // usage_daily is derived from usage_hourly: bring the month's days back in step.
       rebuildDaily(client, days.from, days.to);

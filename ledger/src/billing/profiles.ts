@@ -93,12 +93,9 @@ export function reresolveProfiles(db: Db, mappings: ReadonlyMap<string, string>)
       "SELECT DISTINCT model_id AS arn, substr(hour, 1, 7) AS month FROM usage_hourly WHERE scope = 'unresolved' ORDER BY month, arn",
     )
     .all() as { arn: string; month: string }[];
-  const hourly = client.prepare(
-    "SELECT rowid, region, hour AS t FROM usage_hourly WHERE scope = 'unresolved' AND model_id = ? AND hour >= ? AND hour < ?",
-  );
-  // usage_facts: the tuple's base model and scope live in usage_dims, so the re-resolved rows
-  // move to the tuple's re-resolved dims id (merged into any row already there), day by day for
-  // the price in force (docs/adr/0011-usage-facts.md).
+  // usage_hourly_rows and usage_facts: the tuple's base model and scope live in usage_dims, so the
+  // re-resolved rows move to the tuple's re-resolved dims id (merged into any row already there),
+  // day by day for the price in force (docs/adr/0011-usage-facts.md, 0012-parallel-ingest.md).
   const unresolvedDims = client.prepare(
     "SELECT id, key, account_id, region, tenant_id, application_name, cost_center, environment, team, model_id FROM usage_dims WHERE scope = 'unresolved' AND model_id = ?",
   );
@@ -114,8 +111,14 @@ export function reresolveProfiles(db: Db, mappings: ReadonlyMap<string, string>)
        latency_ms = latency_ms + excluded.latency_ms, latency_count = latency_count + excluded.latency_count`,
   );
   const dropFacts = client.prepare("DELETE FROM usage_facts WHERE dims_id = ? AND hour >= ? AND hour < ?");
-  const setHourly = client.prepare(
-    "UPDATE usage_hourly SET base_model = ?, scope = ?, price_id = ? WHERE rowid = ?",
+  const moveHourly = client.prepare(
+    `INSERT INTO usage_hourly_rows (hour, dims_id, source, ${COUNTER_COLUMNS}, price_id)
+     SELECT hour, ?, source, ${COUNTER_COLUMNS}, ? FROM usage_hourly_rows
+     WHERE dims_id = ? AND hour >= ? AND hour < ?
+     ON CONFLICT (hour, dims_id, source) DO UPDATE SET ${ADD_COUNTERS}`,
+  );
+  const dropHourly = client.prepare(
+    "DELETE FROM usage_hourly_rows WHERE dims_id = ? AND hour >= ? AND hour < ?",
   );
   client.transaction(() => {
     // Read inside the transaction so a close cannot slip in between.
@@ -134,16 +137,6 @@ export function reresolveProfiles(db: Db, mappings: ReadonlyMap<string, string>)
       arns.add(arn);
       months.add(month);
       const days = monthDays(month);
-      type Row = { rowid: number; region: string | null; t: string };
-      for (const row of hourly.all(arn, `${days.from}T`, `${days.to}T`) as Row[]) {
-        const price = book.find(model.baseModel, model.scope, row.region, row.t.slice(0, 10));
-        result.hourlyRowsChanged += setHourly.run(
-          model.baseModel,
-          model.scope,
-          price?.id ?? null,
-          row.rowid,
-        ).changes;
-      }
       type DimsRow = { id: number; key: string; region: string | null } & Record<
         string,
         string | number | null
@@ -168,6 +161,9 @@ export function reresolveProfiles(db: Db, mappings: ReadonlyMap<string, string>)
           const range = [epochHour(day), epochHour(nextDay(day))] as const;
           moveFacts.run(id, price?.id ?? null, d.id, ...range);
           result.facetRowsChanged += dropFacts.run(d.id, ...range).changes;
+          const hours = [`${day}T`, `${nextDay(day)}T`] as const;
+          moveHourly.run(id, price?.id ?? null, d.id, ...hours);
+          result.hourlyRowsChanged += dropHourly.run(d.id, ...hours).changes;
         }
       }
     }

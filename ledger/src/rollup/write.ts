@@ -37,9 +37,9 @@ function statements(db: Db): Statements {
   if (!s) {
     s = {
       hourly: client.prepare(
-        `INSERT INTO usage_hourly (source, hour, dims_key, ${DIM_COLUMNS}, ${COUNTER_COLUMNS}, price_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (source, hour, dims_key) DO UPDATE SET ${ADD_COUNTERS}`,
+        `INSERT INTO usage_hourly_rows (hour, dims_id, source, ${COUNTER_COLUMNS}, price_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (hour, dims_id, source) DO UPDATE SET ${ADD_COUNTERS}`,
       ),
       fact: client.prepare(
         `INSERT INTO usage_facts (hour, dims_id, attrs_id, source, grain, ${COUNTER_COLUMNS}, ${MOMENT_COLUMNS}, latency_ms, latency_count, price_id)
@@ -114,15 +114,23 @@ export function addRollupRows(
 function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facts: Iterable<FactRow>): Set<string> {
   const days = new Set<string>();
   const s = statements(ctx.db);
-  // Per call: a tuple's resolved model and price on a day, and the dictionary ids. Ids are never
-  // cached across transactions: an id inserted by a transaction that rolled back must not be reused.
-  const resolved = new Map<string, ReturnType<typeof dimValues> & { key: string }>();
+  // Per call: a tuple's dictionary id and its price on a day. Ids are never cached across
+  // transactions: an id inserted by a transaction that rolled back must not be reused.
+  const dimsIds = new Map<string, number>();
+  const resolved = new Map<string, { dimsId: number; priceId: number | null }>();
   const resolve = (dims: RollupDims, dimsKey: string, day: string) => {
     const at = `${day}${dimsKey}`;
     let r = resolved.get(at);
     if (!r) {
-      const v = dimValues(ctx, dims, day);
-      r = { ...v, key: `${dimsKey}\u0001${v.values[8]}\u0001${v.values[9]}` };
+      const { values, priceId } = dimValues(ctx, dims, day);
+      const key = `${dimsKey}\u0001${values[8]}\u0001${values[9]}`;
+      let dimsId = dimsIds.get(key);
+      if (dimsId === undefined) {
+        dimsId =
+          (s.dimsId.get(key) as number | undefined) ?? Number(s.addDims.run(key, ...values).lastInsertRowid);
+        dimsIds.set(key, dimsId);
+      }
+      r = { dimsId, priceId };
       resolved.set(at, r);
     }
     return r;
@@ -130,14 +138,12 @@ function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facts: Iterab
   for (const row of hourly) {
     const day = row.hour.slice(0, 10);
     days.add(day);
-    const dimsKey = row.dimsKey ?? dimsKeyOf(row.dims);
-    const { values, priceId } = resolve(row.dims, dimsKey, day);
+    const { dimsId, priceId } = resolve(row.dims, row.dimsKey ?? dimsKeyOf(row.dims), day);
     const c = row.counters;
     s.hourly.run(
-      ctx.source,
       row.hour,
-      dimsKey,
-      ...values,
+      dimsId,
+      ctx.source,
       c.requests,
       c.errors,
       c.inputTokens,
@@ -147,19 +153,10 @@ function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facts: Iterab
       priceId,
     );
   }
-  const dimsIds = new Map<string, number>();
   const attrsIds = new Map<string, number>();
   const noMoments = new Array<number>(MOMENT_COUNT).fill(0);
   for (const row of facts) {
-    const day = row.hour.slice(0, 10);
-    const { values, priceId, key: dimsKey } = resolve(row.dims, row.dimsKey ?? dimsKeyOf(row.dims), day);
-    let dimsId = dimsIds.get(dimsKey);
-    if (dimsId === undefined) {
-      dimsId =
-        (s.dimsId.get(dimsKey) as number | undefined) ??
-        Number(s.addDims.run(dimsKey, ...values).lastInsertRowid);
-      dimsIds.set(dimsKey, dimsId);
-    }
+    const { dimsId, priceId } = resolve(row.dims, row.dimsKey ?? dimsKeyOf(row.dims), row.hour.slice(0, 10));
     const { key: attrsKey, meta } = row.attrsKey ?? attrsKeyOf(row.attrs);
     let attrsId = attrsIds.get(attrsKey);
     if (attrsId === undefined) {
@@ -207,7 +204,7 @@ export function replaceWindow(ctx: WriteContext, window: ReplaceWindow): void {
   const client = ctx.db.$client;
   client.transaction(() => {
     client
-      .prepare("DELETE FROM usage_hourly WHERE source = ? AND hour >= ? AND hour < ?")
+      .prepare("DELETE FROM usage_hourly_rows WHERE source = ? AND hour >= ? AND hour < ?")
       .run(ctx.source, window.fromHour, window.toHour);
     if (window.factDays) {
       client

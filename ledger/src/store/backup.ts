@@ -55,6 +55,7 @@ const COUNTED_TABLES = [
   ...REQUIRED_TABLES.filter((t) => t !== "__drizzle_migrations"),
   "usage_daily",
   "usage_monthly",
+  "usage_hourly_rows",
   "usage_facts",
   "usage_dims",
   "usage_attrs",
@@ -327,7 +328,8 @@ export function inspectStore(path: string): StoreFacts {
       throw new BackupError("invalid", `integrity check failed: ${problems.slice(0, 5).join("; ")}`);
     const names = new Set(
       sqlite
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        // usage_hourly is a view over usage_hourly_rows since migration 0009.
+        .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
         .pluck()
         .all()
         .map((n) => String(n)),

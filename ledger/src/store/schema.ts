@@ -4,7 +4,7 @@
  * (docs/adr/0002-store-and-rollups.md).
  */
 
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, sqliteView, text } from "drizzle-orm/sqlite-core";
 
 /** Counters shared by every usage table. Tokens are the four buckets, never merged (docs/rules.md rule 1). */
 const counters = {
@@ -59,26 +59,44 @@ export const prices = sqliteTable(
   (t) => [index("prices_lookup").on(t.model, t.scope, t.region, t.effectiveFrom)],
 );
 
-export const usageHourly = sqliteTable(
-  "usage_hourly",
+/**
+ * Usage per UTC hour × dimension tuple × source, dictionary-encoded: the tuple (with its resolved
+ * base model and scope) is a `usage_dims` id, so a row is a few integers and the hour
+ * (docs/adr/0012-parallel-ingest.md, "A compact store"). WITHOUT ROWID by hand in migration 0009
+ * (drizzle cannot declare it). Readers use the `usage_hourly` view, which joins the tuple back.
+ */
+export const usageHourlyRows = sqliteTable(
+  "usage_hourly_rows",
   {
-    /** raw | logs-insights | athena: each collector replaces only its own rows. */
-    source: text("source").notNull(),
     /** UTC hour start, `YYYY-MM-DDTHH:00:00Z`; from the record's timestamp (docs/rules.md rule 7). */
     hour: text("hour").notNull(),
-    /** JSON of the dimension tuple; the unique key, since SQLite treats NULLs as distinct. */
-    dimsKey: text("dims_key").notNull(),
-    ...dimensions,
+    dimsId: integer("dims_id")
+      .notNull()
+      .references(() => usageDims.id),
+    /** raw | logs-insights | athena: each collector replaces only its own rows. */
+    source: text("source").notNull(),
     ...counters,
     /** The price version used; null = unpriced (docs/rules.md rule 3). */
     priceId: integer("price_id").references(() => prices.id),
   },
   (t) => [
-    primaryKey({ columns: [t.source, t.hour, t.dimsKey] }),
-    index("usage_hourly_hour").on(t.hour),
-    index("usage_hourly_tenant_hour").on(t.tenantId, t.hour),
+    primaryKey({ columns: [t.hour, t.dimsId, t.source] }),
+    index("usage_hourly_rows_dims_hour").on(t.dimsId, t.hour),
   ],
 );
+
+/**
+ * usage_hourly_rows with each tuple's columns joined back from usage_dims: what every reader
+ * queries (created in migration 0009; `dims_key` is the JSON of the logged tuple).
+ */
+export const usageHourly = sqliteView("usage_hourly", {
+  source: text("source").notNull(),
+  hour: text("hour").notNull(),
+  dimsKey: text("dims_key").notNull(),
+  ...dimensions,
+  ...counters,
+  priceId: integer("price_id"),
+}).existing();
 
 /**
  * usage_hourly summed per UTC day: a derived table, rebuilt from usage_hourly for exactly the
