@@ -11,25 +11,20 @@
  *     [--bodies-records <records / 5>] [--runs 1] [--jobs gunzip,parse,parse-2,duckdb,duckdb-full,chargeback]
  *     [--threads 1,2]
  *
- * Corpora (generated once into bench/.corpus, reused while their `.complete` marker is there):
- * - plain: the simulator (seed 7, 2026-09), no bodies, --records records;
- * - bodies: the simulator with bodies (large ones in `data/` sidecars, which every job skips), --bodies-records;
- * - dense: bench/dense-corpus.ts, 10 tenants, 4 applications, 9 models, 200 users (issue #15's second corpus);
- * - tenants10x: the same with 100 tenants.
+ * Corpora (bench/corpora.ts): plain (simulator), bodies (simulator with bodies, --bodies-records),
+ * dense (issue #15's second corpus: 10 tenants, 4 applications, 9 models, 200 users) and
+ * tenants10x (the same with 100 tenants); each --records records unless said.
  * `--threads` runs ours once per value with `chargeback ingest --threads N`; without it ours runs
  * with the CLI's default and no flag. `--runs N` keeps each job's fastest run and the highest peak RSS.
  * Everything printed on stdout is markdown; progress goes to stderr.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { simulate } from "../collector/src/simulate/simulate";
-import { writeDenseCorpus } from "./dense-corpus";
+import { CORPORA as ALL_CORPORA, corpus, corpusRoot } from "./corpora";
 
-const ALL_CORPORA = ["plain", "bodies", "dense", "tenants10x"] as const;
-type CorpusName = (typeof ALL_CORPORA)[number];
 const ALL_JOBS = ["gunzip", "parse", "parse-2", "duckdb", "duckdb-full", "chargeback"] as const;
 
 const { values } = parseArgs({
@@ -72,7 +67,6 @@ const threadSettings = values.threads
   : [""];
 
 const here = new URL(".", import.meta.url).pathname;
-const corpusRoot = join(here, ".corpus");
 
 type JobResult = {
   job: string;
@@ -87,78 +81,6 @@ type JobResult = {
   objectsSkipped?: number;
 };
 type Outcome = { ok: true; result: JobResult } | { ok: false; error: string };
-
-type CorpusInfo = { dir: string; records: number; description: string; duplicateLines?: number };
-
-/** The generator of each corpus; bump a corpus's `version` when its generator's output changes. */
-const SPECS: Record<CorpusName, { version: number; records: () => number; describe: string }> = {
-  plain: { version: 1, records: () => records, describe: "simulator, seed 7, 2026-09, no bodies" },
-  bodies: {
-    version: 1,
-    records: () => bodiesRecords,
-    describe: "simulator, seed 7, 2026-09, with bodies (sidecars under data/ skipped by every job)",
-  },
-  dense: {
-    version: 1,
-    records: () => records,
-    describe: "bench/dense-corpus.ts, seed 7, 2026-09: 10 tenants, 4 applications, 9 models, 200 users",
-  },
-  tenants10x: {
-    version: 1,
-    records: () => records,
-    describe: "bench/dense-corpus.ts, seed 7, 2026-09: 100 tenants, 4 applications, 9 models, 200 users",
-  },
-};
-
-async function generate(name: CorpusName, out: string, n: number): Promise<{ duplicateLines: number }> {
-  if (name === "plain" || name === "bodies")
-    return simulate({
-      out,
-      from: "2026-09-01",
-      to: "2026-10-01",
-      records: n,
-      seed: 7,
-      bodies: name === "bodies",
-      writeTruth: false,
-    });
-  return writeDenseCorpus({
-    out,
-    records: n,
-    tenants: name === "dense" ? 10 : 100,
-    applications: 4,
-    users: 200,
-    seed: 7,
-  });
-}
-
-async function corpus(name: CorpusName): Promise<CorpusInfo> {
-  const spec = SPECS[name];
-  const n = spec.records();
-  // plain-<n> keeps the folder name bench/store-size.ts shares.
-  const dir = join(
-    corpusRoot,
-    spec.version === 1 && name === "plain" ? `plain-${n}` : `${name}-v${spec.version}-${n}`,
-  );
-  const marker = join(dir, ".complete");
-  if (!existsSync(marker)) {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    process.stderr.write(`generating ${name}: ${n} records into ${dir} …\n`);
-    const started = Date.now();
-    const summary = await generate(name, dir, n);
-    process.stderr.write(`  generated in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    writeFileSync(marker, JSON.stringify({ duplicateLines: summary.duplicateLines }));
-  }
-  let duplicateLines: number | undefined;
-  try {
-    duplicateLines = statSync(marker).isFile()
-      ? JSON.parse(readFileSync(marker, "utf8")).duplicateLines
-      : undefined;
-  } catch {
-    duplicateLines = undefined; // a marker from before the summary was kept in it
-  }
-  return { dir, records: n, description: spec.describe, duplicateLines };
-}
 
 const store = join(corpusRoot, `bench-${process.pid}.db`);
 const storeFiles = ["", "-wal", "-shm", ".duckdb", ".duckdb.wal"].map((s) => store + s);
@@ -236,7 +158,7 @@ function measureOurs(dir: string, threads: string): { first: Outcome; again: Out
     startup.push(runJob("chargeback", emptyDir, threads));
   }
   clean();
-  const notRun: Outcome = { ok: false, error: "not run" };
+  const notRun: Outcome = { ok: false, error: "skipped: the first ingest failed" };
   return {
     first: fastest(first),
     again: again.length > 0 ? fastest(again) : notRun,
@@ -278,7 +200,7 @@ const LABELS: Record<string, string> = {
 };
 
 for (const name of corpora) {
-  const info = await corpus(name);
+  const info = await corpus(name, name === "bodies" ? bodiesRecords : records);
   process.stderr.write(`corpus ${name} (${info.dir})\n`);
   const others = new Map<string, Outcome>();
   for (const job of jobs) if (job !== "chargeback") others.set(job, measure(job, info.dir));
