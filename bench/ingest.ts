@@ -83,7 +83,7 @@ type JobResult = {
 type Outcome = { ok: true; result: JobResult } | { ok: false; error: string };
 
 const store = join(corpusRoot, `bench-${process.pid}.db`);
-const storeFiles = ["", "-wal", "-shm", ".duckdb", ".duckdb.wal"].map((s) => store + s);
+const storeFiles = ["", "-wal", "-shm", "-ingest-lock", ".duckdb", ".duckdb.wal"].map((s) => store + s);
 const clean = () => {
   for (const f of storeFiles) rmSync(f, { force: true });
 };

@@ -21,7 +21,7 @@ if (!CORPORA.includes(values.corpus as CorpusName))
   throw new Error(`--corpus: unknown ${values.corpus}; one of ${CORPORA.join(", ")}`);
 const { dir: corpus } = await benchCorpus(values.corpus as CorpusName, records);
 const store = join(corpusRoot, `store-size-${process.pid}.db`);
-for (const suffix of ["", "-wal", "-shm"]) rmSync(store + suffix, { force: true });
+for (const suffix of ["", "-wal", "-shm", "-ingest-lock"]) rmSync(store + suffix, { force: true });
 const started = Date.now();
 let out = "";
 const code = await runCli(
@@ -56,7 +56,7 @@ for (const t of [
   counts.set(t, Number(db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get()));
 db.close();
 const file = statSync(store).size;
-for (const suffix of ["", "-wal", "-shm"]) rmSync(store + suffix, { force: true });
+for (const suffix of ["", "-wal", "-shm", "-ingest-lock"]) rmSync(store + suffix, { force: true });
 const mb = (b: number) => (b / 1e6).toFixed(1);
 const perMillion = (b: number) => (b * (1_000_000 / records)) / 1e6;
 console.log(`corpus: ${values.corpus}, ${records} records (${corpus}); ingest ${seconds.toFixed(1)} s`);
