@@ -1,39 +1,27 @@
 /**
  * bench/store-size: how much store `chargeback ingest` leaves per million records, per table and
- * index (SQLite's dbstat), on the bench corpus (the simulator, September 2026, seed 7, no bodies;
- * the corpus bench/ingest uses, generated here at --records).
- *   pnpm bench:store-size [--records 200000]
+ * index (SQLite's dbstat), on one of the bench corpora (bench/corpora.ts; the simulator's plain
+ * corpus unless --corpus says otherwise), generated here at --records.
+ *   pnpm bench:store-size [--records 200000] [--corpus plain|bodies|dense|tenants10x]
  * Prints each table's and index's bytes, the whole file, and both scaled linearly to 1M records.
  */
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseConfig } from "../cli/src/config";
 import { runCli } from "../cli/src/run";
-import { simulate } from "../collector/src/simulate/simulate";
 import { createDb } from "../ledger/src/store/db";
+import { corpus as benchCorpus, CORPORA, type CorpusName, corpusRoot } from "./corpora";
 
-const { values } = parseArgs({ options: { records: { type: "string", default: "200000" } } });
+const { values } = parseArgs({
+  options: { records: { type: "string", default: "200000" }, corpus: { type: "string", default: "plain" } },
+});
 const records = Number(values.records);
-const corpusRoot = join(new URL(".", import.meta.url).pathname, ".corpus");
-const corpus = join(corpusRoot, `plain-${records}`);
-if (!existsSync(join(corpus, ".complete"))) {
-  rmSync(corpus, { recursive: true, force: true });
-  mkdirSync(corpus, { recursive: true });
-  process.stderr.write(`generating ${records} records into ${corpus} …\n`);
-  await simulate({
-    out: corpus,
-    from: "2026-09-01",
-    to: "2026-10-01",
-    records,
-    seed: 7,
-    bodies: false,
-    writeTruth: false,
-  });
-  mkdirSync(join(corpus, ".complete"));
-}
+if (!CORPORA.includes(values.corpus as CorpusName))
+  throw new Error(`--corpus: unknown ${values.corpus}; one of ${CORPORA.join(", ")}`);
+const { dir: corpus } = await benchCorpus(values.corpus as CorpusName, records);
 const store = join(corpusRoot, `store-size-${process.pid}.db`);
-for (const suffix of ["", "-wal", "-shm"]) rmSync(store + suffix, { force: true });
+for (const suffix of ["", "-wal", "-shm", "-ingest-lock"]) rmSync(store + suffix, { force: true });
 const started = Date.now();
 let out = "";
 const code = await runCli(
@@ -68,10 +56,10 @@ for (const t of [
   counts.set(t, Number(db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get()));
 db.close();
 const file = statSync(store).size;
-for (const suffix of ["", "-wal", "-shm"]) rmSync(store + suffix, { force: true });
+for (const suffix of ["", "-wal", "-shm", "-ingest-lock"]) rmSync(store + suffix, { force: true });
 const mb = (b: number) => (b / 1e6).toFixed(1);
 const perMillion = (b: number) => (b * (1_000_000 / records)) / 1e6;
-console.log(`corpus: ${records} records (${corpus}); ingest ${seconds.toFixed(1)} s`);
+console.log(`corpus: ${values.corpus}, ${records} records (${corpus}); ingest ${seconds.toFixed(1)} s`);
 console.log(`${"table or index".padEnd(34)} ${"MB".padStart(8)} ${"MB per 1M records".padStart(18)} rows`);
 for (const r of rows.filter((r) => r.bytes >= 100_000))
   console.log(
