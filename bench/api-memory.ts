@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createApiKey } from "../api/src/index";
-import { addPrice, createDb, PriceBook, rebuildDaily } from "../ledger/src/index";
+import { addPrice, addRollupRows, createDb, type HourlyRow, PriceBook } from "../ledger/src/index";
 
 const { values: opts } = parseArgs({
   options: {
@@ -57,13 +57,19 @@ function buildStore(path: string, tenants: number, rowsPerHour: number, days: nu
     });
   }
   const book = PriceBook.load(db);
-  const priceOf = MODELS.map((m) => book.find(m.id, "in_region", "us-east-1", "2026-01-01")?.id ?? null);
-  const insert = db.$client.prepare(
-    `INSERT INTO usage_hourly (source, hour, dims_key, account_id, region, tenant_id, application_name, cost_center,
-       environment, team, model_id, base_model, scope, requests, errors, input_tokens, output_tokens,
-       cache_read_tokens, cache_write_tokens, price_id)
-     VALUES ('raw', ?, ?, '111122223333', 'us-east-1', ?, ?, ?, 'production', 'team', ?, ?, 'in_region', ?, 0, ?, ?, 0, 0, ?)`,
-  );
+  // Through the writer, as an ingest writes them (usage_hourly is a view over usage_hourly_rows).
+  const ctx = { db, source: "raw" as const, prices: book };
+  const dims = (tenant: string, app: string, costCenter: string, model: string) => ({
+    accountId: "111122223333",
+    region: "us-east-1",
+    tenantId: tenant,
+    applicationName: app,
+    costCenter,
+    environment: "production",
+    team: "team",
+    modelId: model,
+  });
+  let hourRows: HourlyRow[] = [];
   let rows = 0;
   db.$client.transaction(() => {
     for (let h = 0; h < days * 24; h++) {
@@ -75,26 +81,27 @@ function buildStore(path: string, tenants: number, rowsPerHour: number, days: nu
         const mi = (t + i) % MODELS.length;
         const model = MODELS[mi]?.id ?? "";
         const requests = 1 + ((h + i) % 40);
-        insert.run(
+        hourRows.push({
           hour,
-          JSON.stringify([tenant, app, model]),
-          tenant,
-          app,
-          `CC-${t % 40}`,
-          model,
-          model,
-          requests,
-          requests * 900,
-          requests * 200,
-          priceOf[mi] ?? null,
-        );
+          dims: dims(tenant, app, `CC-${t % 40}`, model),
+          counters: {
+            requests,
+            errors: 0,
+            inputTokens: requests * 900,
+            outputTokens: requests * 200,
+            cacheReadTokens: 0,
+            cacheWriteTokens: 0,
+          },
+        });
         rows++;
+      }
+      // One write per day, as a batch of an ingest would (it rebuilds that day's derived rows).
+      if (h % 24 === 23) {
+        addRollupRows(ctx, hourRows, []);
+        hourRows = [];
       }
     }
   })();
-  db.$client.transaction(() =>
-    rebuildDaily(db.$client, "2026-01-01", new Date(START + days * 24 * HOUR_MS).toISOString().slice(0, 10)),
-  )();
   db.$client.pragma("wal_checkpoint(TRUNCATE)");
   db.$client.close();
   return rows;

@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { createApiKey, parseApiConfig, startBareServer, startServer } from "../api/src/index";
-import { addPrice, createDb, PriceBook, rebuildDaily } from "../ledger/src/index";
+import { addPrice, addRollupRows, createDb, type HourlyRow, PriceBook } from "../ledger/src/index";
 
 const { values: opts } = parseArgs({
   options: {
@@ -89,13 +89,19 @@ function buildStore(path: string, tenants: number, rowsPerHour: number): { rows:
     });
   }
   const book = PriceBook.load(db);
-  const priceOf = MODELS.map((m) => book.find(m.id, "in_region", "us-east-1", "2026-01-01")?.id ?? null);
-  const insert = db.$client.prepare(
-    `INSERT INTO usage_hourly (source, hour, dims_key, account_id, region, tenant_id, application_name, cost_center,
-       environment, team, model_id, base_model, scope, requests, errors, input_tokens, output_tokens,
-       cache_read_tokens, cache_write_tokens, price_id)
-     VALUES ('raw', ?, ?, '111122223333', 'us-east-1', ?, ?, ?, 'production', 'team', ?, ?, 'in_region', ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  // Through the writer, as an ingest writes them (usage_hourly is a view over usage_hourly_rows).
+  const ctx = { db, source: "raw" as const, prices: book };
+  const dims = (tenant: string, app: string, costCenter: string, model: string) => ({
+    accountId: "111122223333",
+    region: "us-east-1",
+    tenantId: tenant,
+    applicationName: app,
+    costCenter,
+    environment: "production",
+    team: "team",
+    modelId: model,
+  });
+  let hourRows: HourlyRow[] = [];
   let rows = 0;
   let seed = 42;
   const rand = () => {
@@ -115,28 +121,27 @@ function buildStore(path: string, tenants: number, rowsPerHour: number): { rows:
         const mi = (t + i) % MODELS.length;
         const model = MODELS[mi]?.id ?? "";
         const requests = 1 + Math.floor(rand() * 50);
-        insert.run(
+        hourRows.push({
           hour,
-          JSON.stringify([tenant, app, model]),
-          tenant,
-          app,
-          `CC-${t % 40}`,
-          model,
-          model,
-          requests,
-          rand() < 0.05 ? 1 : 0,
-          requests * (200 + Math.floor(rand() * 2000)),
-          requests * (50 + Math.floor(rand() * 500)),
-          requests * Math.floor(rand() * 300),
-          requests * Math.floor(rand() * 30),
-          priceOf[mi] ?? null,
-        );
+          dims: dims(tenant, app, `CC-${t % 40}`, model),
+          counters: {
+            requests,
+            errors: rand() < 0.05 ? 1 : 0,
+            inputTokens: requests * (200 + Math.floor(rand() * 2000)),
+            outputTokens: requests * (50 + Math.floor(rand() * 500)),
+            cacheReadTokens: requests * Math.floor(rand() * 300),
+            cacheWriteTokens: requests * Math.floor(rand() * 30),
+          },
+        });
         rows++;
+      }
+      // One write per day, as a batch of an ingest would (it rebuilds that day's derived rows).
+      if (h % 24 === 23) {
+        addRollupRows(ctx, hourRows, []);
+        hourRows = [];
       }
     }
   })();
-  // Rows went straight into usage_hourly: derive the day table as the writer would.
-  db.$client.transaction(() => rebuildDaily(db.$client, "2026-01-01", "2027-01-01"))();
   db.$client.pragma("wal_checkpoint(TRUNCATE)");
   db.$client.close();
   return { rows, ms: performance.now() - started };

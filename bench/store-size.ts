@@ -45,7 +45,7 @@ const rows = db
   .all() as { name: string; bytes: number }[];
 const counts = new Map<string, number>();
 for (const t of [
-  "usage_hourly",
+  "usage_hourly_rows",
   "usage_daily",
   "usage_monthly",
   "usage_facts",
