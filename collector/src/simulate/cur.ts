@@ -19,8 +19,10 @@ import { gzipSync } from "node:zlib";
 import {
   billNames,
   type Catalog,
+  expandCatalog,
   formatMicros,
   loadCatalog,
+  PriceBook,
   parseMicros,
   roundPicoToMicros,
   SHIPPED_CATALOG_PATH,
@@ -86,29 +88,32 @@ function scopeOf(modelId: string): Scope {
   return /^(us|eu|apac|jp|au|us-gov|ca|in)\./.test(target) ? "geographic" : "in_region";
 }
 
+/** The catalog as the ledger reads it: the same PriceBook, so the bill and the ledger choose the same row. */
+function bookOf(catalog: Catalog): PriceBook {
+  return new PriceBook(
+    expandCatalog(catalog, "catalog").map((row, i) => ({
+      ...row,
+      id: i + 1,
+      addedAt: "1970-01-01T00:00:00Z",
+    })),
+  );
+}
+
 /** The catalog rate (pico-USD per token) in force on `day`, or undefined when the catalog has none. */
 function catalogRates(
-  catalog: Catalog,
+  book: PriceBook,
   model: string,
   scope: Scope,
   region: string,
   day: string,
 ): Rates | undefined {
-  const candidates = catalog.prices
-    .filter((p) => p.model === model && p.scopes.includes(scope) && p.effective_from <= day)
-    .filter((p) => p.regions.includes(region) || p.regions.includes("*"))
-    .sort(
-      (a, b) =>
-        b.effective_from.localeCompare(a.effective_from) ||
-        Number(b.regions.includes(region)) - Number(a.regions.includes(region)),
-    );
-  const p = candidates[0];
+  const p = book.find(model, scope, region, day);
   if (!p) return undefined;
   return {
-    input: parseMicros(p.input),
-    output: parseMicros(p.output),
-    cache_read: parseMicros(p.cache_read),
-    cache_write: parseMicros(p.cache_write),
+    input: BigInt(p.inputMicros),
+    output: BigInt(p.outputMicros),
+    cache_read: BigInt(p.cacheReadMicros),
+    cache_write: BigInt(p.cacheWriteMicros),
   };
 }
 
@@ -179,11 +184,11 @@ export async function writeCurExport(options: {
   seed: number;
   format: CurFormat;
 }): Promise<CurTruth> {
-  const catalog = loadCatalog(SHIPPED_CATALOG_PATH);
   const names = billNames();
   const prefixOf = new Map(Object.entries(names.regionPrefixes).map(([p, r]) => [r, p]));
   const tokenOf = new Map(Object.entries(names.bedrockModelTokens).map(([t, e]) => [e.model, t]));
   const productOf = new Map(Object.entries(names.marketplaceProducts).map(([n, e]) => [e.model, n]));
+  const book = bookOf(loadCatalog(SHIPPED_CATALOG_PATH));
 
   const usage = new Map<string, Usage>();
   for (const row of options.rows) {
@@ -224,7 +229,7 @@ export async function writeCurExport(options: {
     // The most expensive priced model × bucket of the month drifts.
     const spend = new Map<string, bigint>();
     for (const u of list) {
-      const rates = catalogRates(catalog, u.model, u.scope, u.region, u.day);
+      const rates = catalogRates(book, u.model, u.scope, u.region, u.day);
       if (!rates) continue;
       for (const b of TOKEN_BUCKETS)
         spend.set(`${u.model}\u0000${b}`, (spend.get(`${u.model}\u0000${b}`) ?? 0n) + u.tokens[b] * rates[b]);
@@ -254,7 +259,7 @@ export async function writeCurExport(options: {
     const rows: CurRow[] = [];
     let usageMicros = 0n;
     const bill = (u: Usage, region: string, logged: boolean) => {
-      const catalogRate = catalogRates(catalog, u.model, u.scope, u.region, u.day);
+      const catalogRate = catalogRates(book, u.model, u.scope, u.region, u.day);
       const own = SIMULATED_RATES[u.model];
       for (const bucket of TOKEN_BUCKETS) {
         const tokens = u.tokens[bucket];
