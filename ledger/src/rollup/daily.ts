@@ -5,7 +5,7 @@
  * out of and put into the months.
  */
 import type { Database } from "better-sqlite3";
-import { ADD_COUNTERS, COUNTER_COLUMNS, DIM_COLUMNS, NEGATED_COUNTERS, SUM_COUNTERS } from "./columns";
+import { ADD_COUNTERS, COUNTER_COLUMNS, COUNTERS, DIM_COLUMNS, NEGATED_COUNTERS } from "./columns";
 
 /** Adds (sign 1) or takes out (sign -1) the selected day rows' counters from their months. */
 function moveIntoMonths(sign: 1 | -1, bySource: string): string {
@@ -24,12 +24,20 @@ export function rebuildDaily(client: Database, fromDay: string, toDay: string, s
   const src = source === undefined ? [] : [source];
   client.prepare(moveIntoMonths(-1, bySource)).run(...src, fromDay, toDay);
   client.prepare(`DELETE FROM usage_daily WHERE ${bySource}day >= ? AND day < ?`).run(...src, fromDay, toDay);
+  // Grouped on the compact rows (a usage_dims id is one tuple with its base model and scope), the
+  // tuple's columns joined once per day row rather than once per hour row.
   client
     .prepare(
       `INSERT INTO usage_daily (source, day, dims_key, price_key, ${DIM_COLUMNS}, ${COUNTER_COLUMNS}, price_id)
-       SELECT source, substr(hour, 1, 10), dims_key, COALESCE(price_id, 0), ${DIM_COLUMNS}, ${SUM_COUNTERS}, price_id
-       FROM usage_hourly WHERE ${bySource}hour >= ? AND hour < ?
-       GROUP BY source, substr(hour, 1, 10), dims_key, COALESCE(price_id, 0), base_model, scope`,
+       SELECT g.source, g.day, substr(d.key, 1, instr(d.key, char(1)) - 1), g.price_key,
+         ${DIM_COLUMNS.split(", ")
+           .map((c) => `d.${c}`)
+           .join(", ")}, ${COUNTERS.map((c) => `g.${c}`).join(", ")}, g.price_id
+       FROM (SELECT source, substr(hour, 1, 10) AS day, dims_id, COALESCE(price_id, 0) AS price_key,
+               ${COUNTERS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}, price_id
+             FROM usage_hourly_rows WHERE ${bySource}hour >= ? AND hour < ?
+             GROUP BY source, substr(hour, 1, 10), dims_id, COALESCE(price_id, 0)) g
+       JOIN usage_dims d ON d.id = g.dims_id`,
     )
     .run(...src, `${fromDay}T00:00:00Z`, `${toDay}T00:00:00Z`);
   client.prepare(moveIntoMonths(1, bySource)).run(...src, fromDay, toDay);
