@@ -175,7 +175,9 @@ export class FactPartBuilder {
 }
 
 export class RollupAccumulator {
-  private readonly facts = new Map<string, Float64Array>();
+  /** Fact key → its row in `sums`: one growing arena, not a typed array per key. */
+  private readonly facts = new Map<string, number>();
+  private sums = new Float64Array(FACT_WIDTH * 1024);
   private readonly keying: FactKeying;
   private readonly one = new Float64Array(FACT_WIDTH);
 
@@ -212,20 +214,31 @@ export class RollupAccumulator {
   }
 
   private addNums(key: string, nums: Float64Array, offset: number): void {
-    const row = this.facts.get(key);
-    if (row) {
-      for (let k = 0; k < FACT_WIDTH; k++) row[k] = (row[k] as number) + (nums[offset + k] as number);
-    } else this.facts.set(key, nums.slice(offset, offset + FACT_WIDTH));
+    let row = this.facts.get(key);
+    if (row === undefined) {
+      row = this.facts.size;
+      this.facts.set(key, row);
+      if ((row + 1) * FACT_WIDTH > this.sums.length) {
+        const grown = new Float64Array(this.sums.length * 2);
+        grown.set(this.sums);
+        this.sums = grown;
+      }
+    }
+    const base = row * FACT_WIDTH;
+    const sums = this.sums;
+    for (let k = 0; k < FACT_WIDTH; k++)
+      sums[base + k] = (sums[base + k] as number) + (nums[offset + k] as number);
   }
 
   /** The hourly rows: the fact rows summed over their attributes. */
   *hourlyRows(): Generator<HourlyRow> {
     const hours = new Map<string, { hour: string; group: string; counters: Counters }>();
-    for (const [key, nums] of this.facts) {
+    for (const [key, f] of this.facts) {
+      const base = f * FACT_WIDTH;
       const { hour, group } = splitKey(key);
       const at = `${hour}${SEP}${group}`;
       const row = hours.get(at);
-      if (row) addNumsToCounters(row.counters, nums);
+      if (row) addNumsToCounters(row.counters, this.sums, base);
       else {
         const counters: Counters = {
           requests: 0,
@@ -235,7 +248,7 @@ export class RollupAccumulator {
           cacheReadTokens: 0,
           cacheWriteTokens: 0,
         };
-        addNumsToCounters(counters, nums);
+        addNumsToCounters(counters, this.sums, base);
         hours.set(at, { hour, group, counters });
       }
     }
@@ -249,7 +262,9 @@ export class RollupAccumulator {
   *factRows(): Generator<FactRow> {
     const groups = new Map<string, { dims: RollupDims; dimsKey: string }>();
     const attrsOf = new Map<string, Pick<FactRow, "attrs" | "attrsKey">>();
-    for (const [key, nums] of this.facts) {
+    for (const [key, f] of this.facts) {
+      const base = f * FACT_WIDTH;
+      const nums = this.sums;
       const { hour, group, rest } = splitKey(key);
       const g = groupOf(groups, group);
       let a = attrsOf.get(rest);
@@ -269,7 +284,7 @@ export class RollupAccumulator {
         cacheReadTokens: 0,
         cacheWriteTokens: 0,
       };
-      addNumsToCounters(counters, nums);
+      addNumsToCounters(counters, nums, base);
       yield {
         hour,
         grain: 1,
@@ -278,15 +293,16 @@ export class RollupAccumulator {
         attrs: a.attrs,
         attrsKey: a.attrsKey,
         counters,
-        moments: Array.from(nums.subarray(6, 6 + MOMENT_COUNT)),
-        latencyMs: nums[LATENCY] as number,
-        latencyCount: nums[LATENCY + 1] as number,
+        moments: Array.from(nums.subarray(base + 6, base + 6 + MOMENT_COUNT)),
+        latencyMs: nums[base + LATENCY] as number,
+        latencyCount: nums[base + LATENCY + 1] as number,
       };
     }
   }
 
   clear(): void {
     this.facts.clear();
+    this.sums.fill(0);
   }
 }
 
@@ -325,11 +341,11 @@ function orNull(field: string | undefined): string | null {
   return field === undefined || field === NULL ? null : field;
 }
 
-function addNumsToCounters(into: Counters, nums: Float64Array): void {
-  into.requests += nums[0] as number;
-  into.errors += nums[1] as number;
-  into.inputTokens += nums[2] as number;
-  into.outputTokens += nums[3] as number;
-  into.cacheReadTokens += nums[4] as number;
-  into.cacheWriteTokens += nums[5] as number;
+function addNumsToCounters(into: Counters, nums: Float64Array, base: number): void {
+  into.requests += nums[base] as number;
+  into.errors += nums[base + 1] as number;
+  into.inputTokens += nums[base + 2] as number;
+  into.outputTokens += nums[base + 3] as number;
+  into.cacheReadTokens += nums[base + 4] as number;
+  into.cacheWriteTokens += nums[base + 5] as number;
 }
