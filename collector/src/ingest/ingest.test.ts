@@ -373,6 +373,13 @@ describe("ingestObjects (property)", () => {
           expect(t.inputTokens).toBe(ok.reduce((a, s) => a + s.input, 0));
           expect(t.outputTokens).toBe(ok.reduce((a, s) => a + s.output, 0));
           expect(t.cacheReadTokens).toBe(ok.reduce((a, s) => a + s.cacheRead, 0));
+          // The derived day and month tables took the same deltas as the hours.
+          const sums = (table: string) =>
+            db.$client
+              .prepare(`SELECT SUM(requests) AS r, SUM(errors) AS e, SUM(input_tokens) AS i FROM ${table}`)
+              .get();
+          expect(sums("usage_daily")).toEqual(sums("usage_hourly"));
+          expect(sums("usage_monthly")).toEqual(sums("usage_hourly"));
           db.$client.close();
         },
       ),

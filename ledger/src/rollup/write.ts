@@ -9,7 +9,16 @@ import type { PriceBook } from "../pricing/price-book";
 import type { Db } from "../store/db";
 import { ADD_COUNTERS, ADD_MOMENTS, COUNTER_COLUMNS, DIM_COLUMNS, MOMENT_COLUMNS } from "./columns";
 import { nextDay, rebuildDaily } from "./daily";
-import { attrsKeyOf, dimsKeyOf, type FactRow, type HourlyRow, MOMENT_COUNT, type RollupDims } from "./types";
+import {
+  addCounters,
+  attrsKeyOf,
+  type Counters,
+  dimsKeyOf,
+  type FactRow,
+  type HourlyRow,
+  MOMENT_COUNT,
+  type RollupDims,
+} from "./types";
 
 export type RollupSource = "raw" | "logs-insights" | "athena";
 
@@ -23,6 +32,8 @@ export type WriteContext = {
 
 type Statements = {
   hourly: Statement;
+  daily: Statement;
+  monthly: Statement;
   fact: Statement;
   dimsId: Statement;
   addDims: Statement;
@@ -40,6 +51,16 @@ function statements(db: Db): Statements {
         `INSERT INTO usage_hourly_rows (hour, dims_id, source, ${COUNTER_COLUMNS}, price_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (hour, dims_id, source) DO UPDATE SET ${ADD_COUNTERS}`,
+      ),
+      daily: client.prepare(
+        `INSERT INTO usage_daily (source, day, dims_key, price_key, ${DIM_COLUMNS}, ${COUNTER_COLUMNS}, price_id)
+         VALUES (${Array.from({ length: 21 }, () => "?").join(", ")})
+         ON CONFLICT (source, day, dims_key, price_key, base_model, scope) DO UPDATE SET ${ADD_COUNTERS}`,
+      ),
+      monthly: client.prepare(
+        `INSERT INTO usage_monthly (source, month, dims_key, price_key, ${DIM_COLUMNS}, ${COUNTER_COLUMNS}, price_id)
+         VALUES (${Array.from({ length: 21 }, () => "?").join(", ")})
+         ON CONFLICT (source, month, dims_key, price_key, base_model, scope) DO UPDATE SET ${ADD_COUNTERS}`,
       ),
       fact: client.prepare(
         `INSERT INTO usage_facts (hour, dims_id, attrs_id, source, grain, ${COUNTER_COLUMNS}, ${MOMENT_COLUMNS}, latency_ms, latency_count, price_id)
@@ -100,24 +121,72 @@ function dimValues(ctx: WriteContext, dims: RollupDims, day: string) {
   };
 }
 
-/** Adds rows to whatever the store holds and rebuilds usage_daily for their days. Call inside a transaction. */
+/**
+ * Adds rows to whatever the store holds, and their sums to usage_daily and usage_monthly (an
+ * addition needs no rebuild: the derived rows take the same deltas, keyed as `rebuildDaily`
+ * keys them, so the three tables stay equal). Call inside a transaction.
+ */
 export function addRollupRows(
   ctx: WriteContext,
   hourly: Iterable<HourlyRow>,
   facts: Iterable<FactRow>,
 ): void {
-  for (const day of writeRows(ctx, hourly, facts))
-    rebuildDaily(ctx.db.$client, day, nextDay(day), ctx.source);
+  const s = statements(ctx.db);
+  const { days } = writeRows(ctx, hourly, facts);
+  const months = new Map<string, DayDelta>();
+  for (const d of days.values()) {
+    s.daily.run(
+      ctx.source,
+      d.period,
+      d.dimsKey,
+      d.priceId ?? 0,
+      ...d.values,
+      ...countersOf(d.counters),
+      d.priceId,
+    );
+    const at = `${d.period.slice(0, 7)}\u0001${d.dimsId}\u0001${d.priceId ?? 0}`;
+    const m = months.get(at);
+    if (m) addCounters(m.counters, d.counters);
+    else months.set(at, { ...d, period: d.period.slice(0, 7), counters: { ...d.counters } });
+  }
+  for (const m of months.values())
+    s.monthly.run(
+      ctx.source,
+      m.period,
+      m.dimsKey,
+      m.priceId ?? 0,
+      ...m.values,
+      ...countersOf(m.counters),
+      m.priceId,
+    );
 }
 
-/** Upserts the rows; returns the days of the hourly rows it wrote. */
-function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facts: Iterable<FactRow>): Set<string> {
-  const days = new Set<string>();
+/** A tuple's usage summed over a day (or month) at one price: a delta for the derived tables. */
+type DayDelta = {
+  period: string;
+  dimsId: number;
+  dimsKey: string;
+  values: (string | null)[];
+  priceId: number | null;
+  counters: Counters;
+};
+
+function countersOf(c: Counters): number[] {
+  return [c.requests, c.errors, c.inputTokens, c.outputTokens, c.cacheReadTokens, c.cacheWriteTokens];
+}
+
+/** Upserts the rows; returns the hourly rows' sums per day × tuple × price. */
+function writeRows(
+  ctx: WriteContext,
+  hourly: Iterable<HourlyRow>,
+  facts: Iterable<FactRow>,
+): { days: Map<string, DayDelta> } {
+  const days = new Map<string, DayDelta>();
   const s = statements(ctx.db);
   // Per call: a tuple's dictionary id and its price on a day. Ids are never cached across
   // transactions: an id inserted by a transaction that rolled back must not be reused.
   const dimsIds = new Map<string, number>();
-  const resolved = new Map<string, { dimsId: number; priceId: number | null }>();
+  const resolved = new Map<string, { dimsId: number; priceId: number | null; values: (string | null)[] }>();
   const resolve = (dims: RollupDims, dimsKey: string, day: string) => {
     const at = `${day}${dimsKey}`;
     let r = resolved.get(at);
@@ -130,16 +199,20 @@ function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facts: Iterab
           (s.dimsId.get(key) as number | undefined) ?? Number(s.addDims.run(key, ...values).lastInsertRowid);
         dimsIds.set(key, dimsId);
       }
-      r = { dimsId, priceId };
+      r = { dimsId, priceId, values };
       resolved.set(at, r);
     }
     return r;
   };
   for (const row of hourly) {
     const day = row.hour.slice(0, 10);
-    days.add(day);
-    const { dimsId, priceId } = resolve(row.dims, row.dimsKey ?? dimsKeyOf(row.dims), day);
+    const dimsKey = row.dimsKey ?? dimsKeyOf(row.dims);
+    const { dimsId, priceId, values } = resolve(row.dims, dimsKey, day);
     const c = row.counters;
+    const at = `${day}\u0001${dimsId}\u0001${priceId ?? 0}`;
+    const delta = days.get(at);
+    if (delta) addCounters(delta.counters, c);
+    else days.set(at, { period: day, dimsId, dimsKey, values, priceId, counters: { ...c } });
     s.hourly.run(
       row.hour,
       dimsId,
@@ -184,7 +257,7 @@ function writeRows(ctx: WriteContext, hourly: Iterable<HourlyRow>, facts: Iterab
       priceId,
     );
   }
-  return days;
+  return { days };
 }
 
 export type ReplaceWindow = {
