@@ -4,7 +4,6 @@ import {
   buildCatalogRows,
   itemsFromOfferFile,
   loadModelNames,
-  MODEL_NAMES_PATH,
   type PriceListItem,
   parsePriceList,
   readUsagetype,
@@ -168,19 +167,5 @@ describe("bulk offer files", () => {
       defaultEffectiveFrom: "2026-08-26",
     });
     expect(parsed.prices.map((p) => p.sku)).toEqual(["KMZFVEBPVFAP5FUF"]);
-  });
-});
-
-describe("the reviewed name table (ledger/prices/model-names.json)", () => {
-  it("maps names to well-formed model ids, no name twice across tables to different ids", () => {
-    const raw = JSON.parse(readFileSync(MODEL_NAMES_PATH, "utf8")) as Record<string, unknown>;
-    expect(Object.keys(raw).sort()).toEqual(["$comment", "AmazonBedrock", "AmazonBedrockFoundationModels"]);
-    for (const id of [
-      ...Object.values(table.AmazonBedrock),
-      ...Object.values(table.AmazonBedrockFoundationModels),
-    ])
-      expect(id).toMatch(/^[a-z0-9-]+\.[a-z0-9.:-]+$/);
-    for (const name of Object.keys(table.AmazonBedrockFoundationModels))
-      expect(name).toMatch(/ \(Amazon Bedrock Edition\)$/);
   });
 });

@@ -2,13 +2,12 @@
  * AWS Price List items (GetProducts `PriceList` documents, bulk offer files in JSON or CSV) →
  * catalog rows. The grammar of `usagetype` and the units are in docs/billing-facts.md §1; model
  * display names and Marketplace `servicename`s map to model ids through ONE reviewed table,
- * ledger/prices/model-names.json. Anything this parser cannot read for certain (an unknown name,
+ * ledger/prices/model-names.json (model-names.ts). Anything this parser cannot read for certain (an unknown name,
  * modifier, unit or volume tier, or two SKUs that disagree) is listed, never guessed.
  */
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { Catalog } from "./catalog";
+import { type ModelNameTable, modelIdOf } from "./model-names";
 
 /** The Price List service codes that sell Bedrock inference (docs/billing-facts.md §1.2). */
 export const BEDROCK_SERVICE_CODES = [
@@ -77,30 +76,8 @@ export type ParseResult = {
   ignored: number;
 };
 
-const modelNamesSchema = z.object({
-  AmazonBedrock: z.record(z.string().min(1), z.string().min(1)),
-  AmazonBedrockFoundationModels: z.record(z.string().min(1), z.string().min(1)),
-});
-export type ModelNameTable = z.infer<typeof modelNamesSchema>;
-
-export const MODEL_NAMES_PATH = fileURLToPath(new URL("../../prices/model-names.json", import.meta.url));
-
-/** Reads the reviewed name → model id table (ledger/prices/model-names.json). */
-export function loadModelNames(path = MODEL_NAMES_PATH): ModelNameTable {
-  const parsed = modelNamesSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
-  if (!parsed.success) throw new Error(`${path}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-  return parsed.data;
-}
-
-/** The id a SKU's display name or Marketplace servicename maps to, or undefined (listed as unknown). */
-export function modelIdOf(table: ModelNameTable, attributes: Record<string, string>): string | undefined {
-  const byModel = attributes.model ?? attributes.titanModel;
-  if (byModel && Object.hasOwn(table.AmazonBedrock, byModel)) return table.AmazonBedrock[byModel];
-  const service = attributes.servicename;
-  if (service && Object.hasOwn(table.AmazonBedrockFoundationModels, service))
-    return table.AmazonBedrockFoundationModels[service];
-  return undefined;
-}
+// The name table has its own module; re-exported because ledger/prices/build.ts reads it from here.
+export { loadModelNames, MODEL_NAMES_PATH, type ModelNameTable, modelIdOf } from "./model-names";
 
 // AmazonBedrock / AmazonBedrockService: `<REGION>-<name>-[mantle-]<meter>[-<modifier>…]`.
 const BEDROCK_METER =

@@ -5,8 +5,8 @@
  */
 
 import type { TokenBucket } from "../pricing/cost";
+import type { BillNames } from "../pricing/model-names";
 import { parseBilledPico } from "../pricing/money";
-import type { BillNames } from "./bill-names";
 import { type BillTier, parseUsageType } from "./usage-type";
 
 /** A bill line item as read from CUR or Cost Explorer, before mapping. */

@@ -66,7 +66,7 @@ export type Reconciliation = {
   delta_usd: number;
   lines: ReconciliationLine[];
   other_charges: { line_item_type: string; usd: number }[];
-  /** Bedrock token usage on the bill whose model is in no table (prices/bill-names.json). */
+  /** Bedrock token usage on the bill whose model is in no table (ledger/prices/model-names.json). */
   unmapped: {
     date: string;
     account: string | null;

@@ -134,7 +134,7 @@ export function curRowToItem(row: Row, place: string): BillItem {
     );
   }
   // The Region column names are UNCONFIRMED (docs/billing-facts.md §2.2): read the ones that exist,
-  // else the usage type's prefix decides (bill-names.json).
+  // else the usage type's prefix decides (ledger/prices/model-names.json).
   const region =
     text(row.product_region_code) || productField(row, "region_code") || productField(row, "region") || null;
   return {

@@ -5,9 +5,9 @@ import {
 } from "@aws-sdk/client-cost-explorer";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
+import { billNames } from "../pricing/model-names";
 import { parseBilledPico } from "../pricing/money";
 import { type BillItem, mapBillItem, parseUsageUnits } from "./bill";
-import { billNames } from "./bill-names";
 import { type BillSource, reconcile, withinTolerance } from "./compare";
 import { readCostExplorerBill } from "./cost-explorer";
 import { restatement } from "./cur";
