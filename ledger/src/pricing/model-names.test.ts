@@ -10,7 +10,8 @@ const table = loadModelNames();
 const SECTIONS = ["priceListModels", "marketplaceProducts", "bedrockModelTokens"] as const;
 /** Ids the table may name although the shipped catalog does not price them, and why. */
 const KNOWN_UNPRICED: Record<string, string> = {
-  "anthropic.claude-v2": "a real published Price List item names it (docs/billing-facts.md §1.3); no catalog row",
+  "anthropic.claude-v2":
+    "a real published Price List item names it (docs/billing-facts.md §1.3); no catalog row",
   "mistral.mistral-large-2407-v1:0": "the model the simulator plants as unpriced, billed on its CUR",
 };
 
