@@ -150,6 +150,8 @@ const CASES: Case[] = [
     status: 200,
   },
   { method: "GET", path: "/v1/markups", status: 200 },
+  { method: "POST", path: "/v1/periods/2026-10/close", body: { true_up: "yes" }, status: 400 },
+  { method: "POST", path: "/v1/periods/2026-10/close", body: { true_up: true }, status: 409 },
   { method: "POST", path: "/v1/periods/2026-10/close", status: 200 },
   { method: "POST", path: "/v1/periods/2026-10/close", status: 409 },
   { method: "GET", path: "/v1/prices?origin=catalog", status: 200 },

@@ -40,9 +40,12 @@ export function access(roles: readonly Role[] | "public") {
   };
 }
 
-/** A required JSON request body, validated by `schema` (read it with `c.req.valid("json")`). */
-export function jsonBody<T extends z.ZodType>(schema: T) {
-  return { required: true, content: { "application/json": { schema } } };
+/**
+ * A JSON request body, validated by `schema` (read it with `c.req.valid("json")`). Optional: a
+ * request without a body (and without a Content-Type) reads as `{}`.
+ */
+export function jsonBody<T extends z.ZodType>(schema: T, opts: { optional?: boolean } = {}) {
+  return { required: !opts.optional, content: { "application/json": { schema } } };
 }
 
 const ERROR_DESCRIPTIONS = {

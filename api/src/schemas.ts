@@ -259,8 +259,36 @@ export type PeriodListResponse = z.infer<typeof PeriodListResponse>;
 const periodBounds = { start: z.string(), end: z.string() };
 export const PeriodResponse = z.object({ ...periodShape, ...periodBounds }).meta({ id: "PeriodResponse" });
 export type PeriodResponse = z.infer<typeof PeriodResponse>;
+/** `POST /v1/periods/{month}/close` body (optional: no body closes without a true-up). */
+export const ClosePeriodRequest = z
+  .strictObject({
+    true_up: z.boolean().optional().meta({
+      description:
+        "share the residual against the month's saved reconciliation (chargeback reconcile) among the tenants in proportion to cost, as labelled true_up lines, so the invoices (markups aside) sum to the bill; 409 when no reconciliation was saved",
+    }),
+  })
+  .meta({ id: "ClosePeriodRequest" });
+export type ClosePeriodRequest = z.infer<typeof ClosePeriodRequest>;
 export const ClosePeriodResponse = z
-  .object({ ...periodShape, ...periodBounds, invoices: int, total_usd: Usd, total_micro_usd: int })
+  .object({
+    ...periodShape,
+    ...periodBounds,
+    invoices: int,
+    total_usd: Usd,
+    total_micro_usd: int,
+    /** What the close was trued up to; null without `true_up`. */
+    true_up: z
+      .object({
+        compared_at: z.string(),
+        source_kind: z.enum(["cur", "cost-explorer"]),
+        source_version: z.string(),
+        /** The bill's total for the month: token usage and every other charge (credits negative). */
+        billed_total_usd: Usd,
+        /** bill − invoices before markups, shared among the invoices. */
+        residual_usd: Usd,
+      })
+      .nullable(),
+  })
   .meta({ id: "ClosePeriodResponse" });
 export type ClosePeriodResponse = z.infer<typeof ClosePeriodResponse>;
 

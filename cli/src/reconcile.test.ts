@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { type CurFormat, type CurTruth, simulate } from "@bedrock-chargeback/collector";
 import { putObjects, type S3Stand, startS3rver, tempDir } from "@bedrock-chargeback/collector/testing";
+import { formatMicros, parseMicros } from "@bedrock-chargeback/ledger";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCaptured } from "./testing";
 
@@ -135,6 +136,20 @@ describe.each(["parquet", "csv"] as const)("reconcile from a CUR 2.0 export in %
       "csv",
     ]);
     expect(csv.stdout.trimEnd().split("\r\n")).toHaveLength(r.lines.length + 1);
+
+    // Closing trued up to the saved reconciliation: the invoices sum to the bill (usage, credit, tax).
+    const month = truth.months.find((m) => m.month === "2026-10");
+    const bill = (month?.other_charges ?? []).reduce(
+      (sum, c) => sum + parseMicros(c.usd),
+      parseMicros(month?.billed_usd ?? "0"),
+    );
+    const close = await runCaptured(["periods", "close", "2026-10", "--true-up", "--db", db]);
+    expect(close.code, close.stderr).toBe(0);
+    expect(close.stdout).toContain(
+      `trued up to the AWS bill (cur ${month?.execution_id}, compared 2026-11-15T12:00:00.000Z): invoices before markups sum to $${formatMicros(bill)}`,
+    );
+    const exported = await runCaptured(["periods", "export", "2026-10", "--format", "json", "--db", db]);
+    expect(JSON.parse(exported.stdout).total_micro_usd).toBe(Number(bill));
   }, 180_000);
 });
 
@@ -202,9 +217,12 @@ function pick(l: Line) {
 }
 
 describe("reconcile refuses what it cannot compare", () => {
-  it("exits 2 naming the fault: both sources, neither, a bad month, a manifest naming an absent file", async () => {
+  it("exits 2 naming the fault: both sources, neither, a bad month, a manifest naming an absent file; close --true-up with no reconciliation exits 1", async () => {
     const { out, db } = await simulateAndIngest("csv");
     const cur = join(out, "cur");
+    const close = await runCaptured(["periods", "close", "2026-10", "--true-up", "--db", db]);
+    expect(close.code).toBe(1);
+    expect(close.stderr).toMatch(/2026-10 has no reconciliation .*chargeback reconcile --month 2026-10/);
     for (const [args, message] of [
       [["--month", "2026-10", "--cur", cur, "--cost-explorer"], /exactly one of --cur/],
       [["--month", "2026-10"], /exactly one of --cur/],

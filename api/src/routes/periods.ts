@@ -1,6 +1,7 @@
 /** Billing periods, closing, and invoices: /v1/periods/… */
 import {
   closePeriod,
+  closePeriodTrueUp,
   formatMicros,
   getFreshness,
   getInvoice,
@@ -17,8 +18,9 @@ import {
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { cachedJson, type Services, scopeTenant } from "../context";
-import { ALL, access, BILLING, responses, router } from "../openapi";
+import { ALL, access, BILLING, jsonBody, responses, router } from "../openapi";
 import {
+  ClosePeriodRequest,
   ClosePeriodResponse,
   InvoiceListResponse,
   InvoiceResponse,
@@ -92,22 +94,32 @@ export function periodRoutes(s: Services, invoiceConfig: InvoiceConfig) {
         createRoute({
           method: "post",
           path: "/{month}/close",
-          summary: "Close a month: freeze every tenant's invoice",
+          summary:
+            "Close a month: freeze every tenant's invoice; with true_up, trued up to the month's saved reconciliation with the AWS bill",
           ...access(BILLING),
-          request: { params: monthParam },
+          request: { params: monthParam, body: jsonBody(ClosePeriodRequest, { optional: true }) },
           responses: responses(200, ClosePeriodResponse, { extra: [409] }),
         }),
         (c) => {
           const { month } = c.req.valid("param");
-          const r = closePeriod(s.db, s.cache.prices(), month, {
-            closedBy: c.get("apiKey").id,
-            now: s.now(),
-          });
+          const { true_up } = c.req.valid("json");
+          const opts = { closedBy: c.get("apiKey").id, now: s.now() };
+          const trued = true_up ? closePeriodTrueUp(s.db, s.cache.prices(), month, opts) : null;
+          const r = trued ?? closePeriod(s.db, s.cache.prices(), month, opts);
           const body: ClosePeriodResponse = {
             ...periodResponse(s, month),
             invoices: r.invoices,
             total_usd: formatMicros(r.totalMicros),
             total_micro_usd: Number(r.totalMicros),
+            true_up: trued
+              ? {
+                  compared_at: trued.trueUp.comparedAt,
+                  source_kind: trued.trueUp.source.kind,
+                  source_version: trued.trueUp.source.version,
+                  billed_total_usd: formatMicros(trued.trueUp.billedMicros),
+                  residual_usd: formatMicros(trued.trueUp.residualMicros),
+                }
+              : null,
           };
           return c.json(body, 200);
         },

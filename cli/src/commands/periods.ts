@@ -1,8 +1,8 @@
 import { exportJson } from "@bedrock-chargeback/api";
 import {
   BillingError,
-  billedTotalMicros,
   closePeriod,
+  closePeriodTrueUp,
   DEFAULT_INVOICE_CONFIG,
   focusOptions,
   formatMicros,
@@ -11,7 +11,6 @@ import {
   invoicesToCsv,
   invoicesToFocusCsv,
   listPeriods,
-  loadReconciliation,
   monthOf,
   monthSchema,
   PriceBook,
@@ -83,21 +82,17 @@ export const periodsCommand: Command = {
       const a = parseCommandArgs(flags, { db: s, by: s, "true-up": { type: "boolean" } }, closeSchema);
       const db = openExistingStore(a.db ?? io.config.dbPath);
       try {
-        const saved = a.trueUp ? loadReconciliation(db, m) : null;
-        if (a.trueUp && !saved)
-          throw new UsageError(
-            `--true-up: ${m} has no reconciliation; run \`chargeback reconcile --month ${m} …\` first`,
-          );
-        const r = closePeriod(db, PriceBook.load(db), m, {
-          closedBy: a.by,
-          now: io.now(),
-          ...(saved ? { trueUp: saved.result } : {}),
-        });
+        const opts = { closedBy: a.by, now: io.now() };
+        const prices = PriceBook.load(db);
+        const trued = a.trueUp ? closePeriodTrueUp(db, prices, m, opts) : null;
+        const r = trued ?? closePeriod(db, prices, m, opts);
         io.stdout(`closed ${m}: ${r.invoices} invoices, total $${formatMicros(r.totalMicros)}\n`);
-        if (saved)
+        if (trued) {
+          const t = trued.trueUp;
           io.stdout(
-            `trued up to the AWS bill (${saved.result.source.kind} ${saved.result.source.version}, compared ${saved.compared_at}): invoices before markups sum to $${formatMicros(billedTotalMicros(saved.result))}\n`,
+            `trued up to the AWS bill (${t.source.kind} ${t.source.version}, compared ${t.comparedAt}): invoices before markups sum to $${formatMicros(t.billedMicros)}\n`,
           );
+        }
         return 0;
       } catch (error) {
         if (error instanceof BillingError) {
