@@ -499,16 +499,33 @@ describe("dashboard in chromium against the real API", () => {
     await context.close();
   });
 
-  it("billing: finance closes last month; late usage then shows as adjustments on this month's invoice", async () => {
+  it("billing: finance closes last month trued up to the bill; late usage then shows as adjustments on this month's invoice", async () => {
     const { context, page } = await signedIn(keys.finance);
+    const r = await api(keys.finance, `/v1/reconciliation?month=${m.lastMonth}`, ReconciliationResponse);
+    const bill = r.other_charges.reduce((n, c) => n + parseMicros(c.usd), parseMicros(r.billed_usd ?? ""));
     await page.goto(`${stack.url}/billing?month=${m.lastMonth}`);
     await page.getByRole("button", { name: /^Close / }).click();
+    // The month was reconciled, so the close offers the true-up (off unless ticked).
+    const trueUp = page.getByRole("checkbox", { name: /^True up to the bill/ });
+    expect(await trueUp.isChecked()).toBe(false);
+    await trueUp.check();
     await page.getByRole("button", { name: "Confirm close" }).click();
     await expect.poll(() => page.getByTestId("period-status").textContent()).toMatch(/^closed/);
     const period = await fetch(`${stack.url}/v1/periods/${m.lastMonth}`, {
       headers: { Authorization: `Bearer ${keys.finance}` },
     });
     expect(await period.json()).toMatchObject({ status: "closed" });
+    // Trued up: the closed invoices (no markups in this stack) sum to the bill, credits and tax in.
+    const closed = await api(keys.finance, `/v1/periods/${m.lastMonth}/invoices`, InvoiceListResponse);
+    expect(BigInt(closed.total_micro_usd)).toBe(bill);
+    const first = [...closed.invoices].sort((a, b) => b.total_micro_usd - a.total_micro_usd)[0];
+    if (!first) throw new Error("no invoices");
+    const inv = await api(
+      keys.finance,
+      `/v1/periods/${m.lastMonth}/invoices/${encodeURIComponent(first.tenant)}`,
+      InvoiceResponse,
+    );
+    expect(inv.lines.filter((l) => l.kind === "true_up")).toHaveLength(1);
 
     // Late records for the closed month arrive; they must bill on this month's invoices.
     await stack.ingestLate();

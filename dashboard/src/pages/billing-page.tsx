@@ -1,4 +1,4 @@
-import type { InvoiceLine, Period } from "@bedrock-chargeback/api";
+import type { InvoiceLine, Period, ReconciliationResponse } from "@bedrock-chargeback/api";
 import {
   ClosePeriodResponse,
   InvoiceListResponse,
@@ -15,7 +15,7 @@ import { TableScroll } from "../components/table-scroll";
 import { monthOf } from "../lib/dates";
 import { formatInstant, formatInt, formatMonth, shortModelName } from "../lib/format";
 import { formatUsdPrecise } from "../lib/money";
-import { ReconciliationStatus } from "./reconciliation-page";
+import { billedTotalUsd, ReconciliationStatus, useReconciliation } from "./reconciliation-page";
 
 const FORMATS = [
   { id: "csv", label: "CSV" },
@@ -77,18 +77,32 @@ function Downloads({ month, tenant }: { month: string; tenant: string | null }) 
   );
 }
 
-function ClosePeriod({ period, nowMs, onClosed }: { period: Period; nowMs: number; onClosed: () => void }) {
+function ClosePeriod({
+  period,
+  nowMs,
+  reconciliation,
+  onClosed,
+}: {
+  period: Period;
+  nowMs: number;
+  /** The month's saved reconciliation, when there is one: closing may then true up to the bill. */
+  reconciliation: ReconciliationResponse | null;
+  onClosed: () => void;
+}) {
   const { client, me } = useSession();
   const [confirming, setConfirming] = useState(false);
+  const [trueUp, setTrueUp] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   if (me.role === "tenant" || period.status === "closed") return null;
   const ended = period.month < monthOf(nowMs);
+  const canTrueUp = reconciliation?.reconciled === true;
   const close = async () => {
     setBusy(true);
     setError(null);
     try {
-      await client.send("POST", `/v1/periods/${period.month}/close`, undefined, ClosePeriodResponse);
+      const body = canTrueUp && trueUp ? { true_up: true } : undefined;
+      await client.send("POST", `/v1/periods/${period.month}/close`, body, ClosePeriodResponse);
       setConfirming(false);
       onClosed();
     } catch (e) {
@@ -115,6 +129,25 @@ function ClosePeriod({ period, nowMs, onClosed }: { period: Period; nowMs: numbe
             Closing freezes every tenant's invoice for {formatMonth(period.month)}. Usage that arrives later
             becomes an adjustment on the next open month. This cannot be undone.
           </p>
+          {canTrueUp && reconciliation ? (
+            <label style={{ display: "block", margin: "0 0 6px" }}>
+              <input
+                type="checkbox"
+                checked={trueUp}
+                onChange={(e) => setTrueUp(e.target.checked)}
+                disabled={busy}
+              />{" "}
+              True up to the bill: share the difference to the AWS bill (
+              {formatUsdPrecise(billedTotalUsd(reconciliation))} with credits and tax,{" "}
+              {reconciliation.source?.kind === "cost-explorer" ? "Cost Explorer" : "CUR 2.0 export"}{" "}
+              {reconciliation.source?.version}) among the tenants in proportion to cost, as labelled lines
+            </label>
+          ) : (
+            <p className="muted" style={{ margin: "0 0 6px" }}>
+              Not reconciled with the AWS bill: the invoices close at ledger cost (run chargeback reconcile to
+              offer a true-up).
+            </p>
+          )}
           <div className="form-row">
             <button type="button" className="danger" onClick={close} disabled={busy}>
               {busy ? "Closing…" : "Confirm close"}
@@ -143,6 +176,9 @@ export function BillingPage({ nowMs }: { nowMs: number }) {
   };
   const months = periods.state === "ok" ? [...periods.data.periods].reverse() : [];
   const period = months.find((p) => p.month === view.month);
+  // Admin and finance see the reconciliation status of an open month, and may true up on close.
+  const rec = useReconciliation(me.role !== "tenant" && period?.status === "open" ? view.month : null);
+  const reconciliation = rec.state === "ok" ? rec.data : null;
   return (
     <>
       <section className="card" aria-labelledby="billing-h" style={{ marginBottom: 12 }}>
@@ -171,12 +207,18 @@ export function BillingPage({ nowMs }: { nowMs: number }) {
               ))}
             </select>
           </label>
-          {period ? <ClosePeriod period={period} nowMs={nowMs} onClosed={reload} /> : null}
+          {period ? (
+            <ClosePeriod
+              key={period.month}
+              period={period}
+              nowMs={nowMs}
+              reconciliation={reconciliation}
+              onClosed={reload}
+            />
+          ) : null}
         </div>
         {me.role === "tenant" ? null : <Downloads month={view.month} tenant={null} />}
-        {me.role !== "tenant" && period?.status === "open" ? (
-          <ReconciliationStatus month={view.month} />
-        ) : null}
+        {reconciliation && period?.status === "open" ? <ReconciliationStatus data={reconciliation} /> : null}
       </section>
       <div className="grid">
         <section

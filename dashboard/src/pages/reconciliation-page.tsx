@@ -41,11 +41,22 @@ export function byDayAndModel(lines: ReconciliationResponse["lines"]): DayModel[
   return [...map.values()].sort((a, b) => a.date.localeCompare(b.date) || a.model.localeCompare(b.model));
 }
 
+/** The month's reconciliation as the billing page reads it (admin and finance keys only). */
+export function useReconciliation(month: string | null) {
+  return useApi(
+    month === null ? null : `/v1/reconciliation?${new URLSearchParams({ month })}`,
+    ReconciliationSchema,
+  );
+}
+
+/** The bill's total for the month: billed token usage and every other charge (credits negative). */
+export function billedTotalUsd(d: ReconciliationResponse): string {
+  const micros = d.other_charges.reduce((s, c) => s + parseMicros(c.usd), parseMicros(d.billed_usd ?? "0"));
+  return microsToDecimal(micros);
+}
+
 /** One line the billing page shows before a period is closed. */
-export function ReconciliationStatus({ month }: { month: string }) {
-  const r = useApi(`/v1/reconciliation?${new URLSearchParams({ month })}`, ReconciliationSchema);
-  if (r.state !== "ok") return null;
-  const d = r.data;
+export function ReconciliationStatus({ data: d }: { data: ReconciliationResponse }) {
   const open = d.counts.price_drift + d.counts.missing_in_bill + d.counts.missing_in_ledger;
   return (
     <p className="muted" data-testid="reconciliation-status">
