@@ -431,6 +431,9 @@ describe("dashboard in chromium against the real API", () => {
       .toBe(formatUsdPrecise(r.ledger_usd ?? ""));
     expect(await page.getByTestId("rec-billed").textContent()).toBe(formatUsdPrecise(r.billed_usd ?? ""));
     expect(await page.getByTestId("rec-delta").textContent()).toBe(formatUsdPrecise(r.delta_usd ?? ""));
+    // Coverage (ledger ÷ billed over token usage) is the API's ratio, as a percentage.
+    if (r.coverage === null) throw new Error("no coverage");
+    expect(await page.getByTestId("rec-coverage").textContent()).toBe(`${(r.coverage * 100).toFixed(2)} %`);
     expect(await page.getByTestId("rec-counts").textContent()).toContain(
       `${r.counts.price_drift} price drift`,
     );
@@ -503,6 +506,10 @@ describe("dashboard in chromium against the real API", () => {
     const { context, page } = await signedIn(keys.finance);
     const r = await api(keys.finance, `/v1/reconciliation?month=${m.lastMonth}`, ReconciliationResponse);
     const bill = r.other_charges.reduce((n, c) => n + parseMicros(c.usd), parseMicros(r.billed_usd ?? ""));
+    // The tenant with the largest cost before the close (a tenant with none gets no true-up line).
+    const open = await api(keys.finance, `/v1/periods/${m.lastMonth}/invoices`, InvoiceListResponse);
+    const largest = [...open.invoices].sort((a, b) => b.total_micro_usd - a.total_micro_usd)[0];
+    if (!largest || largest.total_micro_usd <= 0) throw new Error("no invoice with a cost");
     await page.goto(`${stack.url}/billing?month=${m.lastMonth}`);
     await page.getByRole("button", { name: /^Close / }).click();
     // The month was reconciled, so the close offers the true-up (off unless ticked).
@@ -518,14 +525,16 @@ describe("dashboard in chromium against the real API", () => {
     // Trued up: the closed invoices (no markups in this stack) sum to the bill, credits and tax in.
     const closed = await api(keys.finance, `/v1/periods/${m.lastMonth}/invoices`, InvoiceListResponse);
     expect(BigInt(closed.total_micro_usd)).toBe(bill);
-    const first = [...closed.invoices].sort((a, b) => b.total_micro_usd - a.total_micro_usd)[0];
-    if (!first) throw new Error("no invoices");
     const inv = await api(
       keys.finance,
-      `/v1/periods/${m.lastMonth}/invoices/${encodeURIComponent(first.tenant)}`,
+      `/v1/periods/${m.lastMonth}/invoices/${encodeURIComponent(largest.tenant)}`,
       InvoiceResponse,
     );
-    expect(inv.lines.filter((l) => l.kind === "true_up")).toHaveLength(1);
+    const trued = inv.lines.filter((l) => l.kind === "true_up");
+    expect(trued).toHaveLength(1);
+    expect(BigInt(inv.total_micro_usd)).toBe(
+      BigInt(largest.total_micro_usd) + BigInt(trued[0]?.amount_micro_usd ?? 0),
+    );
 
     // Late records for the closed month arrive; they must bill on this month's invoices.
     await stack.ingestLate();
