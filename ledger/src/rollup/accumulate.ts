@@ -20,6 +20,7 @@ import {
   type HourlyRow,
   MOMENT_COUNT,
   type RollupDims,
+  zeroCounters,
 } from "./types";
 
 const SEP = "\u0001";
@@ -240,14 +241,7 @@ export class RollupAccumulator {
       const row = hours.get(at);
       if (row) addNumsToCounters(row.counters, this.sums, base);
       else {
-        const counters: Counters = {
-          requests: 0,
-          errors: 0,
-          inputTokens: 0,
-          outputTokens: 0,
-          cacheReadTokens: 0,
-          cacheWriteTokens: 0,
-        };
+        const counters = zeroCounters();
         addNumsToCounters(counters, this.sums, base);
         hours.set(at, { hour, group, counters });
       }
@@ -276,14 +270,7 @@ export class RollupAccumulator {
         a = { attrs, attrsKey: attrsKeyOf(attrs) };
         attrsOf.set(rest, a);
       }
-      const counters: Counters = {
-        requests: 0,
-        errors: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        cacheReadTokens: 0,
-        cacheWriteTokens: 0,
-      };
+      const counters = zeroCounters();
       addNumsToCounters(counters, nums, base);
       yield {
         hour,
