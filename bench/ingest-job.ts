@@ -2,8 +2,9 @@
  * One measured job, run in its own process so its peak RSS is its own:
  *   tsx bench/ingest-job.ts <job> <corpus dir> [store path] [threads]
  * jobs: gunzip, parse, parse-2, duckdb (scan + GROUP BY in memory), duckdb-full (dedupe + hourly
- * rollup persisted to a database file), chargeback (ingest into a fresh store at <store path>;
- * `--threads <threads>` when given), reingest (the same ingest again into the existing store).
+ * rollup persisted to a database file), chargeback (the built CLI, cli/dist/main.js, ingesting into
+ * a fresh store at <store path>; `--threads <threads>` when given; its own process's peak RSS),
+ * reingest (the same ingest again into the existing store).
  * Prints one JSON line: { job, seconds, maxRssMB, records, bytes, groups, … }. The timer starts
  * after the corpus is listed and covers loading the job's own modules (ours, DuckDB's addon) and
  * its work; store bytes are measured after it stops, once the WAL is checkpointed.
@@ -14,6 +15,8 @@ import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 
 const [job, corpus = "", storePath = "", threads = ""] = process.argv.slice(2);
+/** The measured CLI process's own peak RSS (chargeback, reingest), when the job ran one. */
+let childRssKiB: number | undefined;
 
 /** What a job reports besides its time: records read, hourly groups, and what it leaves on disk. */
 type Outcome = {
@@ -98,23 +101,34 @@ async function parseFloor(files: string[], threads: number): Promise<Outcome> {
   return { records: counts.reduce((a, b) => a + b, 0), groups: 0 };
 }
 
-/** `chargeback ingest --source dir` (in this process, as the CLI runs it) into `storePath`. */
+/**
+ * `chargeback ingest --source dir` into `storePath`, run as users run it: the installable CLI
+ * (cli/dist, built by `pnpm bench:ingest`) in its own process, which reports its peak RSS.
+ */
 async function chargeback(fresh: boolean): Promise<Outcome> {
-  const { runCli } = await import("../cli/src/run");
-  const { parseConfig } = await import("../cli/src/config");
+  const { spawnSync } = await import("node:child_process");
+  const { readFileSync, rmSync } = await import("node:fs");
+  const here = new URL(".", import.meta.url).pathname;
   const argv = ["ingest", "--source", "dir", "--path", corpus, "--db", storePath, "--format", "json"];
   if (threads) argv.push("--threads", threads);
-  let out = "";
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      out += t;
+  const rssFile = `${storePath}.rss`;
+  const child = spawnSync(
+    process.execPath,
+    ["--import", join(here, "rss-report.mjs"), join(here, "../cli/dist/main.js"), ...argv],
+    {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      env: {
+        ...process.env,
+        BENCH_RSS_FILE: rssFile,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
     },
-    stderr: (t) => void process.stderr.write(t),
-    stderrIsTTY: false,
-    config: parseConfig({}),
-    now: () => new Date(),
-  });
-  if (code !== 0) throw new Error(`ingest exited ${code}: ${out}`);
+  );
+  const out = child.stdout;
+  if (child.status !== 0) throw new Error(`ingest exited ${child.status}: ${child.stderr}`);
+  childRssKiB = Number(readFileSync(rssFile, "utf8"));
+  rmSync(rssFile, { force: true });
   const summary = JSON.parse(out) as Record<string, unknown>;
   const outcome = {
     records: Number(summary.records ?? 0),
@@ -221,5 +235,5 @@ const run = jobs[job ?? ""];
 if (!run) throw new Error(`unknown job ${job}; one of ${Object.keys(jobs).join(", ")}`);
 const result = await run();
 const seconds = result.seconds ?? elapsed();
-const maxRssMB = process.resourceUsage().maxRSS / 1024;
+const maxRssMB = (childRssKiB ?? process.resourceUsage().maxRSS) / 1024;
 process.stdout.write(`${JSON.stringify({ job, maxRssMB, bytes, ...result, seconds })}\n`);
