@@ -18,8 +18,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
-import { DeliveryBuffer } from "../collector/src/simulate/delivery";
-import { hourPrefix, PERMISSION_CHECK_MARKER } from "../collector/src/simulate/layout";
+import { DeliveryBuffer, deliverLine } from "../collector/src/simulate/delivery";
+import { PERMISSION_CHECK_MARKER } from "../collector/src/simulate/layout";
 import { Rng, Weighted } from "../collector/src/simulate/prng";
 import { type Invocation, renderRecord } from "../collector/src/simulate/records";
 import {
@@ -238,24 +238,8 @@ export async function writeDenseCorpus(options: DenseCorpusOptions): Promise<Den
       };
       const line = renderRecord(invocation, null);
       const deliveryMs = invocation.timestampMs + deliveryRng.between(MINUTE, 10 * MINUTE);
-      const deliveryHour = deliveryMs - (deliveryMs % HOUR_MS);
-      await buffer.add(hourPrefix(account.id, account.region, deliveryHour), deliveryHour, {
-        line,
-        requestId: invocation.requestId,
-        deliveryMs,
-        duplicate: false,
-      });
-      if (deliveryRng.chance(duplicateShare)) {
-        const againMs = deliveryMs + deliveryRng.between(2 * MINUTE, 100 * MINUTE);
-        const againHour = againMs - (againMs % HOUR_MS);
-        await buffer.add(hourPrefix(account.id, account.region, againHour), againHour, {
-          line,
-          requestId: invocation.requestId,
-          deliveryMs: againMs,
-          duplicate: true,
-        });
-        duplicateLines++;
-      }
+      const entry = { line, requestId: invocation.requestId, deliveryMs };
+      if (await deliverLine(buffer, account, entry, deliveryRng, duplicateShare)) duplicateLines++;
       written++;
       if (errorCode) errors++;
     }

@@ -4,8 +4,9 @@
  * folder; when no later record can land in a folder, the rest is split into the final objects.
  * A re-delivered record never shares an object with its first delivery.
  */
-import { objectFileName } from "./layout";
+import { hourPrefix, objectFileName } from "./layout";
 import type { Rng } from "./prng";
+import { HOUR_MS } from "./traffic";
 
 /** Records per log object, at most. */
 export const MAX_RECORDS_PER_OBJECT = 500;
@@ -123,4 +124,34 @@ export class DeliveryBuffer {
     this.written++;
     await this.sink(`${prefix}/${objectFileName(last, this.rng.hex(16))}`, entries);
   }
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Puts a record's line in the object of its delivery hour and, with probability `duplicateShare`,
+ * once more 2–100 minutes later: a redelivery, as Bedrock's at-least-once delivery can make
+ * (docs/aws-facts.md). Returns whether it was delivered twice.
+ */
+export async function deliverLine(
+  buffer: DeliveryBuffer,
+  account: { id: string; region: string },
+  entry: { line: string; requestId: string; deliveryMs: number },
+  rng: Rng,
+  duplicateShare: number,
+): Promise<boolean> {
+  const deliveryHour = entry.deliveryMs - (entry.deliveryMs % HOUR_MS);
+  await buffer.add(hourPrefix(account.id, account.region, deliveryHour), deliveryHour, {
+    ...entry,
+    duplicate: false,
+  });
+  if (!rng.chance(duplicateShare)) return false;
+  const againMs = entry.deliveryMs + rng.between(2 * MINUTE, 100 * MINUTE);
+  const againHour = againMs - (againMs % HOUR_MS);
+  await buffer.add(hourPrefix(account.id, account.region, againHour), againHour, {
+    ...entry,
+    deliveryMs: againMs,
+    duplicate: true,
+  });
+  return true;
 }

@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { buildBodies, TextSource } from "./bodies";
 import { type CurFormat, type CurTruth, writeCurExport } from "./cur";
-import { DeliveryBuffer } from "./delivery";
+import { DeliveryBuffer, deliverLine } from "./delivery";
 import { hourPrefix, PERMISSION_CHECK_MARKER } from "./layout";
 import { Rng } from "./prng";
 import { drawInvocation, type RecordBodies, renderRecord } from "./records";
@@ -211,23 +211,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
         }
       }
       const line = renderRecord(invocation, bodies);
-      await buffer.add(prefix, deliveryHour, {
-        line,
-        requestId: invocation.requestId,
-        deliveryMs,
-        duplicate: false,
-      });
-      if (deliveryRng.chance(DUPLICATE_SHARE)) {
-        const againMs = deliveryMs + deliveryRng.between(2 * MINUTE, 100 * MINUTE);
-        const againHour = againMs - (againMs % HOUR_MS);
-        await buffer.add(hourPrefix(account.id, account.region, againHour), againHour, {
-          line,
-          requestId: invocation.requestId,
-          deliveryMs: againMs,
-          duplicate: true,
-        });
-        duplicateLines++;
-      }
+      const entry = { line, requestId: invocation.requestId, deliveryMs };
+      if (await deliverLine(buffer, account, entry, deliveryRng, DUPLICATE_SHARE)) duplicateLines++;
 
       records++;
       if (deliveryHour > hourMs) lateRecords++;
