@@ -1,8 +1,8 @@
 /**
- * usage_daily and usage_monthly are derived from usage_hourly. Every write that changes hourly
- * rows calls `rebuildDaily` for the days it touched, in its own transaction, so the three tables
- * can never disagree: the days are rebuilt from the hours, and their old and new sums are taken
- * out of and put into the months.
+ * usage_daily and usage_monthly are derived from usage_hourly. A write that replaces or re-prices
+ * hourly rows calls `rebuildDaily` for the days it touched, in its own transaction, so the three
+ * tables can never disagree: the days are rebuilt from the hours, and their old and new sums are
+ * taken out of and put into the months. (A pure addition adds its deltas instead: `addRollupRows`.)
  */
 import type { Database } from "better-sqlite3";
 import { ADD_COUNTERS, COUNTER_COLUMNS, COUNTERS, DIM_COLUMNS, NEGATED_COUNTERS } from "./columns";
