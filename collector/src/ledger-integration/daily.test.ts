@@ -84,6 +84,24 @@ function write(ctx: WriteContext, batch: Record<string, unknown>[]): void {
   ctx.db.$client.transaction(() => addRollupRows(ctx, acc.hourlyRows(), acc.factRows()))();
 }
 
+/** A new store migrated only up to (not including) migration `index`: a store written before it. */
+function storeBefore(index: number): { path: string; old: Database.Database } {
+  const dir = tempDir();
+  const folder = join(dir, "drizzle");
+  cpSync(fileURLToPath(new URL("../../../ledger/drizzle", import.meta.url)), folder, { recursive: true });
+  const journalPath = join(folder, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as {
+    entries: { idx: number; tag: string }[];
+  };
+  for (const e of journal.entries.filter((e) => e.idx >= index)) rmSync(join(folder, `${e.tag}.sql`));
+  journal.entries = journal.entries.filter((e) => e.idx < index);
+  writeFileSync(journalPath, JSON.stringify(journal));
+  const path = join(dir, "old.db");
+  const old = new Database(path);
+  migrate(drizzle(old), { migrationsFolder: folder });
+  return { path, old };
+}
+
 describe("derived day and month tables", () => {
   it("keep one logged model id apart when its resolution changed between writes", () => {
     // An application profile ingested before its mapping existed, then after: same dims, same
@@ -196,19 +214,7 @@ describe("derived day and month tables", () => {
 
   it("are derived from the hours by migration 0005 on a store written before it", () => {
     // A store migrated to 0004 whose day row merged one model id resolved two ways (the old key).
-    const dir = tempDir();
-    const folder = join(dir, "drizzle");
-    cpSync(fileURLToPath(new URL("../../../ledger/drizzle", import.meta.url)), folder, { recursive: true });
-    const journalPath = join(folder, "meta", "_journal.json");
-    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as {
-      entries: { idx: number; tag: string }[];
-    };
-    for (const e of journal.entries.filter((e) => e.idx >= 5)) rmSync(join(folder, `${e.tag}.sql`));
-    journal.entries = journal.entries.filter((e) => e.idx < 5);
-    writeFileSync(journalPath, JSON.stringify(journal));
-    const path = join(dir, "old.db");
-    const old = new Database(path);
-    migrate(drizzle(old), { migrationsFolder: folder });
+    const { path, old } = storeBefore(5);
     const hourly = old.prepare(
       `INSERT INTO usage_hourly (source, hour, dims_key, tenant_id, model_id, base_model, scope, requests, input_tokens)
        VALUES ('raw', ?, '["t1","arn"]', 't1', 'arn', ?, ?, ?, ?)`,
@@ -240,19 +246,7 @@ describe("derived day and month tables", () => {
   });
 
   it("migration 0006 carries a pre-0006 store's user facets over as per-day facts with the same totals", () => {
-    const dir = tempDir();
-    const folder = join(dir, "drizzle");
-    cpSync(fileURLToPath(new URL("../../../ledger/drizzle", import.meta.url)), folder, { recursive: true });
-    const journalPath = join(folder, "meta", "_journal.json");
-    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as {
-      entries: { idx: number; tag: string }[];
-    };
-    for (const e of journal.entries.filter((e) => e.idx >= 6)) rmSync(join(folder, `${e.tag}.sql`));
-    journal.entries = journal.entries.filter((e) => e.idx < 6);
-    writeFileSync(journalPath, JSON.stringify(journal));
-    const path = join(dir, "old.db");
-    const old = new Database(path);
-    migrate(drizzle(old), { migrationsFolder: folder });
+    const { path, old } = storeBefore(6);
     const facet = old.prepare(
       `INSERT INTO usage_daily_facets (source, day, dims_key, facet, value_key, value, tenant_id, model_id, base_model, scope, requests, errors, input_tokens)
        VALUES ('raw', ?, '["t1","m"]', ?, ?, ?, 't1', 'm', 'm', 'in_region', ?, ?, ?)`,
