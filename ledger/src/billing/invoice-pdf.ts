@@ -11,7 +11,6 @@ import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { inflateSync } from "node:zlib";
 import { zipSync } from "fflate";
-import PDFDocument from "pdfkit";
 import { z } from "zod";
 import { formatMicros } from "../pricing/money";
 import { DEFAULT_INVOICE_ISSUER, type FocusOptions, invoiceLineRecord } from "./exports";
@@ -202,6 +201,9 @@ export async function renderInvoicePdf(
   const issued = inv.status === "closed" && inv.closedAt ? new Date(inv.closedAt) : (opts.now ?? new Date());
   const number = invoiceNumber(inv.month, inv.tenant);
   const recipient = recipientFor(config, inv.tenant);
+  // Loaded on first use: pdfkit and its font stack cost every command and the API ~40 MB of RSS
+  // and ~0.2 s of start-up otherwise (bench/cli-startup.ts).
+  const { default: PDFDocument } = await import("pdfkit");
   const doc = new PDFDocument({
     size: "A4",
     margin: 40,

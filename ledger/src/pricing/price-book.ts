@@ -15,7 +15,16 @@ const ORIGIN_RANK: Record<string, number> = { catalog: 0, pricelist: 1, api: 2, 
 
 /** Inserts the catalog's rows that the store does not have yet. Returns how many were new. */
 export function syncCatalog(db: Db, catalog: Catalog, origin: PriceOrigin, now = new Date()): number {
-  const rows = expandCatalog(catalog, origin);
+  // Every command syncs the shipped catalog, which is nearly always in the store already: one
+  // read of the hashes, and only new rows through the query builder.
+  const stored = new Set(
+    db
+      .select({ hash: prices.contentHash })
+      .from(prices)
+      .all()
+      .map((p) => p.hash),
+  );
+  const rows = expandCatalog(catalog, origin).filter((row) => !stored.has(row.contentHash));
   if (rows.length === 0) return 0;
   const addedAt = now.toISOString();
   let inserted = 0;
