@@ -149,6 +149,8 @@ const result = await build({
   entryPoints: [
     { in: join(CLI_DIR, "src/main.ts"), out: "main" },
     { in: join(ROOT, "collector/src/ingest/parse-worker.ts"), out: "parse-worker" },
+    // cli/src/thread.ts starts `./command-thread.js` beside its chunk the same way.
+    { in: join(CLI_DIR, "src/command-thread.ts"), out: "command-thread" },
   ],
   outdir: OUT,
   bundle: true,

@@ -9,6 +9,11 @@ export type Io = {
   stderrIsTTY: boolean;
   config: AppConfig;
   now: () => Date;
+  /**
+   * The real process only: runs this same command line again on a worker thread whose heap is
+   * capped at `heapMb`, and returns its exit code (thread.ts). Absent on that thread and in tests.
+   */
+  runOnThread?: (heapMb: number) => Promise<number>;
 };
 
 export type Command = {

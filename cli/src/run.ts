@@ -6,6 +6,7 @@
 import { commands } from "./commands";
 import { parseConfig } from "./config";
 import { type Io, UsageError } from "./io";
+import { runOnThread } from "./thread";
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
   const [name, ...args] = argv;
@@ -37,8 +38,15 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   }
 }
 
-/** Builds the real Io from the process and runs. */
-export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+/**
+ * Builds the real Io from the process and runs. On the main thread a command may move itself to
+ * a thread with a capped heap (`io.runOnThread`, thread.ts); `onThread` is that thread's run.
+ */
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  onThread?: { stderrIsTTY: boolean },
+): Promise<number> {
   let config: Io["config"];
   try {
     config = parseConfig(env);
@@ -58,8 +66,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
       if (!stdoutGone) process.stdout.write(text);
     },
     stderr: (text) => void process.stderr.write(text),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
+    stderrIsTTY: onThread?.stderrIsTTY ?? Boolean(process.stderr.isTTY),
     config,
     now: () => new Date(),
+    ...(onThread
+      ? {}
+      : { runOnThread: (heapMb) => runOnThread(argv, env, heapMb, Boolean(process.stderr.isTTY)) }),
   });
 }

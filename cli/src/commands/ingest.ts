@@ -112,6 +112,9 @@ export const ingestCommand: Command = {
     } catch (error) {
       throw new UsageError(`--metadata-keys: ${error instanceof Error ? error.message : String(error)}`);
     }
+    // The run itself on a thread with a heap sized for its batch (thread.ts), so the process's
+    // RSS follows the live data instead of V8's appetite on the main thread.
+    if (io.runOnThread) return io.runOnThread(ingestHeapMb(args.batchRecords));
     const db = createDb(args.db ?? io.config.dbPath);
     try {
       syncPrices(db, args.prices, io.now());
@@ -184,6 +187,15 @@ export const ingestCommand: Command = {
     }
   },
 };
+
+/**
+ * The ingest thread's heap cap in MB: 64 for the code, the price book, the read-ahead window and
+ * the statements, plus 1 KB per record of the batch (its accumulator holds at most one fact key
+ * and one row of sums per record; measured in docs/adr/0012-parallel-ingest.md, "Memory").
+ */
+export function ingestHeapMb(batchRecords: number): number {
+  return 64 + Math.ceil(batchRecords / 1_000);
+}
 
 const STATUS_LINE = {
   ok: "ok",
