@@ -4,7 +4,8 @@
  * jobs: gunzip, parse, parse-2, duckdb (scan + GROUP BY in memory), duckdb-full (dedupe + hourly
  * rollup persisted to a database file), chargeback (the built CLI, cli/dist/main.js, ingesting into
  * a fresh store at <store path>; `--threads <threads>` when given; its own process's peak RSS),
- * reingest (the same ingest again into the existing store).
+ * reingest (the same ingest again into the existing store), sqlite-floor (ours' rows written
+ * again into a fresh store with plain INSERTs: see `sqliteFloor`).
  * Prints one JSON line: { job, seconds, maxRssMB, records, bytes, groups, … }. The timer starts
  * after the corpus is listed and covers loading the job's own modules (ours, DuckDB's addon) and
  * its work; store bytes are measured after it stops, once the WAL is checkpointed.
@@ -218,6 +219,82 @@ async function duckdbFull(files: string[]): Promise<Outcome> {
   };
 }
 
+/**
+ * The SQLite floor: what writing ours' result costs SQLite alone. The rows the ingest left in
+ * `storePath` (hourly, facts, day and month tables: every compact table the ingest writes) and one
+ * requestId per record (36 characters, spread over the data's hours, as `seen_requests` keeps
+ * them) are read into memory first; then, timed, they are written with plain INSERTs (no upsert,
+ * no JS work per row beyond binding) into a fresh store with the same migrations, indexes and
+ * foreign keys, in as many transactions as ours commits (one per 20,000 records). No parse, no
+ * dedupe lookups, no accumulation: a lower bound for any ingest that keeps this store.
+ */
+async function sqliteFloor(): Promise<Outcome> {
+  const { rmSync } = await import("node:fs");
+  const { createDb } = await import("../ledger/src/store/db");
+  const source = createDb(storePath).$client;
+  const target = `${storePath}.floor.db`;
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(target + suffix, { force: true });
+  const db = createDb(target).$client;
+  const isTable = (name: string) =>
+    source.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  const copy = (table: string) => {
+    const rows = source.prepare(`SELECT * FROM ${table}`).raw().all() as unknown[][];
+    const width = rows[0]?.length ?? 0;
+    const insert = db.prepare(`INSERT INTO ${table} VALUES (${Array(width).fill("?").join(", ")})`);
+    return { table, rows, insert };
+  };
+  // Untimed: the dictionaries and prices the rows point at (small; the ingest writes them too).
+  db.pragma("foreign_keys = OFF");
+  db.transaction(() => {
+    db.exec("DELETE FROM prices");
+    for (const t of ["prices", "usage_dims", "usage_attrs"]) {
+      const { rows, insert } = copy(t);
+      for (const r of rows) insert.run(r);
+    }
+  })();
+  db.pragma("foreign_keys = ON");
+  const written = [
+    "usage_hourly_rows",
+    "usage_facts",
+    "usage_daily_rows",
+    "usage_monthly_rows",
+    "usage_daily",
+    "usage_monthly",
+  ]
+    .filter(isTable)
+    .map(copy);
+  const records = Number(
+    source.prepare("SELECT SUM(requests + errors) FROM usage_hourly_rows").pluck().get(),
+  );
+  const hours = source
+    .prepare("SELECT DISTINCT hour FROM usage_facts ORDER BY hour")
+    .pluck()
+    .all() as number[];
+  source.close();
+  const ids: [number, string][] = [];
+  for (let i = 0; i < records; i++)
+    ids.push([hours[Math.floor((i * hours.length) / records)] ?? 0, crypto.randomUUID()]);
+  const seen = db.prepare("INSERT INTO seen_requests (hour, request_id) VALUES (?, ?)");
+  const batches = Math.max(1, Math.ceil(records / 20_000));
+  const start = process.hrtime.bigint();
+  for (let b = 0; b < batches; b++) {
+    db.exec("BEGIN");
+    for (const { rows, insert } of [...written, { rows: ids, insert: seen }]) {
+      const from = Math.floor((rows.length * b) / batches);
+      const to = Math.floor((rows.length * (b + 1)) / batches);
+      for (let i = from; i < to; i++) insert.run(rows[i]);
+    }
+    db.exec("COMMIT");
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  process.stderr.write(
+    `sqlite-floor: ${written.map((w) => `${w.table} ${w.rows.length}`).join(", ")}, seen_requests ${ids.length}, ${batches} transactions\n`,
+  );
+  db.close();
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(target + suffix, { force: true });
+  return { records, groups: written[0]?.rows.length ?? 0, seconds };
+}
+
 const files = await logFiles(corpus);
 const bytes = await compressedBytes(files);
 const started = process.hrtime.bigint();
@@ -230,6 +307,7 @@ const jobs: Record<string, () => Promise<Outcome>> = {
   "duckdb-full": () => duckdbFull(files),
   chargeback: () => chargeback(true),
   reingest: () => chargeback(false),
+  "sqlite-floor": sqliteFloor,
 };
 const run = jobs[job ?? ""];
 if (!run) throw new Error(`unknown job ${job}; one of ${Object.keys(jobs).join(", ")}`);

@@ -4,8 +4,9 @@
  * MB per million records, and a re-ingest of the same folder into that store), DuckDB scanning
  * the files (read_json + the rollup's GROUP BY, in memory), DuckDB doing the whole job (dedupe by
  * requestId, persist the requestIds and the hourly rollup to a database file, checkpoint), the
- * gunzip floor and the JSON floor (inflate + JSON.parse, 1 and 2 threads); then each target and
- * our ratio to it. Each job runs in its own process (bench/ingest-job.ts); DuckDB on 2 threads.
+ * gunzip floor and the JSON floor (inflate + JSON.parse, 1 and 2 threads), the SQLite floor (the
+ * rows ours wrote, written again with plain INSERTs: what SQLite alone costs for this store);
+ * then each target and our ratio to it. Each job runs in its own process (bench/ingest-job.ts); DuckDB on 2 threads.
  *
  *   pnpm bench:ingest [--corpora plain,bodies,dense,tenants10x] [--records 1000000]
  *     [--bodies-records <records / 5>] [--runs 1] [--jobs gunzip,parse,parse-2,duckdb,duckdb-full,chargeback]
@@ -139,10 +140,14 @@ const emptyDir = join(corpusRoot, "empty");
  * Ours: a fresh ingest, then the same folder again into that store, then an ingest of an empty
  * folder (start-up alone); `runs` times each.
  */
-function measureOurs(dir: string, threads: string): { first: Outcome; again: Outcome; startup: Outcome } {
+function measureOurs(
+  dir: string,
+  threads: string,
+): { first: Outcome; again: Outcome; startup: Outcome; floor: Outcome } {
   const first: Outcome[] = [];
   const again: Outcome[] = [];
   const startup: Outcome[] = [];
+  const floor: Outcome[] = [];
   mkdirSync(emptyDir, { recursive: true });
   for (let i = 0; i < runs; i++) {
     const label = threads ? ` --threads ${threads}` : "";
@@ -153,6 +158,8 @@ function measureOurs(dir: string, threads: string): { first: Outcome; again: Out
     if (!o.ok) break;
     process.stderr.write(`  re-ingest${label} (run ${i + 1}/${runs}) …\n`);
     again.push(runJob("reingest", dir, threads));
+    process.stderr.write(`  SQLite floor of that store${label} (run ${i + 1}/${runs}) …\n`);
+    floor.push(runJob("sqlite-floor", dir, threads));
     process.stderr.write(`  start-up: ingest of an empty folder${label} (run ${i + 1}/${runs}) …\n`);
     clean();
     startup.push(runJob("chargeback", emptyDir, threads));
@@ -163,6 +170,7 @@ function measureOurs(dir: string, threads: string): { first: Outcome; again: Out
     first: fastest(first),
     again: again.length > 0 ? fastest(again) : notRun,
     startup: startup.length > 0 ? fastest(startup) : notRun,
+    floor: floor.length > 0 ? fastest(floor) : notRun,
   };
 }
 
@@ -253,6 +261,10 @@ for (const name of corpora) {
       0,
     );
     row(`ours start-up — the same ingest of an empty folder${flag}`, o.startup, 0);
+    row(
+      `SQLite floor — the rows that ingest wrote, prebuilt, plain INSERTs into a fresh store, as many transactions${flag}`,
+      o.floor,
+    );
   }
 
   // Targets (issue #15).
@@ -276,6 +288,12 @@ for (const name of corpora) {
       const x = r.seconds / duckScan.result.seconds;
       lines.push(
         `| wall time / DuckDB scan (reference: no dedupe, nothing persisted) | ${who} | ${r.seconds.toFixed(2)} s / ${duckScan.result.seconds.toFixed(2)} s = ${x.toFixed(2)}× | – | – | – |`,
+      );
+    }
+    if (duckFull?.ok && o.floor.ok) {
+      const x = o.floor.result.seconds / duckFull.result.seconds;
+      lines.push(
+        `| SQLite floor / DuckDB whole job (writing ours' rows alone, no parse) | ${who} | ${o.floor.result.seconds.toFixed(2)} s / ${duckFull.result.seconds.toFixed(2)} s = ${x.toFixed(2)}× | – | – | – |`,
       );
     }
     lines.push(`| peak RSS | ${who} | ${fmt(r.maxRssMB)} MB | ≤ 256 MB | ${verdict(r.maxRssMB, 256)} |`);
