@@ -46,8 +46,8 @@ const rows = db
 const counts = new Map<string, number>();
 for (const t of [
   "usage_hourly_rows",
-  "usage_daily",
-  "usage_monthly",
+  "usage_daily_rows",
+  "usage_monthly_rows",
   "usage_facts",
   "usage_dims",
   "usage_attrs",

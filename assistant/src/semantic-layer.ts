@@ -184,7 +184,8 @@ export function buildSemanticImage(db: Db, tenant: string | undefined, names: re
         const insert = mem.prepare(
           `INSERT INTO ${view.name} VALUES (${view.columns.map(() => "?").join(", ")})`,
         );
-        // One tenant: an equality the (tenant_id, period) indexes serve; every tenant: no condition.
+        // One tenant: an equality served by usage_dims' tenant index, then each rows table's
+        // (dims_id, period) index; every tenant: no condition.
         const text = view.select.replaceAll(TENANT, tenant === undefined ? "1" : "u.tenant_id = @tenant");
         const read = db.$client.prepare(text).raw(true).safeIntegers(true);
         const rows = text.includes("@tenant") ? read.iterate(params) : read.iterate();

@@ -30,7 +30,7 @@ export type Dimension = RollupDimension | FacetDimension | MetaDimension | "mode
 export type MetadataMapping = MetadataKeys;
 export const DEFAULT_METADATA_MAPPING: MetadataMapping = DEFAULT_METADATA_KEYS;
 
-/** Store column for each rollup dimension (usage_hourly, usage_daily, usage_monthly and usage_dims share them). */
+/** Store column for each rollup dimension (usage_dims and the usage_hourly, usage_daily and usage_monthly views share them). */
 export const DIMENSION_COLUMNS = {
   account: "account_id",
   region: "region",

@@ -10,6 +10,7 @@ import {
   PriceBook,
   queryUsage,
   RollupAccumulator,
+  rebuildDaily,
   replaceWindow,
   repriceOpenPeriods,
   SHIPPED_CATALOG_PATH,
@@ -288,5 +289,89 @@ describe("derived day and month tables", () => {
         .get(),
     ).toBe(0);
     db.$client.close();
+  });
+
+  it("migration 0010 carries a pre-0010 store's day and month rows over exactly, through usage_dims", () => {
+    // Usage as today's writer keeps it (two sources, priced and unpriced, one logged model id
+    // resolved two ways), copied into a store migrated up to 0009, whose day and month tables
+    // still hold every column of the tuple.
+    const dir = tempDir();
+    const now = createDb(join(dir, "now.db"));
+    syncCatalog(now, loadCatalog(SHIPPED_CATALOG_PATH), "catalog");
+    const prices = PriceBook.load(now);
+    write({ db: now, source: "raw", prices }, records(31, 600, "r"));
+    write({ db: now, source: "athena", prices }, records(32, 200, "a"));
+    const arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123";
+    const profile = invocationRecord({ requestId: "p", timestamp: "2026-10-02T05:10:00Z", modelId: arn });
+    write({ db: now, source: "raw", prices }, [profile]);
+    write({ db: now, source: "raw", prices, applicationProfiles: new Map([[arn, "acme.unpriced-v1"]]) }, [
+      { ...profile, requestId: "p2" },
+    ]);
+    now.$client.close();
+
+    const { path, old } = storeBefore(10);
+    old.exec(`ATTACH '${join(dir, "now.db")}' AS now`);
+    for (const t of ["prices", "usage_dims", "usage_hourly_rows"])
+      old.exec(`INSERT INTO ${t} SELECT * FROM now.${t}`);
+    for (const t of ["usage_daily", "usage_monthly"]) old.exec(`INSERT INTO ${t} SELECT * FROM now.${t}`);
+    old.exec("DETACH now");
+    // A day and a month row whose tuple has no usage_dims row yet (written before 0009 knew it).
+    old.exec(
+      `INSERT INTO usage_daily (source, day, dims_key, price_key, tenant_id, model_id, base_model, scope, requests, input_tokens)
+       VALUES ('raw', '2026-09-30', '["legacy"]', 0, 'legacy', 'm', 'm', 'in_region', 7, 70);
+       INSERT INTO usage_monthly (source, month, dims_key, price_key, tenant_id, model_id, base_model, scope, requests, input_tokens)
+       VALUES ('raw', '2026-09', '["legacy"]', 0, 'legacy', 'm', 'm', 'in_region', 7, 70)`,
+    );
+    const dayOrder = "ORDER BY source, day, dims_key, price_key, base_model, scope";
+    const monthOrder = "ORDER BY source, month, dims_key, price_key, base_model, scope";
+    const perTenantDay = `SELECT tenant_id, day, ${SUMS} FROM usage_daily GROUP BY tenant_id, day ORDER BY tenant_id, day`;
+    const read = (d: Database.Database) => ({
+      days: d.prepare(`SELECT * FROM usage_daily ${dayOrder}`).all(),
+      months: d.prepare(`SELECT * FROM usage_monthly ${monthOrder}`).all(),
+      perTenantDay: d.prepare(perTenantDay).all(),
+    });
+    const before = read(old);
+    const dimsBefore = old.prepare("SELECT COUNT(*) FROM usage_dims").pluck().get() as number;
+    old.close();
+    expect(before.days.length).toBeGreaterThan(30);
+    expect(before.months.length).toBeGreaterThan(15);
+    expect(new Set(before.days.map((r) => (r as { source: string }).source))).toEqual(
+      new Set(["raw", "athena"]),
+    );
+    expect(before.days.some((r) => (r as { price_key: number }).price_key === 0)).toBe(true);
+    expect(before.days.some((r) => (r as { price_key: number }).price_key > 0)).toBe(true);
+
+    const db = createDb(path);
+    const client = db.$client;
+    // Every column of every row, in the old column order, through the views.
+    expect(read(client)).toEqual(before);
+    expect(client.prepare("SELECT COUNT(*) FROM usage_dims").pluck().get()).toBe(dimsBefore + 1);
+    expect(client.prepare("SELECT COUNT(*) FROM usage_daily_rows").pluck().get()).toBe(before.days.length);
+    expect(client.prepare("SELECT COUNT(*) FROM usage_monthly_rows").pluck().get()).toBe(
+      before.months.length,
+    );
+    const kind = (name: string) =>
+      client.prepare("SELECT type, sql FROM sqlite_master WHERE name = ?").get(name) as {
+        type: string;
+        sql: string;
+      };
+    expect(kind("usage_daily").type).toBe("view");
+    expect(kind("usage_monthly").type).toBe("view");
+    expect(kind("usage_daily_rows").sql).toMatch(/WITHOUT ROWID$/);
+    expect(kind("usage_monthly_rows").sql).toMatch(/WITHOUT ROWID$/);
+
+    // Later writes land on the carried rows (same usage_dims ids): once the orphan day is rebuilt
+    // from its (absent) hours, the three tables agree.
+    const raw: WriteContext = { db, source: "raw", prices: PriceBook.load(db) };
+    write(raw, records(31, 600, "again"));
+    client.transaction(() => rebuildDaily(client, "2026-09-30", "2026-10-01"))();
+    expectDerivedInStep(db);
+    expect(client.prepare("SELECT COUNT(*) FROM usage_daily WHERE tenant_id = 'legacy'").pluck().get()).toBe(
+      0,
+    );
+    expect(client.prepare("SELECT SUM(requests) FROM usage_monthly WHERE source = 'raw'").pluck().get()).toBe(
+      client.prepare("SELECT SUM(requests) FROM usage_hourly WHERE source = 'raw'").pluck().get(),
+    );
+    client.close();
   });
 });

@@ -53,14 +53,14 @@ function statements(db: Db): Statements {
          ON CONFLICT (hour, dims_id, source) DO UPDATE SET ${ADD_COUNTERS}`,
       ),
       daily: client.prepare(
-        `INSERT INTO usage_daily (source, day, dims_key, price_key, ${DIM_COLUMNS}, ${COUNTER_COLUMNS}, price_id)
-         VALUES (${Array.from({ length: 21 }, () => "?").join(", ")})
-         ON CONFLICT (source, day, dims_key, price_key, base_model, scope) DO UPDATE SET ${ADD_COUNTERS}`,
+        `INSERT INTO usage_daily_rows (day, dims_id, source, price_key, ${COUNTER_COLUMNS}, price_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (day, dims_id, source, price_key) DO UPDATE SET ${ADD_COUNTERS}`,
       ),
       monthly: client.prepare(
-        `INSERT INTO usage_monthly (source, month, dims_key, price_key, ${DIM_COLUMNS}, ${COUNTER_COLUMNS}, price_id)
-         VALUES (${Array.from({ length: 21 }, () => "?").join(", ")})
-         ON CONFLICT (source, month, dims_key, price_key, base_model, scope) DO UPDATE SET ${ADD_COUNTERS}`,
+        `INSERT INTO usage_monthly_rows (month, dims_id, source, price_key, ${COUNTER_COLUMNS}, price_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (month, dims_id, source, price_key) DO UPDATE SET ${ADD_COUNTERS}`,
       ),
       fact: client.prepare(
         `INSERT INTO usage_facts (hour, dims_id, attrs_id, source, grain, ${COUNTER_COLUMNS}, ${MOMENT_COLUMNS}, latency_ms, latency_count, price_id)
@@ -122,9 +122,9 @@ function dimValues(ctx: WriteContext, dims: RollupDims, day: string) {
 }
 
 /**
- * Adds rows to whatever the store holds, and their sums to usage_daily and usage_monthly (an
- * addition needs no rebuild: the derived rows take the same deltas, keyed as `rebuildDaily`
- * keys them, so the three tables stay equal). Call inside a transaction.
+ * Adds rows to whatever the store holds, and their sums to usage_daily_rows and
+ * usage_monthly_rows (an addition needs no rebuild: the derived rows take the same deltas, keyed
+ * as `rebuildDaily` keys them, so the three tables stay equal). Call inside a transaction.
  */
 export function addRollupRows(
   ctx: WriteContext,
@@ -135,38 +135,20 @@ export function addRollupRows(
   const { days } = writeRows(ctx, hourly, facts);
   const months = new Map<string, DayDelta>();
   for (const d of days.values()) {
-    s.daily.run(
-      ctx.source,
-      d.period,
-      d.dimsKey,
-      d.priceId ?? 0,
-      ...d.values,
-      ...countersOf(d.counters),
-      d.priceId,
-    );
+    s.daily.run(d.period, d.dimsId, ctx.source, d.priceId ?? 0, ...countersOf(d.counters), d.priceId);
     const at = `${d.period.slice(0, 7)}\u0001${d.dimsId}\u0001${d.priceId ?? 0}`;
     const m = months.get(at);
     if (m) addCounters(m.counters, d.counters);
     else months.set(at, { ...d, period: d.period.slice(0, 7), counters: { ...d.counters } });
   }
   for (const m of months.values())
-    s.monthly.run(
-      ctx.source,
-      m.period,
-      m.dimsKey,
-      m.priceId ?? 0,
-      ...m.values,
-      ...countersOf(m.counters),
-      m.priceId,
-    );
+    s.monthly.run(m.period, m.dimsId, ctx.source, m.priceId ?? 0, ...countersOf(m.counters), m.priceId);
 }
 
 /** A tuple's usage summed over a day (or month) at one price: a delta for the derived tables. */
 type DayDelta = {
   period: string;
   dimsId: number;
-  dimsKey: string;
-  values: (string | null)[];
   priceId: number | null;
   counters: Counters;
 };
@@ -186,7 +168,7 @@ function writeRows(
   // Per call: a tuple's dictionary id and its price on a day. Ids are never cached across
   // transactions: an id inserted by a transaction that rolled back must not be reused.
   const dimsIds = new Map<string, number>();
-  const resolved = new Map<string, { dimsId: number; priceId: number | null; values: (string | null)[] }>();
+  const resolved = new Map<string, { dimsId: number; priceId: number | null }>();
   const resolve = (dims: RollupDims, dimsKey: string, day: string) => {
     const at = `${day}${dimsKey}`;
     let r = resolved.get(at);
@@ -199,20 +181,19 @@ function writeRows(
           (s.dimsId.get(key) as number | undefined) ?? Number(s.addDims.run(key, ...values).lastInsertRowid);
         dimsIds.set(key, dimsId);
       }
-      r = { dimsId, priceId, values };
+      r = { dimsId, priceId };
       resolved.set(at, r);
     }
     return r;
   };
   for (const row of hourly) {
     const day = row.hour.slice(0, 10);
-    const dimsKey = row.dimsKey ?? dimsKeyOf(row.dims);
-    const { dimsId, priceId, values } = resolve(row.dims, dimsKey, day);
+    const { dimsId, priceId } = resolve(row.dims, row.dimsKey ?? dimsKeyOf(row.dims), day);
     const c = row.counters;
     const at = `${day}\u0001${dimsId}\u0001${priceId ?? 0}`;
     const delta = days.get(at);
     if (delta) addCounters(delta.counters, c);
-    else days.set(at, { period: day, dimsId, dimsKey, values, priceId, counters: { ...c } });
+    else days.set(at, { period: day, dimsId, priceId, counters: { ...c } });
     s.hourly.run(
       row.hour,
       dimsId,

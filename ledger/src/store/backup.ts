@@ -56,6 +56,8 @@ const COUNTED_TABLES = [
   "usage_daily",
   "usage_monthly",
   "usage_hourly_rows",
+  "usage_daily_rows",
+  "usage_monthly_rows",
   "usage_facts",
   "usage_dims",
   "usage_attrs",
@@ -328,7 +330,8 @@ export function inspectStore(path: string): StoreFacts {
       throw new BackupError("invalid", `integrity check failed: ${problems.slice(0, 5).join("; ")}`);
     const names = new Set(
       sqlite
-        // usage_hourly is a view over usage_hourly_rows since migration 0009.
+        // usage_hourly is a view over usage_hourly_rows since migration 0009 (usage_daily and
+        // usage_monthly over their rows tables since 0010).
         .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
         .pluck()
         .all()

@@ -99,64 +99,98 @@ export const usageHourly = sqliteView("usage_hourly", {
 }).existing();
 
 /**
- * usage_hourly summed per UTC day: a derived table, rebuilt from usage_hourly for exactly the
- * days a write touched, in the same transaction (`rebuildDaily`). Whole-day breakdowns read it:
- * a month scans ~24× fewer rows. `price_key` is price_id or 0 (unpriced), since a day can hold
- * rows priced before and after a price was added; the resolved model and scope are in the key
- * too, since a day can hold rows of one logged model id resolved before and after an
- * application-profile mapping changed.
+ * usage_hourly summed per UTC day, dictionary-encoded like usage_hourly_rows (a `usage_dims` id
+ * for the tuple with its resolved base model and scope): a derived table, rebuilt from the hours
+ * for exactly the days a write touched, in the same transaction (`rebuildDaily`), or given the
+ * same deltas by an addition (`addRollupRows`). Whole-day breakdowns read it through the
+ * `usage_daily` view: a month scans ~24× fewer rows. `price_key` is price_id or 0 (unpriced),
+ * since a day can hold rows priced before and after a price was added; a day can also hold one
+ * logged model id resolved before and after an application-profile mapping changed, which are
+ * two usage_dims ids. WITHOUT ROWID by hand in migration 0010 (docs/adr/0012-parallel-ingest.md,
+ * "A compact store").
  */
-export const usageDaily = sqliteTable(
-  "usage_daily",
+export const usageDailyRows = sqliteTable(
+  "usage_daily_rows",
   {
-    source: text("source").notNull(),
+    /** UTC day, `YYYY-MM-DD`. */
     day: text("day").notNull(),
-    dimsKey: text("dims_key").notNull(),
-    priceKey: integer("price_key").notNull(),
-    ...dimensions,
-    ...counters,
-    priceId: integer("price_id").references(() => prices.id),
-  },
-  (t) => [
-    primaryKey({ columns: [t.source, t.day, t.dimsKey, t.priceKey, t.baseModel, t.scope] }),
-    index("usage_daily_day").on(t.day),
-    index("usage_daily_tenant_day").on(t.tenantId, t.day),
-  ],
-);
-
-/**
- * usage_daily summed per UTC month (`YYYY-MM`): derived like usage_daily and kept in step by the
- * same function (`rebuildDaily` takes the rebuilt days out and puts them back), so a whole-month
- * breakdown reads ~30× fewer rows than the day table.
- */
-export const usageMonthly = sqliteTable(
-  "usage_monthly",
-  {
+    dimsId: integer("dims_id")
+      .notNull()
+      .references(() => usageDims.id),
     source: text("source").notNull(),
-    month: text("month").notNull(),
-    dimsKey: text("dims_key").notNull(),
     priceKey: integer("price_key").notNull(),
-    ...dimensions,
     ...counters,
     priceId: integer("price_id").references(() => prices.id),
   },
   (t) => [
-    primaryKey({ columns: [t.source, t.month, t.dimsKey, t.priceKey, t.baseModel, t.scope] }),
-    index("usage_monthly_month").on(t.month),
-    index("usage_monthly_tenant_month").on(t.tenantId, t.month),
+    primaryKey({ columns: [t.day, t.dimsId, t.source, t.priceKey] }),
+    index("usage_daily_rows_dims_day").on(t.dimsId, t.day),
   ],
 );
 
+/** usage_daily_rows with each tuple's columns joined back from usage_dims (created in migration 0010). */
+export const usageDaily = sqliteView("usage_daily", {
+  source: text("source").notNull(),
+  day: text("day").notNull(),
+  dimsKey: text("dims_key").notNull(),
+  priceKey: integer("price_key").notNull(),
+  ...dimensions,
+  ...counters,
+  priceId: integer("price_id"),
+}).existing();
+
 /**
- * Dimension tuples of usage_facts, each stored once: `key` is the rollup's dims_key, base model and
- * scope joined by U+0001 (a tuple resolved before and after a mapping change is two rows).
+ * usage_daily_rows summed per UTC month (`YYYY-MM`), encoded the same way and kept in step by the
+ * same functions (`rebuildDaily` takes the rebuilt days out and puts them back), so a whole-month
+ * breakdown reads ~30× fewer rows than the day table. Readers use the `usage_monthly` view.
+ */
+export const usageMonthlyRows = sqliteTable(
+  "usage_monthly_rows",
+  {
+    /** UTC month, `YYYY-MM`. */
+    month: text("month").notNull(),
+    dimsId: integer("dims_id")
+      .notNull()
+      .references(() => usageDims.id),
+    source: text("source").notNull(),
+    priceKey: integer("price_key").notNull(),
+    ...counters,
+    priceId: integer("price_id").references(() => prices.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.month, t.dimsId, t.source, t.priceKey] }),
+    index("usage_monthly_rows_dims_month").on(t.dimsId, t.month),
+  ],
+);
+
+/** usage_monthly_rows with each tuple's columns joined back from usage_dims (created in migration 0010). */
+export const usageMonthly = sqliteView("usage_monthly", {
+  source: text("source").notNull(),
+  month: text("month").notNull(),
+  dimsKey: text("dims_key").notNull(),
+  priceKey: integer("price_key").notNull(),
+  ...dimensions,
+  ...counters,
+  priceId: integer("price_id"),
+}).existing();
+
+/**
+ * Dimension tuples of usage_facts and the hourly, daily and monthly rows tables, each stored once:
+ * `key` is the rollup's dims_key, base model and scope joined by U+0001 (a tuple resolved before
+ * and after a mapping change is two rows).
  * docs/adr/0011-usage-facts.md
  */
-export const usageDims = sqliteTable("usage_dims", {
-  id: integer("id").primaryKey(),
-  key: text("key").notNull().unique(),
-  ...dimensions,
-});
+export const usageDims = sqliteTable(
+  "usage_dims",
+  {
+    id: integer("id").primaryKey(),
+    key: text("key").notNull().unique(),
+    ...dimensions,
+  },
+  // A tenant's tuples: tenant-scoped reads of the rollup views start here, then probe each
+  // rows table's (dims_id, period) index.
+  (t) => [index("usage_dims_tenant").on(t.tenantId)],
+);
 
 /**
  * The per-request attributes of usage_facts, each distinct combination stored once: user_id, the
