@@ -168,10 +168,16 @@ function writeRows(
   // Per call: a tuple's dictionary id and its price on a day. Ids are never cached across
   // transactions: an id inserted by a transaction that rolled back must not be reused.
   const dimsIds = new Map<string, number>();
-  const resolved = new Map<string, { dimsId: number; priceId: number | null }>();
+  // By tuple, then day: a row's dimsKey is its group's one string, whose hash V8 keeps, where a
+  // joined `${day}${dimsKey}` would be a new long string to hash per row.
+  const resolved = new Map<string, Map<string, { dimsId: number; priceId: number | null }>>();
   const resolve = (dims: RollupDims, dimsKey: string, day: string) => {
-    const at = `${day}${dimsKey}`;
-    let r = resolved.get(at);
+    let byDay = resolved.get(dimsKey);
+    if (!byDay) {
+      byDay = new Map();
+      resolved.set(dimsKey, byDay);
+    }
+    let r = byDay.get(day);
     if (!r) {
       const { values, priceId } = dimValues(ctx, dims, day);
       const key = `${dimsKey}\u0001${values[8]}\u0001${values[9]}`;
@@ -182,7 +188,7 @@ function writeRows(
         dimsIds.set(key, dimsId);
       }
       r = { dimsId, priceId };
-      resolved.set(at, r);
+      byDay.set(day, r);
     }
     return r;
   };
