@@ -30,6 +30,8 @@ export type BatchWriterOptions = {
   runId: number;
   /** Records per transaction. */
   batchRecords: number;
+  /** How long a requestId is remembered, in hours of record time before the newest record. */
+  dedupeWindowHours: number;
   now: () => Date;
   /** Called after each commit, with what the writer has counted so far. */
   onCommit: (writer: BatchWriter) => void;
@@ -61,6 +63,13 @@ export class BatchWriter {
   private inBatch = 0;
   private objects: FinishedObject[] = [];
   private quarantined: (QuarantineEntry & { excerpt: string | null })[] = [];
+  // The dedupe window's bounds, in epoch hours: the newest record seen, the oldest record of the
+  // object being read (its earlier parts may be committed already), and the oldest record of any
+  // object left unread after some of its records counted. The requestIds of an object not yet
+  // ledgered are never pruned: a later run reads it again and must find them.
+  private newestHour = Number.NEGATIVE_INFINITY;
+  private openObjectFloor = Number.POSITIVE_INFINITY;
+  private unreadFloor = Number.POSITIVE_INFINITY;
 
   constructor(
     client: Database.Database,
@@ -116,6 +125,10 @@ export class BatchWriter {
       if (counts.dataFrom === null || t < counts.dataFrom) counts.dataFrom = t;
       if (counts.dataUntil === null || t > counts.dataUntil) counts.dataUntil = t;
     }
+    for (const h of part.hours) {
+      if (h > this.newestHour) this.newestHour = h;
+      if (h < this.openObjectFloor) this.openObjectFloor = h;
+    }
     this.inBatch += part.ids.length;
     if (this.inBatch >= this.options.batchRecords) this.commit();
   }
@@ -128,12 +141,23 @@ export class BatchWriter {
   /** Ledgers an object in the batch that commits its last records. */
   finishObject(object: FinishedObject): void {
     this.objects.push(object);
+    this.openObjectFloor = Number.POSITIVE_INFINITY;
   }
 
-  /** Commits the open batch: rollup deltas, quarantine rows, ledger rows, in one transaction. */
+  /** The object being read is left unread (not ledgered): its requestIds are kept for the next run. */
+  leaveObject(): void {
+    this.unreadFloor = Math.min(this.unreadFloor, this.openObjectFloor);
+    this.openObjectFloor = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Commits the open batch: rollup deltas, quarantine rows, ledger rows and the dedupe window's
+   * pruning, in one transaction.
+   */
   commit(): void {
     this.openBatch();
     addRollupRows(this.options.ctx, this.acc.hourlyRows(), this.acc.factRows());
+    this.pruneSeenRequests();
     const { runId } = this.options;
     const at = this.options.now().toISOString();
     for (const q of this.quarantined)
@@ -150,9 +174,19 @@ export class BatchWriter {
     this.options.onCommit(this);
   }
 
-  /** Forgets requestIds older than the dedupe window; at the end of a run only. */
-  pruneSeenRequests(windowHours: number): void {
-    this.seen.prune(windowHours);
+  /**
+   * Forgets requestIds older than the dedupe window before the newest record seen, in the batch's
+   * transaction (so a crash rolls it back with the batch), but none of an object not yet ledgered.
+   * Pruning with every batch, not only at the end of a run, keeps `seen_requests` (and the store
+   * file) at one window of requestIds however long a run is.
+   */
+  private pruneSeenRequests(): void {
+    const before = Math.min(
+      this.newestHour - this.options.dedupeWindowHours,
+      this.openObjectFloor,
+      this.unreadFloor,
+    );
+    if (Number.isFinite(before)) this.seen.pruneBefore(before);
   }
 
   private openBatch(): void {

@@ -72,7 +72,10 @@ async function ingestObject(queued: QueuedObject, loop: ObjectLoop): Promise<voi
         finished.records += part.ids.length;
       },
     });
-    if (result instanceof RetriesExhausted) return leaveUnread(summary, ref, result);
+    if (result instanceof RetriesExhausted) {
+      writer.leaveObject();
+      return leaveUnread(summary, ref, result);
+    }
     if (queued.retried) listIn(summary.retried, queued.retried);
     finished.status = judgeRead(loop, ref, result, finished.records);
   }

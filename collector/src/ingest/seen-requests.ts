@@ -30,11 +30,13 @@ export class SeenRequests {
   private readonly savepoint: Statement;
   private readonly release: Statement;
   private readonly undo: Statement;
+  private readonly prune: Statement;
 
   constructor(private readonly client: Database.Database) {
     this.savepoint = client.prepare("SAVEPOINT dedupe");
     this.release = client.prepare("RELEASE dedupe");
     this.undo = client.prepare("ROLLBACK TO dedupe");
+    this.prune = client.prepare("DELETE FROM seen_requests WHERE hour < ?");
   }
 
   /**
@@ -65,14 +67,9 @@ export class SeenRequests {
     return seenBefore;
   }
 
-  /**
-   * Forgets requestIds older than `windowHours` of record time before the newest one (the
-   * documented bound). Only at the end of a run, never mid-run, so crash recovery is unaffected.
-   */
-  prune(windowHours: number): void {
-    const newest = this.client.prepare("SELECT MAX(hour) FROM seen_requests").pluck().get();
-    if (typeof newest === "number")
-      this.client.prepare("DELETE FROM seen_requests WHERE hour < ?").run(newest - windowHours);
+  /** Forgets the requestIds of records before epoch hour `hour` (the writer decides the bound). */
+  pruneBefore(hour: number): void {
+    this.prune.run(hour);
   }
 
   private insert(n: number, returning: boolean): Statement {
