@@ -12,7 +12,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { invocationRecord, logKey, tempDir, writeObject, writeRaw } from "../testing/fixtures";
 import { createDirSource } from "./dir-source";
-import { type IngestProgress, ingestObjects } from "./ingest";
+import { ingestObjects } from "./ingest";
 
 function freshDb(): Db {
   const db = createDb(":memory:");
@@ -318,68 +318,44 @@ describe("ingestObjects", () => {
     expect(rerun.records + partial).toBe(280);
   });
 
-  it("keeps one dedupe window of requestIds during a run, and every id of an object not yet ledgered", async () => {
+  it("dedupes across batches when the listing goes back in time (a second account's month after the first's)", async () => {
     const root = tempDir();
-    // Ten days, an object an hour with three records; the hour after each re-delivers one record.
+    // Keys sort by account before time: account 1's ten days are listed, then account 2's from
+    // the first day again. Each hour re-delivers one earlier record, so batches of 20 records
+    // often fall between a record and its re-delivery.
     let planted = 0;
-    for (let h = 0; h < 240; h++) {
-      const hour = new Date(Date.parse("2026-10-01T00:00:00Z") + h * 3_600_000).toISOString().slice(0, 13);
-      const lines = [0, 1, 2].map((i) =>
-        invocationRecord({ requestId: `h${h}-${i}`, timestamp: `${hour}:10:00.000Z` }),
-      );
-      if (h > 0) {
-        const before = new Date(Date.parse(`${hour}:00:00Z`) - 3_600_000).toISOString().slice(0, 13);
-        lines.push(invocationRecord({ requestId: `h${h - 1}-0`, timestamp: `${before}:10:00.000Z` }));
-        planted += 1;
+    const hourAt = (h: number) =>
+      new Date(Date.parse("2026-10-01T00:00:00Z") + h * 3_600_000).toISOString().slice(0, 13);
+    for (const account of ["111111111111", "222222222222"])
+      for (let h = 0; h < 240; h++) {
+        const record = (id: string, at: number) =>
+          invocationRecord({
+            requestId: `${account}-${id}`,
+            timestamp: `${hourAt(at)}:10:00.000Z`,
+            accountId: account,
+          });
+        const lines = [0, 1, 2].map((i) => record(`h${h}-${i}`, h));
+        // A re-delivery 1–6 hours late (varying, so no batch size lines up with it).
+        const back = 1 + ((h * 7919) % 6);
+        if (h >= back) {
+          lines.push(record(`h${h - back}-${h % 3}`, h - back));
+          planted += 1;
+        }
+        writeObject(root, logKey(hourAt(h), `o${h}`, account), lines);
       }
-      writeObject(root, logKey(hour, `o${h}`), lines);
-    }
-    // Listed last (its account sorts after): an object of records from the first day, older than
-    // the window before the newest record, read as one part and committed before it is ledgered.
-    const late = Array.from({ length: 60 }, (_, i) =>
-      invocationRecord({
-        requestId: `late-${i}`,
-        timestamp: "2026-10-01T05:30:00.000Z",
-        accountId: "999999999999",
-      }),
-    );
-    writeObject(root, logKey("2026-10-01T05", "late", "999999999999"), late);
-    const run = (db: Db, onProgress?: (p: IngestProgress) => void) =>
-      createDirSource(root).then((objects) =>
-        ingestObjects({
-          db,
-          objects,
-          prices: PriceBook.load(db),
-          batchRecords: 20,
-          threads: 1,
-          dedupeWindowHours: 24,
-          onProgress,
-        }),
-      );
-    const seen = (db: Db) => db.$client.prepare("SELECT COUNT(*) FROM seen_requests").pluck().get() as number;
-
-    const reference = freshDb();
-    const samples: number[] = [];
-    const summary = await run(reference, () => samples.push(seen(reference)));
-    expect(summary).toMatchObject({ records: 780, duplicates: planted });
-    // 25 hours of three ids (the newest hour and the 24 before it), at most, while the hourly
-    // objects are read; 10 days' worth (720) before ids were pruned with each batch.
-    expect(samples.length).toBeGreaterThan(30);
-    expect(Math.max(...samples.slice(0, -2))).toBeLessThanOrEqual(75);
-    expect(seen(reference)).toBe(75);
-
-    // A run that dies right after the commit holding the late object's records, before that
-    // object is ledgered: its ids must still be there for the next run, which reads it again.
     const db = freshDb();
-    await expect(
-      run(db, (p) => {
-        if (p.records > 720) throw new Error("simulated crash");
-      }),
-    ).rejects.toThrow("simulated crash");
-    expect(totals(db).requests).toBe(780);
-    const rerun = await run(db);
-    expect(rerun).toMatchObject({ objectsIngested: 1, records: 0, duplicates: 60 });
-    expect(totals(db)).toEqual(totals(reference));
+    const summary = await ingestObjects({
+      db,
+      objects: await createDirSource(root),
+      prices: PriceBook.load(db),
+      batchRecords: 20,
+      threads: 1,
+      dedupeWindowHours: 24,
+    });
+    expect(summary).toMatchObject({ records: 1440, duplicates: planted });
+    expect(totals(db).requests).toBe(1440);
+    // The window is applied once the run has read everything: 25 hours of each account's ids.
+    expect(db.$client.prepare("SELECT COUNT(*) FROM seen_requests").pluck().get()).toBe(2 * 75);
   });
 });
 

@@ -67,9 +67,13 @@ export class SeenRequests {
     return seenBefore;
   }
 
-  /** Forgets the requestIds of records before epoch hour `hour` (the writer decides the bound). */
-  pruneBefore(hour: number): void {
-    this.prune.run(hour);
+  /**
+   * Forgets requestIds older than `windowHours` of record time before the newest one (the
+   * documented bound), and none from epoch hour `keepFrom` on.
+   */
+  pruneOlderThan(windowHours: number, keepFrom = Number.POSITIVE_INFINITY): void {
+    const newest = this.client.prepare("SELECT MAX(hour) FROM seen_requests").pluck().get();
+    if (typeof newest === "number") this.prune.run(Math.min(newest - windowHours, keepFrom));
   }
 
   private insert(n: number, returning: boolean): Statement {
