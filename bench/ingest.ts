@@ -340,5 +340,11 @@ for (const name of corpora) {
     console.log(
       `\nNote: hourly group counts differ between ours and DuckDB's whole job (${[...counts].map((c) => fmt(c)).join(" vs ")}).`,
     );
+  // Both dedupe by requestId: the records they count must agree, or one of them is wrong.
+  const counted = new Set(groups.map((o) => (o?.ok ? o.result.records : 0)));
+  if (counted.size > 1)
+    console.log(
+      `\n**Records counted differ** between ours and DuckDB's whole job (${[...counted].map((c) => fmt(c)).join(" vs ")}): a dedupe fault.`,
+    );
 }
 clean();
