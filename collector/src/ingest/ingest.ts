@@ -45,7 +45,7 @@ export type IngestOptions = {
   maxLineBytes?: number;
   /**
    * Threads the run uses, the writer included: 1 parses on the writer's thread; N > 1 adds N − 1
-   * parse threads (docs/adr/0012-parallel-ingest.md). Default: one per core, at most 8.
+   * parse threads (docs/adr/0012-parallel-ingest.md). Default: one per core, at most 3.
    */
   threads?: number;
   /** For object reads that fail in a way that may pass; default `DEFAULT_RETRY` (4 tries, ≤ ~2 s). */

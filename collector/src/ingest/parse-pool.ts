@@ -21,11 +21,14 @@ export type ParseReply =
 export type Parsed = { parts: RecordPart[]; result: ObjectReadResult } | typeof TOO_LARGE;
 
 /**
- * Threads an ingest uses by default: one per core, at most 8 (the writer is one of them, so
- * 2 cores = the writer and one parse thread).
+ * Threads an ingest uses by default: one per core, at most 3 (the writer is one of them, so
+ * 2 cores = the writer and one parse thread). The one SQLite writer is the limit: one parse
+ * thread already waits on it more than half the time, so a third thread is margin, and each
+ * parse thread adds ~25–30 MB of RSS (docs/adr/0012-parallel-ingest.md, "Memory"). `--threads`
+ * sets more where parsing is the limit.
  */
 export function defaultThreads(): number {
-  return Math.min(8, Math.max(1, availableParallelism()));
+  return Math.min(3, Math.max(1, availableParallelism()));
 }
 
 /**
