@@ -90,6 +90,10 @@ export const ingestCommand: Command = {
       },
       argsSchema,
     );
+    // The run itself on a thread with a heap sized for its batch (thread.ts), so the process's
+    // RSS follows the live data instead of V8's appetite on the main thread. Only the arguments'
+    // shape is checked here: the folder, the S3 client and the mapping are made once, there.
+    if (io.runOnThread) return io.runOnThread(ingestHeapMb(args.batchRecords));
     const retry = { attempts: args.readAttempts, baseDelayMs: args.retryDelayMs, maxDelayMs: 5_000 };
     let objects: ObjectSource;
     if (args.source === "dir") {
@@ -112,9 +116,6 @@ export const ingestCommand: Command = {
     } catch (error) {
       throw new UsageError(`--metadata-keys: ${error instanceof Error ? error.message : String(error)}`);
     }
-    // The run itself on a thread with a heap sized for its batch (thread.ts), so the process's
-    // RSS follows the live data instead of V8's appetite on the main thread.
-    if (io.runOnThread) return io.runOnThread(ingestHeapMb(args.batchRecords));
     const db = createDb(args.db ?? io.config.dbPath);
     try {
       syncPrices(db, args.prices, io.now());

@@ -1,5 +1,5 @@
 /** The rollup tables' shared column lists, for the SQL in write.ts and daily.ts. */
-export const COUNTERS = [
+const COUNTERS = [
   "requests",
   "errors",
   "input_tokens",
@@ -11,6 +11,7 @@ export const COUNTERS = [
 export const DIM_COLUMNS =
   "account_id, region, tenant_id, application_name, cost_center, environment, team, model_id, base_model, scope";
 export const COUNTER_COLUMNS = COUNTERS.join(", ");
+export const SUM_COUNTERS = COUNTERS.map((c) => `SUM(${c})`).join(", ");
 export const NEGATED_COUNTERS = COUNTERS.map((c) => `-${c}`).join(", ");
 /** The SET clause of an upsert that adds the new row's counters to the existing row's. */
 export const ADD_COUNTERS = COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ");

@@ -8,7 +8,7 @@
  * columns are joined or copied here.
  */
 import type { Database } from "better-sqlite3";
-import { ADD_COUNTERS, COUNTER_COLUMNS, COUNTERS, NEGATED_COUNTERS } from "./columns";
+import { ADD_COUNTERS, COUNTER_COLUMNS, NEGATED_COUNTERS, SUM_COUNTERS } from "./columns";
 
 /** Adds (sign 1) or takes out (sign -1) the selected day rows' counters from their months. */
 function moveIntoMonths(sign: 1 | -1, bySource: string): string {
@@ -32,8 +32,7 @@ export function rebuildDaily(client: Database, fromDay: string, toDay: string, s
   client
     .prepare(
       `INSERT INTO usage_daily_rows (day, dims_id, source, price_key, ${COUNTER_COLUMNS}, price_id)
-       SELECT substr(hour, 1, 10), dims_id, source, COALESCE(price_id, 0),
-         ${COUNTERS.map((c) => `SUM(${c})`).join(", ")}, price_id
+       SELECT substr(hour, 1, 10), dims_id, source, COALESCE(price_id, 0), ${SUM_COUNTERS}, price_id
        FROM usage_hourly_rows WHERE ${bySource}hour >= ? AND hour < ?
        GROUP BY substr(hour, 1, 10), dims_id, source, COALESCE(price_id, 0)`,
     )

@@ -132,7 +132,7 @@ export function addRollupRows(
   facts: Iterable<FactRow>,
 ): void {
   const s = statements(ctx.db);
-  const { days } = writeRows(ctx, hourly, facts);
+  const days = writeRows(ctx, hourly, facts);
   const months = new Map<string, DayDelta>();
   for (const d of days.values()) {
     s.daily.run(d.period, d.dimsId, ctx.source, d.priceId ?? 0, ...countersOf(d.counters), d.priceId);
@@ -162,7 +162,7 @@ function writeRows(
   ctx: WriteContext,
   hourly: Iterable<HourlyRow>,
   facts: Iterable<FactRow>,
-): { days: Map<string, DayDelta> } {
+): Map<string, DayDelta> {
   const days = new Map<string, DayDelta>();
   const s = statements(ctx.db);
   // Per call: a tuple's dictionary id and its price on a day. Ids are never cached across
@@ -244,7 +244,7 @@ function writeRows(
       priceId,
     );
   }
-  return { days };
+  return days;
 }
 
 export type ReplaceWindow = {
