@@ -39,9 +39,28 @@ export async function runCaptured(argv: string[], now = new Date("2026-11-15T12:
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
+/**
+ * Root ignores file modes. With `obeyFileModes`, a test running as root starts the CLI still as
+ * root (the owner of the test's files) but without the two capabilities that override file modes
+ * (`setpriv`, util-linux), so a 000 file or a 555 folder stops it as it stops a user. Unlike
+ * switching to another user, this works wherever the clone is, also inside a 0700 `mktemp -d`.
+ */
+const DROP_FILE_MODE_OVERRIDE = [
+  "--bounding-set=-dac_override,-dac_read_search",
+  "--inh-caps=-dac_override,-dac_read_search",
+  "--",
+];
+
 /** Starts `chargeback <args>` as its own process (through tsx, as `pnpm chargeback` does). */
-export function spawnCli(args: string[], options: SpawnOptions = {}): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { env: childProcessEnv(), ...options });
+export function spawnCli(
+  args: string[],
+  options: SpawnOptions & { obeyFileModes?: boolean } = {},
+): ChildProcess {
+  const { obeyFileModes, ...spawnOptions } = options;
+  const node = [process.execPath, "--import", "tsx", MAIN, ...args];
+  const [command = "", ...argv] =
+    obeyFileModes && process.getuid?.() === 0 ? ["setpriv", ...DROP_FILE_MODE_OVERRIDE, ...node] : node;
+  return spawn(command, argv, { env: childProcessEnv(), ...spawnOptions });
 }
 
 export type ProcessRun = { code: number | null; stdout: string; stderr: string };
@@ -49,7 +68,7 @@ export type ProcessRun = { code: number | null; stdout: string; stderr: string }
 /** Runs `chargeback <args>` as its own process to the end; `closeStdout` leaves its reader at once. */
 export function runCliProcess(
   args: string[],
-  options: SpawnOptions & { closeStdout?: boolean } = {},
+  options: SpawnOptions & { closeStdout?: boolean; obeyFileModes?: boolean } = {},
 ): Promise<ProcessRun> {
   const { closeStdout, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 /**
- * `chargeback ingest` and reading commands under real faults: file permissions (run as an
- * unprivileged user when the tests run as root, since root ignores them), a read-only store, and
+ * `chargeback ingest` and reading commands under real faults: file permissions (when the tests
+ * run as root, which ignores them, the CLI runs without the capabilities that override file modes:
+ * `obeyFileModes` in ../testing.ts), a read-only store, and
  * an S3 fault that outlasts the retries (a loopback proxy in front of s3rver). Exit codes: 0 ok,
  * 1 failed or incomplete, 3 quarantined (README).
  */
@@ -21,26 +22,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type ProcessRun, runCaptured, runCliProcess, spawnCli } from "../testing";
 
 const REPO = fileURLToPath(new URL("../../..", import.meta.url));
-/** Root ignores file modes; the permission tests run the CLI as `nobody` then. */
-const AS_ROOT = process.getuid?.() === 0;
-
-/** Runs the real CLI in a child process, as an unprivileged user when we are root. */
-const runAsUser = (args: string[]) =>
-  runCliProcess(args, { cwd: REPO, ...(AS_ROOT ? { uid: 65534, gid: 65534 } : {}) });
-
-/** A folder the unprivileged user may read and write (mkdtemp makes them 0700). */
-function sharedDir(prefix: string): string {
-  const dir = tempDir(prefix);
-  chmodSync(dir, 0o777);
-  return dir;
-}
+/** Runs the real CLI in a child process that obeys file modes, also when we are root. */
+const runObeyingModes = (args: string[]) => runCliProcess(args, { cwd: REPO, obeyFileModes: true });
 
 let corpus: string;
 let truthRequests: number;
 let objectPaths: string[];
 
 beforeAll(async () => {
-  corpus = sharedDir("ingest-cli-");
+  corpus = tempDir("ingest-cli-");
   const summary = await simulate({
     out: corpus,
     from: "2026-10-01",
@@ -54,8 +44,6 @@ beforeAll(async () => {
   const truth = parseGroundTruth(JSON.parse(readFileSync(join(corpus, "ground-truth.json"), "utf8")));
   truthRequests = truth.rows.reduce((a, r) => a + r.requests + r.errors, 0);
   const all = readdirSync(corpus, { recursive: true, encoding: "utf8" });
-  for (const f of all)
-    chmodSync(join(corpus, f), f.endsWith(".json.gz") || f.endsWith(".json") ? 0o644 : 0o755);
   objectPaths = all
     .filter((f) => f.endsWith(".json.gz"))
     .sort()
@@ -63,7 +51,7 @@ beforeAll(async () => {
 }, 120_000);
 
 async function reportTotal(db: string): Promise<number> {
-  const out = await runAsUser([
+  const out = await runObeyingModes([
     "report",
     "--db",
     db,
@@ -81,12 +69,12 @@ async function reportTotal(db: string): Promise<number> {
 
 describe("ingest with real file permissions", () => {
   it("leaves an object it may not open for the next run (exit 1), then ingests it once readable", async () => {
-    const db = join(sharedDir("perm-store-"), "store.db");
+    const db = join(tempDir("perm-store-"), "store.db");
     const denied = objectPaths[2] ?? "";
     chmodSync(denied, 0o000);
     let first: ProcessRun;
     try {
-      first = await runAsUser(["ingest", "--path", corpus, "--db", db]);
+      first = await runObeyingModes(["ingest", "--path", corpus, "--db", db]);
     } finally {
       chmodSync(denied, 0o644);
     }
@@ -97,20 +85,20 @@ describe("ingest with real file permissions", () => {
     expect(first.stdout).toContain("quarantined: 0");
     expect(first.stderr).toContain("error: ingest incomplete: 1 object(s) could not be read");
 
-    const second = await runAsUser(["ingest", "--path", corpus, "--db", db]);
+    const second = await runObeyingModes(["ingest", "--path", corpus, "--db", db]);
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(second.stdout).toContain(`1 ingested, ${objectPaths.length - 1} already ingested`);
     expect(await reportTotal(db)).toBe(truthRequests);
   });
 
   it("reports a folder it may not list, ingests the rest, and marks the run incomplete, not running", async () => {
-    const db = join(sharedDir("perm-store-"), "store.db");
+    const db = join(tempDir("perm-store-"), "store.db");
     const folder = join(objectPaths[0] ?? "", "..");
     const inFolder = objectPaths.filter((p) => p.startsWith(`${folder}/`)).length;
     chmodSync(folder, 0o000);
     let first: ProcessRun;
     try {
-      first = await runAsUser(["ingest", "--path", corpus, "--db", db]);
+      first = await runObeyingModes(["ingest", "--path", corpus, "--db", db]);
     } finally {
       chmodSync(folder, 0o755);
     }
@@ -123,7 +111,7 @@ describe("ingest with real file permissions", () => {
     expect(store.$client.prepare("SELECT status FROM ingest_runs").pluck().all()).toEqual(["incomplete"]);
     store.$client.close();
 
-    const second = await runAsUser(["ingest", "--path", corpus, "--db", db]);
+    const second = await runObeyingModes(["ingest", "--path", corpus, "--db", db]);
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(await reportTotal(db)).toBe(truthRequests);
   });
@@ -153,7 +141,7 @@ describe("reading a read-only store", () => {
     const child = spawnCli(["serve", "--db", db, "--port", "0"], {
       cwd: REPO,
       stdio: ["ignore", "pipe", "pipe"],
-      ...(AS_ROOT ? { uid: 65534, gid: 65534 } : {}),
+      obeyFileModes: true,
     });
     let stderr = "";
     child.stderr?.on("data", (c: Buffer) => {
@@ -191,7 +179,7 @@ describe("reading a read-only store", () => {
     chmodSync(db, 0o444);
     chmodSync(dir, 0o555);
     try {
-      const out = await runAsUser(["report", "--db", db, "--from", "2026-09-01", "--to", "2026-11-01"]);
+      const out = await runObeyingModes(["report", "--db", db, "--from", "2026-09-01", "--to", "2026-11-01"]);
       expect(out.code).toBe(1);
       expect(out.stderr).toBe(
         `error: the store ${db} needs 1 migration(s) before this version can read it, and it is read-only here; run a writing command (such as \`chargeback ingest\`) on it once with write access\n`,
