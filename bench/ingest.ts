@@ -5,7 +5,8 @@
  * the files (read_json + the rollup's GROUP BY, in memory), DuckDB doing the whole job (dedupe by
  * requestId, persist the requestIds and the hourly rollup to a database file, checkpoint), the
  * gunzip floor and the JSON floor (inflate + JSON.parse, 1 and 2 threads), the SQLite floor (the
- * rows ours wrote, written again with plain INSERTs: what SQLite alone costs for this store);
+ * rows ours wrote, written again with plain INSERTs from JavaScript, and the same rows copied by
+ * SQLite's own INSERT … SELECT: what writing this store costs before any parsing);
  * then each target and our ratio to it. Each job runs in its own process (bench/ingest-job.ts); DuckDB on 2 threads.
  *
  *   pnpm bench:ingest [--corpora plain,bodies,dense,tenants10x] [--records 1000000]
@@ -80,6 +81,8 @@ type JobResult = {
   storeBytes?: number;
   objectsIngested?: number;
   objectsSkipped?: number;
+  /** sqlite-floor: the same rows written by SQLite alone, no JavaScript per row. */
+  nativeSeconds?: number;
 };
 type Outcome = { ok: true; result: JobResult } | { ok: false; error: string };
 
@@ -105,6 +108,8 @@ function runJob(job: string, dir: string, threads = ""): Outcome {
     const first = error.split("\n").find((l) => /error/i.test(l)) ?? error.split("\n")[0] ?? "";
     return { ok: false, error: first.slice(0, 160) };
   }
+  // What the job says beside its result (the floor's split by table) goes with the progress.
+  if (result.stderr.trim()) process.stderr.write(`    ${result.stderr.trim().replaceAll("\n", "\n    ")}\n`);
   const line = result.stdout.trim().split("\n").pop() ?? "";
   return { ok: true, result: JSON.parse(line) as JobResult };
 }
@@ -172,6 +177,12 @@ function measureOurs(
     startup: startup.length > 0 ? fastest(startup) : notRun,
     floor: floor.length > 0 ? fastest(floor) : notRun,
   };
+}
+
+/** The floor job's second figure, SQLite writing the same rows alone, as an outcome of its own. */
+function sqliteAlone(floor: Outcome): Outcome | undefined {
+  if (!floor.ok || floor.result.nativeSeconds === undefined) return undefined;
+  return { ok: true, result: { ...floor.result, seconds: floor.result.nativeSeconds } };
 }
 
 const fmt = (n: number, digits = 0) =>
@@ -265,6 +276,11 @@ for (const name of corpora) {
       `SQLite floor — the rows that ingest wrote, prebuilt, plain INSERTs into a fresh store, as many transactions${flag}`,
       o.floor,
     );
+    const alone = sqliteAlone(o.floor);
+    row(
+      `SQLite alone — the same rows copied by SQLite's own INSERT … SELECT (no JavaScript per row), as many transactions, 64 MB page cache, checkpoint every 10,000 pages${flag}`,
+      alone,
+    );
   }
 
   // Targets (issue #15).
@@ -294,6 +310,13 @@ for (const name of corpora) {
       const x = o.floor.result.seconds / duckFull.result.seconds;
       lines.push(
         `| SQLite floor / DuckDB whole job (writing ours' rows alone, no parse) | ${who} | ${o.floor.result.seconds.toFixed(2)} s / ${duckFull.result.seconds.toFixed(2)} s = ${x.toFixed(2)}× | – | – | – |`,
+      );
+    }
+    const alone = sqliteAlone(o.floor);
+    if (duckFull?.ok && alone?.ok) {
+      const x = alone.result.seconds / duckFull.result.seconds;
+      lines.push(
+        `| SQLite alone / DuckDB whole job (the same rows written by SQLite's C code alone) | ${who} | ${alone.result.seconds.toFixed(2)} s / ${duckFull.result.seconds.toFixed(2)} s = ${x.toFixed(2)}× | – | – | – |`,
       );
     }
     lines.push(`| peak RSS | ${who} | ${fmt(r.maxRssMB)} MB | ≤ 256 MB | ${verdict(r.maxRssMB, 256)} |`);
