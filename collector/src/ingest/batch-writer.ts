@@ -12,6 +12,7 @@ import {
   type FactKeying,
   factKeying,
   RollupAccumulator,
+  streamOfFactKey,
   type WriteContext,
 } from "@bedrock-chargeback/ledger";
 import type Database from "better-sqlite3";
@@ -30,6 +31,8 @@ export type BatchWriterOptions = {
   runId: number;
   /** Records per transaction. */
   batchRecords: number;
+  /** How long a requestId is remembered, in hours of record time before the newest record. */
+  dedupeWindowHours: number;
   now: () => Date;
   /** Called after each commit, with what the writer has counted so far. */
   onCommit: (writer: BatchWriter) => void;
@@ -66,6 +69,9 @@ export class BatchWriter {
   // the run that reads it again must find.
   private openObjectFloor = Number.POSITIVE_INFINITY;
   private unreadFloor = Number.POSITIVE_INFINITY;
+  // The newest record (epoch hour) of each log stream (account, Region) read in this run: how far
+  // each source in the listing has got, for pruning requestIds as a batch commits.
+  private readonly streamNewest = new Map<string, number>();
 
   constructor(
     client: Database.Database,
@@ -122,6 +128,7 @@ export class BatchWriter {
       if (counts.dataUntil === null || t > counts.dataUntil) counts.dataUntil = t;
     }
     for (const h of part.hours) if (h < this.openObjectFloor) this.openObjectFloor = h;
+    this.noteStreams(part);
     this.inBatch += part.ids.length;
     if (this.inBatch >= this.options.batchRecords) this.commit();
   }
@@ -153,6 +160,7 @@ export class BatchWriter {
       this.quarantineRow.run(runId, q.key, q.line, q.reason, q.excerpt, at, q.key, q.line, q.reason);
     for (const p of this.objects)
       this.ledger.run(p.ref.key, p.ref.size, p.ref.etag ?? null, p.status, p.records, runId, at);
+    this.seen.forgetBefore(this.pruneBound());
     this.end.run();
     this.open = false;
     this.acc.clear();
@@ -164,14 +172,44 @@ export class BatchWriter {
   }
 
   /**
-   * Forgets requestIds older than the dedupe window before the newest one stored, except those of
-   * an object left unread after some of its records counted. At the end of a run only: mid-run,
-   * "the newest record" is not where every source in the listing has got to (keys sort by account
-   * and Region before time, so a second account's month starts from its first day again), and
-   * pruning by it lost the originals of later re-deliveries (ingest.test.ts).
+   * At the end of a run: forgets requestIds older than the dedupe window before the newest one
+   * stored, except those of an object left unread after some of its records counted.
    */
-  pruneSeenRequests(windowHours: number): void {
-    this.seen.pruneOlderThan(windowHours, this.unreadFloor);
+  pruneSeenRequests(): void {
+    this.seen.pruneOlderThan(this.options.dedupeWindowHours, this.unreadFloor);
+  }
+
+  /**
+   * The hour before which a batch may forget requestIds as it commits: the dedupe window before
+   * the newest record of the stream that is furthest behind, and nothing from an object being
+   * read or left unread. Not the window before the newest record overall: keys sort by account and
+   * Region before time, so a second account's month starts from its first day again, and pruning
+   * by the first account's newest record lost the originals of the second's re-deliveries
+   * (ingest.test.ts). A re-delivery shares its original's stream, so its original is kept while
+   * within the window of its own stream; and as no stream's newest record is ahead of the newest
+   * overall, this bound never forgets an id that the end-of-run pruning would keep.
+   * A long run (a year's backfill) thus holds about a window of ids, not all of them.
+   */
+  private pruneBound(): number {
+    let behind = Number.POSITIVE_INFINITY;
+    for (const newest of this.streamNewest.values()) behind = Math.min(behind, newest);
+    return Math.min(behind - this.options.dedupeWindowHours, this.openObjectFloor, this.unreadFloor);
+  }
+
+  /** Notes how far each stream in the part has got (its facts' newest record). */
+  private noteStreams(part: RecordPart): void {
+    const { keys, factOf } = part.fact;
+    const newest = new Float64Array(keys.length).fill(Number.NEGATIVE_INFINITY);
+    for (let r = 0; r < factOf.length; r++) {
+      const f = factOf[r] as number;
+      const h = part.hours[r] as number;
+      if (h > (newest[f] as number)) newest[f] = h;
+    }
+    for (let f = 0; f < keys.length; f++) {
+      const stream = streamOfFactKey(keys[f] as string);
+      const h = newest[f] as number;
+      if (h > (this.streamNewest.get(stream) ?? Number.NEGATIVE_INFINITY)) this.streamNewest.set(stream, h);
+    }
   }
 
   private openBatch(): void {

@@ -286,68 +286,76 @@ describe("a read that failed is not a read", () => {
     expect(count(db, "SELECT COUNT(*) FROM quarantine")).toBe(1);
   });
 
-  it("keeps the requestIds of an object left unread part-way when the run's pruning would drop them", async () => {
-    // The unread object's records are from 2026-10-01; another object's are from 10-20, so the
-    // end-of-run pruning (168 h before the newest) would forget the first ones it counted.
-    const lines = Array.from({ length: 3000 }, (_, i) =>
-      JSON.stringify(
-        invocationRecord({
-          requestId: `old-${i}`,
-          timestamp: "2026-10-01T03:00:00.000Z",
-          input: { inputTokenCount: i },
-        }),
-      ),
-    );
-    const gz = gzipSync(`${lines.join("\n")}\n`);
-    const root = tempDir("unread-old-");
-    const key = logKey("2026-10-01T03", "big");
-    writeRaw(root, key, gz);
-    writeObject(root, logKey("2026-10-20T10", "new"), [
-      invocationRecord({ requestId: "new-1", timestamp: "2026-10-20T10:00:00.000Z" }),
-    ]);
-    const expected = await reference(root);
-    expect(expected.requests).toBe(3001);
-    const dir = await createDirSource(root);
-    const source = (cut: boolean): ObjectSource => ({
-      ...dir,
-      list: async function* () {
-        for await (const item of dir.list()) {
-          if ("key" in item && item.key === key && cut)
-            yield {
-              ...item,
-              size: 5 * 1024 * 1024, // streamed through open()
-              open: async () =>
-                Readable.from(
-                  (async function* () {
-                    yield gz.subarray(0, Math.floor(gz.length / 2));
-                    await new Promise((r) => setTimeout(r, 30));
-                    throw errorWithCode("ECONNRESET", "aborted");
-                  })(),
-                ),
-            };
-          else yield item;
-        }
-      },
-    });
-    const db = freshDb();
-    const first = await ingestObjects({
-      db,
-      objects: source(true),
-      prices: PriceBook.load(db),
-      batchRecords: 100,
-      retry: FAST,
-    });
-    expect(first).toMatchObject({ status: "incomplete", objectsIngested: 1, objectsUnread: 1 });
-    expect(first.records).toBeGreaterThan(100);
-    const second = await ingestObjects({
-      db,
-      objects: source(false),
-      prices: PriceBook.load(db),
-      batchRecords: 100,
-    });
-    expect(second.records + first.records).toBe(3001);
-    expect(totals(db)).toEqual(expected);
-  });
+  it.each([
+    // The end-of-run pruning (168 h before the newest record) would forget the ids it counted.
+    { order: "before a newer object", bigAt: "2026-10-01T03", newAt: "2026-10-20T10" },
+    // Delivered late, after a newer object of its stream: each batch's pruning would forget them
+    // as it commits, while the object is still being read.
+    { order: "after a newer object", bigAt: "2026-10-20T11", newAt: "2026-10-20T10" },
+  ])(
+    "keeps the requestIds of an object left unread part-way, listed $order, when pruning would drop them",
+    async ({ bigAt, newAt }) => {
+      // The unread object's records are from 2026-10-01; the other object's from 10-20.
+      const lines = Array.from({ length: 3000 }, (_, i) =>
+        JSON.stringify(
+          invocationRecord({
+            requestId: `old-${i}`,
+            timestamp: "2026-10-01T03:00:00.000Z",
+            input: { inputTokenCount: i },
+          }),
+        ),
+      );
+      const gz = gzipSync(`${lines.join("\n")}\n`);
+      const root = tempDir("unread-old-");
+      const key = logKey(bigAt, "big");
+      writeRaw(root, key, gz);
+      writeObject(root, logKey(newAt, "new"), [
+        invocationRecord({ requestId: "new-1", timestamp: "2026-10-20T10:00:00.000Z" }),
+      ]);
+      const expected = await reference(root);
+      expect(expected.requests).toBe(3001);
+      const dir = await createDirSource(root);
+      const source = (cut: boolean): ObjectSource => ({
+        ...dir,
+        list: async function* () {
+          for await (const item of dir.list()) {
+            if ("key" in item && item.key === key && cut)
+              yield {
+                ...item,
+                size: 5 * 1024 * 1024, // streamed through open()
+                open: async () =>
+                  Readable.from(
+                    (async function* () {
+                      yield gz.subarray(0, Math.floor(gz.length / 2));
+                      await new Promise((r) => setTimeout(r, 30));
+                      throw errorWithCode("ECONNRESET", "aborted");
+                    })(),
+                  ),
+              };
+            else yield item;
+          }
+        },
+      });
+      const db = freshDb();
+      const first = await ingestObjects({
+        db,
+        objects: source(true),
+        prices: PriceBook.load(db),
+        batchRecords: 100,
+        retry: FAST,
+      });
+      expect(first).toMatchObject({ status: "incomplete", objectsIngested: 1, objectsUnread: 1 });
+      expect(first.records).toBeGreaterThan(100);
+      const second = await ingestObjects({
+        db,
+        objects: source(false),
+        prices: PriceBook.load(db),
+        batchRecords: 100,
+      });
+      expect(second.records + first.records).toBe(3001);
+      expect(totals(db)).toEqual(expected);
+    },
+  );
 
   it("still quarantines a local object that was read whole and is damaged (content, not a read failure)", async () => {
     const root = tempDir();

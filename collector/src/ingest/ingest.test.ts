@@ -354,8 +354,48 @@ describe("ingestObjects", () => {
     });
     expect(summary).toMatchObject({ records: 1440, duplicates: planted });
     expect(totals(db).requests).toBe(1440);
-    // The window is applied once the run has read everything: 25 hours of each account's ids.
+    // At the end, the window before the newest record: 25 hours of each account's ids.
     expect(db.$client.prepare("SELECT COUNT(*) FROM seen_requests").pluck().get()).toBe(2 * 75);
+  });
+
+  it("forgets requestIds outside the window as batches commit, so a long run holds about a window of them", async () => {
+    const root = tempDir();
+    let planted = 0;
+    const hourAt = (h: number) =>
+      new Date(Date.parse("2026-10-01T00:00:00Z") + h * 3_600_000).toISOString().slice(0, 13);
+    for (let h = 0; h < 240; h++) {
+      const record = (id: string, at: number) =>
+        invocationRecord({ requestId: `r-${id}`, timestamp: `${hourAt(at)}:10:00.000Z` });
+      const lines = [0, 1, 2].map((i) => record(`h${h}-${i}`, h));
+      // A re-delivery 1–20 hours late: inside the 24-hour window, so always caught.
+      const back = 1 + ((h * 7919) % 20);
+      if (h >= back) {
+        lines.push(record(`h${h - back}-${h % 3}`, h - back));
+        planted += 1;
+      }
+      writeObject(root, logKey(hourAt(h), `o${h}`), lines);
+    }
+    const db = freshDb();
+    const spans: number[] = [];
+    const summary = await ingestObjects({
+      db,
+      objects: await createDirSource(root),
+      prices: PriceBook.load(db),
+      batchRecords: 20,
+      threads: 1,
+      dedupeWindowHours: 24,
+      onProgress: () => {
+        const { oldest, newest } = db.$client
+          .prepare("SELECT MIN(hour) AS oldest, MAX(hour) AS newest FROM seen_requests")
+          .get() as { oldest: number; newest: number };
+        spans.push(newest - oldest);
+      },
+    });
+    expect(summary).toMatchObject({ records: 720, duplicates: planted });
+    expect(totals(db).requests).toBe(720);
+    // After every commit the table spans at most the window: ten days were read, never held.
+    expect(spans.length).toBeGreaterThan(30);
+    expect(Math.max(...spans)).toBe(24);
   });
 });
 

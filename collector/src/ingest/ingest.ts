@@ -92,6 +92,7 @@ async function runIngest(options: IngestOptions, runId: number, now: () => Date)
     mapping: options.mapping ?? DEFAULT_METADATA_MAPPING,
     runId,
     batchRecords: options.batchRecords ?? DEFAULTS.batchRecords,
+    dedupeWindowHours: options.dedupeWindowHours ?? DEFAULTS.dedupeWindowHours,
     now,
     onCommit: (w) => options.onProgress?.(progressOf(summary, w.counts.records, w.committedBatches)),
   });
@@ -110,7 +111,7 @@ async function runIngest(options: IngestOptions, runId: number, now: () => Date)
     await pool?.close();
   }
   writer.commit();
-  writer.pruneSeenRequests(options.dedupeWindowHours ?? DEFAULTS.dedupeWindowHours);
+  writer.pruneSeenRequests();
   Object.assign(summary, writer.counts);
   finishRun(db.$client, summary, settleSummary(db, summary), now);
   return summary;

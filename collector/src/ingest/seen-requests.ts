@@ -73,7 +73,12 @@ export class SeenRequests {
    */
   pruneOlderThan(windowHours: number, keepFrom = Number.POSITIVE_INFINITY): void {
     const newest = this.client.prepare("SELECT MAX(hour) FROM seen_requests").pluck().get();
-    if (typeof newest === "number") this.prune.run(Math.min(newest - windowHours, keepFrom));
+    if (typeof newest === "number") this.forgetBefore(Math.min(newest - windowHours, keepFrom));
+  }
+
+  /** Forgets the requestIds of records before epoch hour `hour`. */
+  forgetBefore(hour: number): void {
+    if (Number.isFinite(hour)) this.prune.run(hour);
   }
 
   private insert(n: number, returning: boolean): Statement {

@@ -293,6 +293,16 @@ export class RollupAccumulator {
   }
 }
 
+/**
+ * The log stream a fact key's records came from: its account and Region (`account SEP region`).
+ * A requestId is logged by the account and Region that served it, so its re-deliveries share
+ * this stream.
+ */
+export function streamOfFactKey(key: string): string {
+  const afterHour = key.indexOf(SEP);
+  return key.slice(afterHour + 1, key.indexOf(SEP, key.indexOf(SEP, afterHour + 1) + 1));
+}
+
 /** A fact key's hour, its dimension part and the rest (user, identity, metadata). */
 function splitKey(key: string): { hour: string; group: string; rest: string } {
   const afterHour = key.indexOf(SEP);
