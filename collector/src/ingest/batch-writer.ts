@@ -65,8 +65,8 @@ export class BatchWriter {
   private objects: FinishedObject[] = [];
   private quarantined: (QuarantineEntry & { excerpt: string | null })[] = [];
   // The oldest record (epoch hour) of the object being read, and of any object left unread after
-  // some of its records counted: the end-of-run pruning keeps such an object's requestIds, which
-  // the run that reads it again must find.
+  // some of its records counted: pruning (as a batch commits, and at the end of the run) keeps
+  // such an object's requestIds, which the run that reads it again must find.
   private openObjectFloor = Number.POSITIVE_INFINITY;
   private unreadFloor = Number.POSITIVE_INFINITY;
   // The newest record (epoch hour) of each log stream (account, Region) read in this run: how far
