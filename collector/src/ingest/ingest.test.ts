@@ -34,6 +34,34 @@ function totals(db: Db) {
   return totalOf(queryUsage(db, PriceBook.load(db), { from: "2026-01-01", to: "2027-01-01", by: [] }));
 }
 
+/**
+ * Ten days of one object an hour per account, three records each, every hour also re-delivering
+ * one earlier record 1 to `maxLate` hours late (varying, so no batch size lines up with it).
+ * Returns how many re-deliveries were written.
+ */
+function writeLateHours(root: string, accounts: string[], maxLate: number): number {
+  let planted = 0;
+  const hourAt = (h: number) =>
+    new Date(Date.parse("2026-10-01T00:00:00Z") + h * 3_600_000).toISOString().slice(0, 13);
+  for (const account of accounts)
+    for (let h = 0; h < 240; h++) {
+      const record = (id: string, at: number) =>
+        invocationRecord({
+          requestId: `${account}-${id}`,
+          timestamp: `${hourAt(at)}:10:00.000Z`,
+          accountId: account,
+        });
+      const lines = [0, 1, 2].map((i) => record(`h${h}-${i}`, h));
+      const back = 1 + ((h * 7919) % maxLate);
+      if (h >= back) {
+        lines.push(record(`h${h - back}-${h % 3}`, h - back));
+        planted += 1;
+      }
+      writeObject(root, logKey(hourAt(h), `o${h}`, account), lines);
+    }
+  return planted;
+}
+
 describe("ingestObjects", () => {
   it("counts the four token buckets, errors and duplicates exactly, and prices them exactly", async () => {
     const root = tempDir();
@@ -321,28 +349,9 @@ describe("ingestObjects", () => {
   it("dedupes across batches when the listing goes back in time (a second account's month after the first's)", async () => {
     const root = tempDir();
     // Keys sort by account before time: account 1's ten days are listed, then account 2's from
-    // the first day again. Each hour re-delivers one earlier record, so batches of 20 records
-    // often fall between a record and its re-delivery.
-    let planted = 0;
-    const hourAt = (h: number) =>
-      new Date(Date.parse("2026-10-01T00:00:00Z") + h * 3_600_000).toISOString().slice(0, 13);
-    for (const account of ["111111111111", "222222222222"])
-      for (let h = 0; h < 240; h++) {
-        const record = (id: string, at: number) =>
-          invocationRecord({
-            requestId: `${account}-${id}`,
-            timestamp: `${hourAt(at)}:10:00.000Z`,
-            accountId: account,
-          });
-        const lines = [0, 1, 2].map((i) => record(`h${h}-${i}`, h));
-        // A re-delivery 1–6 hours late (varying, so no batch size lines up with it).
-        const back = 1 + ((h * 7919) % 6);
-        if (h >= back) {
-          lines.push(record(`h${h - back}-${h % 3}`, h - back));
-          planted += 1;
-        }
-        writeObject(root, logKey(hourAt(h), `o${h}`, account), lines);
-      }
+    // the first day again. Re-deliveries 1–6 hours late, so batches of 20 records often fall
+    // between a record and its re-delivery.
+    const planted = writeLateHours(root, ["111111111111", "222222222222"], 6);
     const db = freshDb();
     const summary = await ingestObjects({
       db,
@@ -360,21 +369,8 @@ describe("ingestObjects", () => {
 
   it("forgets requestIds outside the window as batches commit, so a long run holds about a window of them", async () => {
     const root = tempDir();
-    let planted = 0;
-    const hourAt = (h: number) =>
-      new Date(Date.parse("2026-10-01T00:00:00Z") + h * 3_600_000).toISOString().slice(0, 13);
-    for (let h = 0; h < 240; h++) {
-      const record = (id: string, at: number) =>
-        invocationRecord({ requestId: `r-${id}`, timestamp: `${hourAt(at)}:10:00.000Z` });
-      const lines = [0, 1, 2].map((i) => record(`h${h}-${i}`, h));
-      // A re-delivery 1–20 hours late: inside the 24-hour window, so always caught.
-      const back = 1 + ((h * 7919) % 20);
-      if (h >= back) {
-        lines.push(record(`h${h - back}-${h % 3}`, h - back));
-        planted += 1;
-      }
-      writeObject(root, logKey(hourAt(h), `o${h}`), lines);
-    }
+    // Re-deliveries 1–20 hours late: inside the 24-hour window, so always caught.
+    const planted = writeLateHours(root, ["111122223333"], 20);
     const db = freshDb();
     const spans: number[] = [];
     const summary = await ingestObjects({
