@@ -176,7 +176,10 @@ export class BatchWriter {
    * stored, except those of an object left unread after some of its records counted.
    */
   pruneSeenRequests(): void {
-    this.seen.pruneOlderThan(this.options.dedupeWindowHours, this.unreadFloor);
+    this.seen.pruneOlderThan(
+      this.options.dedupeWindowHours,
+      Math.min(this.unreadFloor, this.nextHour() - this.options.dedupeWindowHours),
+    );
   }
 
   /**
@@ -188,12 +191,22 @@ export class BatchWriter {
    * (ingest.test.ts). A re-delivery shares its original's stream, so its original is kept while
    * within the window of its own stream; and as no stream's newest record is ahead of the newest
    * overall, this bound never forgets an id that the end-of-run pruning would keep.
-   * A long run (a year's backfill) thus holds about a window of ids, not all of them.
+   * A long run (a year's backfill) thus holds about a window of ids, not all of them. Record
+   * time is capped at the run's clock (`nextHour`).
    */
   private pruneBound(): number {
-    let behind = Number.POSITIVE_INFINITY;
+    let behind = this.streamNewest.size > 0 ? this.nextHour() : Number.POSITIVE_INFINITY;
     for (const newest of this.streamNewest.values()) behind = Math.min(behind, newest);
     return Math.min(behind - this.options.dedupeWindowHours, this.openObjectFloor, this.unreadFloor);
+  }
+
+  /**
+   * The hour after the present one, by the run's clock: no record is newer than this, so the
+   * window is never measured from a timestamp in the future (a line stamped 2099 would otherwise
+   * make every real requestId look a lifetime old and be forgotten).
+   */
+  private nextHour(): number {
+    return Math.floor(this.options.now().getTime() / 3_600_000) + 1;
   }
 
   /** Notes how far each stream in the part has got (its facts' newest record). */

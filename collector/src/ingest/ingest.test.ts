@@ -367,6 +367,34 @@ describe("ingestObjects", () => {
     expect(db.$client.prepare("SELECT COUNT(*) FROM seen_requests").pluck().get()).toBe(2 * 75);
   });
 
+  it("measures the window from the run's clock at the latest, so a line stamped in the future cannot make every id look old", async () => {
+    const root = tempDir();
+    writeLateHours(root, ["111122223333"], 6);
+    // One line from 2099 (a broken clock upstream): counted, but not "the newest record".
+    writeObject(root, logKey("2026-10-10T23", "stray"), [
+      invocationRecord({ requestId: "from-2099", timestamp: "2099-01-01T00:00:00.000Z" }),
+    ]);
+    const db = freshDb();
+    const ingest = (dir: string) =>
+      createDirSource(dir).then((objects) =>
+        ingestObjects({
+          db,
+          objects,
+          prices: PriceBook.load(db),
+          batchRecords: 20,
+          dedupeWindowHours: 24,
+          now: () => new Date("2026-10-11T00:30:00Z"),
+        }),
+      );
+    expect(await ingest(root)).toMatchObject({ records: 721 });
+    // A re-delivery of the last day's record, in the next run: still within the window.
+    const late = tempDir();
+    writeObject(late, logKey("2026-10-11T00", "late"), [
+      invocationRecord({ requestId: "111122223333-h230-0", timestamp: "2026-10-10T14:10:00.000Z" }),
+    ]);
+    expect(await ingest(late)).toMatchObject({ records: 0, duplicates: 1 });
+  });
+
   it("forgets requestIds outside the window as batches commit, so a long run holds about a window of them", async () => {
     const root = tempDir();
     // Re-deliveries 1–20 hours late: inside the 24-hour window, so always caught.
