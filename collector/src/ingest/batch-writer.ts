@@ -173,7 +173,8 @@ export class BatchWriter {
 
   /**
    * At the end of a run: forgets requestIds older than the dedupe window before the newest one
-   * stored, except those of an object left unread after some of its records counted.
+   * stored (or the run's clock, if that is earlier: `nextHour`), except those of an object left
+   * unread after some of its records counted.
    */
   pruneSeenRequests(): void {
     this.seen.pruneOlderThan(
