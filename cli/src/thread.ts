@@ -5,6 +5,7 @@
  * CLI's real entry runs `ingest` this way, so its peak RSS is bounded by what it keeps alive.
  */
 import { Worker } from "node:worker_threads";
+import { threadFile } from "@bedrock-chargeback/collector/thread-file";
 
 /** What the thread needs to run the command as the process would. */
 export type CommandThreadData = {
@@ -13,20 +14,6 @@ export type CommandThreadData = {
   stderrIsTTY: boolean;
   boot?: { entry: string };
 };
-
-/**
- * The thread's file: in cli/dist the bundled `command-thread.js` beside this chunk; from the
- * TypeScript sources a boot file that registers tsx first (Node 20 does not pass loader hooks to
- * workers). Built from a template so cli/build.ts does not take the file names for assets.
- */
-function threadFile(): { url: URL; boot?: { entry: string } } {
-  const name = "command-thread";
-  if (!import.meta.url.endsWith(".ts")) return { url: new URL(`./${name}.js`, import.meta.url) };
-  return {
-    url: new URL(`./${name}-boot.mjs`, import.meta.url),
-    boot: { entry: new URL(`./${name}.ts`, import.meta.url).href },
-  };
-}
 
 /**
  * Runs `chargeback <argv>` on a thread whose old generation is capped at `heapMb`; resolves to
@@ -38,7 +25,7 @@ export function runOnThread(
   heapMb: number,
   stderrIsTTY: boolean,
 ): Promise<number> {
-  const { url, boot } = threadFile();
+  const { url, boot } = threadFile("command-thread", import.meta.url);
   const workerData: CommandThreadData = { argv, env, stderrIsTTY, ...(boot ? { boot } : {}) };
   return new Promise((resolve, reject) => {
     let exitCode: number | undefined;

@@ -9,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import type { MetadataMapping } from "@bedrock-chargeback/ledger";
 import type { ObjectReadResult, TOO_LARGE } from "./read-object";
 import type { RecordPart } from "./record-part";
+import { threadFile } from "./thread-file";
 
 export type ParseJob = { id: number; bytes: Uint8Array; maxLineBytes: number };
 export type ParseReply =
@@ -45,20 +46,6 @@ type Pending = {
   worker: Worker;
 };
 
-/**
- * The worker's file: in cli/dist the bundled `parse-worker.js` beside this chunk; from the
- * TypeScript sources a plain boot file that registers tsx first (parse-worker-boot.mjs says why).
- * Built from a template so cli/build.ts does not take the file names for assets.
- */
-function workerFile(): { url: URL; boot?: { entry: string } } {
-  const name = "parse-worker";
-  if (!import.meta.url.endsWith(".ts")) return { url: new URL(`./${name}.js`, import.meta.url) };
-  return {
-    url: new URL(`./${name}-boot.mjs`, import.meta.url),
-    boot: { entry: new URL(`./${name}.ts`, import.meta.url).href },
-  };
-}
-
 export class ParsePool {
   private readonly workers: Worker[] = [];
   private readonly load = new Map<Worker, number>();
@@ -73,7 +60,7 @@ export class ParsePool {
   ) {}
 
   private start(): void {
-    const { url, boot } = workerFile();
+    const { url, boot } = threadFile("parse-worker", import.meta.url);
     const { mapping } = this;
     for (let t = 0; t < this.threads; t++) {
       const worker = new Worker(url, { workerData: { mapping, boot }, resourceLimits: PARSE_THREAD_HEAP });
